@@ -1,0 +1,217 @@
+"""The condition language shared by rules, mitigations and the questionnaire's ``show_if``.
+
+A condition is a small tree::
+
+    {all: [c, ...]}  {any: [c, ...]}  {not: c}  {q: <question id>, <operator>: <value>}
+
+Operators form a closed set (:data:`app.rules.schema.OPERATORS`); an unknown operator, an unknown
+question, an option that does not exist or an operator that does not fit the question's type is a
+load error (see :func:`compile_condition`), never a silent ``None``.
+
+Semantics of an unanswered question: every leaf over it is false, except ``answered: false``.
+So ``{not: {q: guardian_consent, eq: true}}`` holds when consent is denied *or* not stated: a
+safeguard that the administrator has not confirmed counts as absent, as in CNIL's PIA method.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .schema import OPERATORS
+
+if TYPE_CHECKING:
+    from .questionnaire import Questionnaire
+
+Answers = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """One comparison: ``question`` ``op`` ``value`` (value already typed: date, int, bool, str, tuple)."""
+
+    question: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A compiled condition; ``test(answers)`` is a closure built once at load time."""
+
+    tree: Any
+    leaves: tuple[Leaf, ...]
+    test: Callable[[Answers], bool]
+
+    def __call__(self, answers: Answers) -> bool:
+        return self.test(answers)
+
+    def evidence(self, answers: Answers) -> tuple[Leaf, ...]:
+        """The leaves that explain why the condition holds for ``answers``.
+
+        For ``all`` every child counts; for ``any`` only the children that hold; under ``not``
+        every leaf counts, since the absence it tests is itself the reason.
+        """
+        out: list[Leaf] = []
+        _collect(self.tree, answers, out, negated=False)
+        seen: set[tuple[str, str, Any]] = set()
+        unique = []
+        for leaf in out:
+            key = (leaf.question, leaf.op, leaf.value)
+            if key not in seen:
+                seen.add(key)
+                unique.append(leaf)
+        return tuple(unique)
+
+
+class ConditionError(ValueError):
+    """A condition refers to something that does not exist; ``path`` locates it in the tree."""
+
+    def __init__(self, path: Sequence[str | int], message: str) -> None:
+        self.path = tuple(path)
+        self.message = message
+        super().__init__(message)
+
+
+# A compiled node keeps the original structure with typed leaves, so evidence can walk it.
+_Node = tuple  # ("all", [nodes]) | ("any", [nodes]) | ("not", node) | ("leaf", Leaf, fn)
+
+
+def _leaf_fn(leaf: Leaf) -> Callable[[Answers], bool]:
+    q, op, v = leaf.question, leaf.op, leaf.value
+    if op == "answered":
+        return (lambda a: q in a) if v else (lambda a: q not in a)
+    if op == "eq":
+        return lambda a: q in a and a[q] == v
+    if op == "ne":
+        return lambda a: q in a and a[q] != v
+    if op == "in":
+        return lambda a: q in a and a[q] in v
+    if op == "includes":
+        return lambda a: q in a and v in a[q]
+    if op == "includes_any":
+        return lambda a: q in a and any(x in a[q] for x in v)
+    if op == "includes_all":
+        return lambda a: q in a and all(x in a[q] for x in v)
+    if op == "lt":
+        return lambda a: q in a and a[q] < v
+    if op == "lte":
+        return lambda a: q in a and a[q] <= v
+    if op == "gt":
+        return lambda a: q in a and a[q] > v
+    if op == "gte":
+        return lambda a: q in a and a[q] >= v
+    raise AssertionError(op)  # unreachable: operators are checked before
+
+
+def _node_fn(node: _Node) -> Callable[[Answers], bool]:
+    kind = node[0]
+    if kind == "leaf":
+        return node[2]
+    if kind == "not":
+        inner = _node_fn(node[1])
+        return lambda a: not inner(a)
+    fns = tuple(_node_fn(child) for child in node[1])
+    if kind == "all":
+        return lambda a: all(f(a) for f in fns)
+    return lambda a: any(f(a) for f in fns)
+
+
+def _collect(node: _Node, answers: Answers, out: list[Leaf], negated: bool) -> None:
+    kind = node[0]
+    if kind == "leaf":
+        if negated or node[2](answers):
+            out.append(node[1])
+    elif kind == "not":
+        _collect(node[1], answers, out, negated=True)
+    elif kind == "all" or negated:
+        for child in node[1]:
+            _collect(child, answers, out, negated)
+    else:
+        for child in node[1]:
+            if _node_fn(child)(answers):
+                _collect(child, answers, out, negated)
+
+
+def _typed_value(question: Any, op: str, raw: Any, path: list[str | int]) -> Any:
+    qtype = question.type
+    if qtype not in OPERATORS[op]:
+        raise ConditionError(path, f"operator '{op}' does not apply to question '{question.id}' of type "
+                                   f"'{qtype}' (allowed for: {', '.join(OPERATORS[op])})")
+    if op == "answered":
+        if not isinstance(raw, bool):
+            raise ConditionError(path, f"'answered' takes true or false, got {raw!r}")
+        return raw
+    option_ids = {o.id for o in question.options}
+    if op in ("in", "includes_any", "includes_all"):
+        if not isinstance(raw, list) or not raw:
+            raise ConditionError(path, f"'{op}' takes a non-empty list of options of '{question.id}'")
+        for item in raw:
+            if item not in option_ids:
+                raise ConditionError(path, f"question '{question.id}' has no option '{item}'")
+        return tuple(raw) if op != "in" else frozenset(raw)
+    if qtype in ("single", "multi"):
+        if raw not in option_ids:
+            raise ConditionError(path, f"question '{question.id}' has no option '{raw}'")
+        return raw
+    if qtype == "boolean":
+        if not isinstance(raw, bool):
+            raise ConditionError(path, f"question '{question.id}' is yes/no: compare with true or false")
+        return raw
+    if qtype == "integer":
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise ConditionError(path, f"question '{question.id}' is a number: compare with an integer")
+        return raw
+    if qtype == "date":
+        try:
+            return dt.date.fromisoformat(str(raw))
+        except ValueError:
+            raise ConditionError(path, f"question '{question.id}' is a date: compare with YYYY-MM-DD") from None
+    raise ConditionError(path, f"question '{question.id}' of type '{qtype}' cannot be compared")
+
+
+def _compile(tree: Any, questionnaire: Questionnaire, path: list[str | int], leaves: list[Leaf]) -> _Node:
+    if not isinstance(tree, Mapping):
+        raise ConditionError(path, "a condition must be a mapping")
+    if "all" in tree or "any" in tree:
+        kind = "all" if "all" in tree else "any"
+        children = tree[kind]
+        if not isinstance(children, list) or not children:
+            raise ConditionError(path, f"'{kind}' takes a non-empty list")
+        return (kind, [_compile(c, questionnaire, [*path, kind, i], leaves) for i, c in enumerate(children)])
+    if "not" in tree:
+        return ("not", _compile(tree["not"], questionnaire, [*path, "not"], leaves))
+    if "q" not in tree:
+        raise ConditionError(path, f"unknown condition keys {sorted(tree)}: expected all, any, not or q")
+    ops = [k for k in tree if k != "q"]
+    if len(ops) != 1:
+        raise ConditionError(path, f"a comparison takes exactly one operator, got {ops}")
+    op = ops[0]
+    if op not in OPERATORS:
+        raise ConditionError([*path, op], f"unknown operator '{op}' (known: {', '.join(OPERATORS)})")
+    question = questionnaire.questions.get(tree["q"])
+    if question is None:
+        raise ConditionError([*path, "q"], f"unknown question '{tree['q']}'")
+    leaf = Leaf(question.id, op, _typed_value(question, op, tree[op], [*path, op]))
+    leaves.append(leaf)
+    return ("leaf", leaf, _leaf_fn(leaf))
+
+
+def compile_condition(tree: Any, questionnaire: Questionnaire,
+                      path: Sequence[str | int] = ()) -> Condition:
+    """Check ``tree`` against ``questionnaire`` and compile it.
+
+    Raises :class:`ConditionError` whose ``path`` (relative to the file) points at the bad part.
+    """
+    leaves: list[Leaf] = []
+    node = _compile(tree, questionnaire, list(path), leaves)
+    return Condition(tree=node, leaves=tuple(leaves), test=_node_fn(node))
+
+
+def canonical(tree: Any) -> str:
+    """A stable text form of a raw condition tree, for spotting two rules with identical conditions."""
+    import json
+
+    return json.dumps(tree, sort_keys=True, ensure_ascii=False, default=str)

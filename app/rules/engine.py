@@ -1,0 +1,199 @@
+"""The rules engine: answers + jurisdiction + date -> findings and an overall verdict.
+
+Pure Python: imports neither Flask nor the models, reads only the immutable :class:`RuleSet`, and is
+deterministic (same inputs, same output, same order). The CLI, the web app, the tests and the
+benchmarks all call :func:`evaluate`.
+
+Risk model (design brief, "Rules"): each rule carries a severity and a likelihood on CNIL's
+four-level scale; ``audit_rules/risk-matrix.yaml`` maps the pair to a risk level. Mitigations the
+administrator declares lower severity and/or likelihood by whole steps (never below "negligible"),
+giving the residual level. The verdict is ``prohibited`` if any finding with effect ``prohibited``
+applies in the jurisdiction on the date, otherwise the highest residual level, or ``low`` when no
+rule fires.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import LEVEL_RANK, Rule, RuleSet
+from .questionnaire import Questionnaire
+from .schema import JURISDICTIONS, SCALE
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """An answer that triggered a finding: question id and its typed answer (``None``: not answered)."""
+
+    question: str
+    answer: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule that fired. Levels are strings from the closed vocabularies in ``schema``."""
+
+    rule_id: str
+    rule_version: int
+    category: str
+    effect: str
+    severity: str
+    likelihood: str
+    risk_level: str
+    residual_severity: str
+    residual_likelihood: str
+    residual_risk_level: str
+    evidence: tuple[Evidence, ...]
+    mitigations_applied: tuple[str, ...]
+    references: tuple[Any, ...]
+    unverified: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "rule_version": self.rule_version,
+            "category": self.category,
+            "effect": self.effect,
+            "severity": self.severity,
+            "likelihood": self.likelihood,
+            "risk_level": self.risk_level,
+            "residual_severity": self.residual_severity,
+            "residual_likelihood": self.residual_likelihood,
+            "residual_risk_level": self.residual_risk_level,
+            "evidence": [{"question": e.question, "answer": _json(e.answer)} for e in self.evidence],
+            "mitigations_applied": list(self.mitigations_applied),
+            "references": [{"source": r.source, "pinpoint": r.pinpoint, "verification": r.verification}
+                           for r in self.references],
+            "unverified": self.unverified,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The result of one evaluation; ``findings`` are ordered worst first, then by rule id."""
+
+    verdict: str
+    jurisdiction: str
+    as_of: dt.date
+    rule_set_version: str
+    rule_set_sha256: str
+    findings: tuple[Finding, ...]
+    answers: Mapping[str, Any] = field(repr=False, default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON contract documented in ``docs/json-contract.md``."""
+        return {
+            "verdict": self.verdict,
+            "jurisdiction": self.jurisdiction,
+            "as_of": self.as_of.isoformat(),
+            "rule_set": {"version": self.rule_set_version, "sha256": self.rule_set_sha256},
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _check_inputs(jurisdiction: str, as_of: Any) -> None:
+    if jurisdiction not in JURISDICTIONS:
+        raise ValueError(f"unknown jurisdiction {jurisdiction!r}: expected one of {', '.join(JURISDICTIONS)}")
+    if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
+        raise ValueError(f"as_of must be a datetime.date, got {as_of!r}")
+
+
+def fire(rule: Rule, answers: Mapping[str, Any], jurisdiction: str, as_of: dt.date) -> bool:
+    """Whether ``rule`` applies on the date in the jurisdiction and its condition holds.
+
+    ``answers`` are the effective typed answers (see :meth:`Questionnaire.effective_answers`).
+    """
+    return rule.applies(jurisdiction, as_of) and rule.when(answers)
+
+
+def _finding(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any]) -> Finding:
+    lower_s = lower_l = 0
+    applied = []
+    for m in rule.mitigations:
+        if m.when(answers):
+            applied.append(m.id)
+            lower_s += m.lower_severity
+            lower_l += m.lower_likelihood
+    if rule.effect == "prohibited":
+        # A ban is not mitigated away; measures are still listed, and only a different design
+        # (one the rule's condition no longer matches) lifts it.
+        lower_s = lower_l = 0
+    sev_r = max(rule.severity - lower_s, 0)
+    lik_r = max(rule.likelihood - lower_l, 0)
+    evidence = tuple(Evidence(leaf.question, answers.get(leaf.question)) for leaf in rule.when.evidence(answers))
+    # one line per question, in first-seen order
+    seen: set[str] = set()
+    evidence = tuple(e for e in evidence if not (e.question in seen or seen.add(e.question)))
+    return Finding(
+        rule_id=rule.id, rule_version=rule.version, category=rule.category, effect=rule.effect,
+        severity=SCALE[rule.severity], likelihood=SCALE[rule.likelihood],
+        risk_level=ruleset.matrix.level(rule.severity, rule.likelihood),
+        residual_severity=SCALE[sev_r], residual_likelihood=SCALE[lik_r],
+        residual_risk_level=ruleset.matrix.level(sev_r, lik_r),
+        evidence=evidence, mitigations_applied=tuple(applied), references=rule.references,
+        unverified=rule.unverified,
+    )
+
+
+def verdict_of(findings: tuple[Finding, ...] | list[Finding]) -> str:
+    """``prohibited`` if any prohibited finding, else the highest residual level, else ``low``."""
+    if any(f.effect == "prohibited" for f in findings):
+        return "prohibited"
+    return max((f.residual_risk_level for f in findings), key=LEVEL_RANK.__getitem__, default="low")
+
+
+def evaluate(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str, as_of: dt.date) -> Assessment:
+    """Evaluate ``answers`` (question id -> value, raw or typed) in ``jurisdiction`` on ``as_of``.
+
+    Raises :class:`app.rules.questionnaire.AnswersInvalid` if any answer is unknown or ill-typed,
+    and ``ValueError`` for an unknown jurisdiction or a non-date ``as_of``. Missing answers are
+    allowed: rules treat them as "not confirmed" (see :mod:`app.rules.conditions`).
+    """
+    _check_inputs(jurisdiction, as_of)
+    qn: Questionnaire = ruleset.questionnaire
+    typed = qn.validate_answers(answers)
+    effective = qn.effective_answers(typed)
+    findings = [_finding(ruleset, r, effective) for r in ruleset.rules if fire(r, effective, jurisdiction, as_of)]
+    findings.sort(key=lambda f: (f.effect != "prohibited", -LEVEL_RANK[f.residual_risk_level],
+                                 -LEVEL_RANK[f.risk_level], f.rule_id))
+    return Assessment(verdict=verdict_of(findings), jurisdiction=jurisdiction, as_of=as_of,
+                      rule_set_version=ruleset.version, rule_set_sha256=ruleset.sha256,
+                      findings=tuple(findings), answers=effective)
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleFailure:
+    rule_id: str
+    path: str
+    kind: str  # "fire" or "silent"
+    index: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path} [rule {self.rule_id}] examples.{self.kind}[{self.index}]: {self.message}"
+
+
+def run_examples(ruleset: RuleSet) -> list[ExampleFailure]:
+    """Run every rule's own examples: ``fire`` ones must fire, ``silent`` ones must not."""
+    failures: list[ExampleFailure] = []
+    qn = ruleset.questionnaire
+    for rule in ruleset.rules:
+        for kind, examples in (("fire", rule.fire_examples), ("silent", rule.silent_examples)):
+            for i, ex in enumerate(examples):
+                fired = fire(rule, qn.effective_answers(ex.answers), ex.jurisdiction, ex.as_of)
+                if fired != (kind == "fire"):
+                    verb = "did not fire" if kind == "fire" else "fired"
+                    failures.append(ExampleFailure(rule.id, rule.path, kind, i,
+                                                   f"{verb} ({ex.jurisdiction}, {ex.as_of.isoformat()})"))
+    return failures

@@ -1,0 +1,266 @@
+"""Load and validate the whole rule set under ``audit_rules/``.
+
+Everything is checked before anything is used: every file against its JSON Schema, rule id equal to
+file name, unique ids, every question and option a rule reads exists in the questionnaire, every
+cited source exists in ``sources.yaml``, example answers are well-typed, no rule rests only on
+UNVERIFIED sources. All problems are collected and raised together as :class:`RuleLoadError`, each
+naming file, rule and line, so a bad rule file stops start-up with a message that says what to fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from . import schema
+from .conditions import ConditionError, compile_condition
+from .model import Example, Mitigation, Reference, RiskMatrix, Rule, RuleSet, Source
+from .questionnaire import AnswersInvalid, Questionnaire, QuestionnaireError, build_questionnaire
+from .yamlio import YamlError, line_of, load_yaml, to_plain
+
+DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "audit_rules"
+VERIFICATION_RANK = {v: i for i, v in enumerate(schema.VERIFICATION)}  # higher = weaker
+DEFAULT_EXAMPLE_DATE = dt.date(2026, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in the rule data. ``line`` is 1-based or ``None``."""
+
+    file: str
+    message: str
+    rule: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        who = f" [rule {self.rule}]" if self.rule else ""
+        return f"{where}{who}: {self.message}"
+
+
+class RuleLoadError(Exception):
+    """The rule set is invalid; ``problems`` lists every :class:`Problem` found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"the rule set under audit_rules/ is invalid ({len(problems)} problem(s)):\n{lines}")
+
+
+def _validator(s: dict) -> Draft202012Validator:
+    return Draft202012Validator(s, format_checker=FormatChecker())
+
+
+_VALIDATORS = {
+    "rule": _validator(schema.RULE),
+    "questionnaire": _validator(schema.QUESTIONNAIRE),
+    "sources": _validator(schema.SOURCES),
+    "matrix": _validator(schema.RISK_MATRIX),
+    "ruleset": _validator(schema.RULESET),
+}
+
+
+class _Loader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Problem] = []
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root.parent))
+        except ValueError:
+            return str(path)
+
+    def read(self, path: Path, kind: str, rule: str | None = None) -> tuple[Any, Any] | None:
+        """Return (round-trip tree, plain data) or record problems and return ``None``."""
+        try:
+            tree = load_yaml(path)
+        except YamlError as exc:
+            self.problems.append(Problem(self.rel(path), exc.message, rule, exc.line))
+            return None
+        plain = to_plain(tree)
+        errors = sorted(_VALIDATORS[kind].iter_errors(plain), key=lambda e: list(e.absolute_path))
+        for err in errors[:20]:
+            where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+            msg = err.message if len(err.message) < 300 else err.message[:300] + "..."
+            self.problems.append(Problem(self.rel(path), f"{where}: {msg}", rule,
+                                         line_of(tree, list(err.absolute_path))))
+        return None if errors else (tree, plain)
+
+
+def _date(value: Any, parameters: Mapping[str, Mapping[str, str]]) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        return dt.date.fromisoformat(parameters[value["param"]]["value"])
+    return dt.date.fromisoformat(value)
+
+
+def _content_hash(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*.yaml") if p.is_file()):
+        digest.update(str(path.relative_to(root)).replace(os.sep, "/").encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Questionnaire,
+                sources: Mapping[str, Source], parameters: Mapping[str, Mapping[str, str]]) -> Rule | None:
+    rel = ld.rel(path)
+    rid = data["id"]
+    before = len(ld.problems)
+
+    def bad(where: list[str | int], message: str) -> None:
+        ld.problems.append(Problem(rel, message, rid, line_of(tree, where)))
+
+    if rid != path.stem:
+        bad(["id"], f"id '{rid}' must equal the file name '{path.stem}'")
+    outside = sorted(set(data["jurisdictions"]) - set(schema.PACKS[pack]))
+    if outside:
+        bad(["jurisdictions"], f"pack '{pack}' cannot apply in {', '.join(outside)}")
+    for key in ("from", "until"):
+        value = data.get("effective", {}).get(key)
+        if isinstance(value, Mapping) and value["param"] not in parameters:
+            bad(["effective", key], f"unknown parameter '{value['param']}' (define it in ruleset.yaml)")
+
+    def compile_at(tree_part: Any, where: list[str | int]):
+        try:
+            return compile_condition(tree_part, qn, where)
+        except ConditionError as exc:
+            bad(list(exc.path), exc.message)
+            return None
+
+    when = compile_at(data["when"], ["when"])
+    mitigations = []
+    seen_mit: set[str] = set()
+    for i, m in enumerate(data.get("mitigations", [])):
+        if m["id"] in seen_mit:
+            bad(["mitigations", i, "id"], f"duplicate mitigation id '{m['id']}'")
+        seen_mit.add(m["id"])
+        cond = compile_at(m["when"], ["mitigations", i, "when"])
+        if cond is not None:
+            mitigations.append(Mitigation(m["id"], m["label"], cond, m["lowers"].get("severity", 0),
+                                          m["lowers"].get("likelihood", 0)))
+    refs = []
+    for i, r in enumerate(data["references"]):
+        src = sources.get(r["source"])
+        if src is None:
+            bad(["references", i, "source"], f"unknown source '{r['source']}' (not in audit_rules/sources.yaml)")
+            continue
+        status = max(src.verification, r.get("verification", src.verification), key=VERIFICATION_RANK.get)
+        refs.append(Reference(r["source"], r["pinpoint"], status, r.get("note")))
+    if refs and all(r.unverified for r in refs):
+        bad(["references"], "every reference is UNVERIFIED: a rule may not rest only on unverified sources")
+
+    examples: dict[str, list[Example]] = {"fire": [], "silent": []}
+    for kind in ("fire", "silent"):
+        for i, ex in enumerate(data["examples"][kind]):
+            jur = ex.get("jurisdiction", data["jurisdictions"][0])
+            if jur not in data["jurisdictions"]:
+                bad(["examples", kind, i, "jurisdiction"], f"example jurisdiction {jur} is not one of the rule's")
+            try:
+                answers = qn.validate_answers(ex["answers"])
+            except AnswersInvalid as exc:
+                for err in exc.errors:
+                    bad(["examples", kind, i, "answers", err.question_id], f"example answer {err}")
+                continue
+            if "as_of" in ex:
+                as_of = dt.date.fromisoformat(ex["as_of"])
+            else:
+                start = _date(data.get("effective", {}).get("from"), parameters) if len(ld.problems) == before \
+                    else None
+                as_of = max(start or DEFAULT_EXAMPLE_DATE, DEFAULT_EXAMPLE_DATE)
+            examples[kind].append(Example(answers, jur, as_of, ex.get("note")))
+
+    if len(ld.problems) != before or when is None:
+        return None
+    eff = data.get("effective", {})
+    return Rule(
+        id=rid, version=data["version"], pack=pack, path=rel, title=data["title"], rationale=data["rationale"],
+        recommendation=data["recommendation"], category=data["category"],
+        also_categories=tuple(data.get("also_categories", ())), effect=data["effect"],
+        severity=schema.SCALE.index(data["severity"]), likelihood=schema.SCALE.index(data["likelihood"]),
+        jurisdictions=frozenset(data["jurisdictions"]), effective_from=_date(eff.get("from"), parameters),
+        effective_until=_date(eff.get("until"), parameters), effective_note=eff.get("note"),
+        legal_review=data.get("legal_review"), when=when, when_raw=data["when"], mitigations=tuple(mitigations),
+        references=tuple(refs), fire_examples=tuple(examples["fire"]), silent_examples=tuple(examples["silent"]),
+    )
+
+
+def load_ruleset(root: Path | str | None = None) -> RuleSet:
+    """Load, validate and hash the rule set in ``root`` (default: the repository's ``audit_rules/``).
+
+    Returns an immutable :class:`RuleSet`. Raises :class:`RuleLoadError` listing every problem found.
+    """
+    root = Path(root or os.environ.get("EDUAUDIT_RULES_DIR") or DEFAULT_ROOT).resolve()
+    ld = _Loader(root)
+    if not root.is_dir():
+        raise RuleLoadError([Problem(str(root), "rule directory not found")])
+
+    meta = ld.read(root / "ruleset.yaml", "ruleset")
+    parameters = meta[1].get("parameters", {}) if meta else {}
+    matrix_data = ld.read(root / "risk-matrix.yaml", "matrix")
+    qn_data = ld.read(root / "questionnaire.yaml", "questionnaire")
+    src_data = ld.read(root / "sources.yaml", "sources")
+    if None in (meta, matrix_data, qn_data, src_data):
+        raise RuleLoadError(ld.problems)
+
+    try:
+        qn = build_questionnaire(qn_data[1])
+    except QuestionnaireError as exc:
+        raise RuleLoadError([Problem(ld.rel(root / "questionnaire.yaml"), exc.message, None,
+                                     line_of(qn_data[0], list(exc.path)))]) from None
+    sources = {sid: Source(id=sid, **s) for sid, s in src_data[1]["sources"].items()}
+    cells = tuple(tuple(matrix_data[1]["matrix"][sev][lik] for lik in schema.SCALE) for sev in schema.SCALE)
+
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for pack in schema.PACKS:
+        pack_dir = root / pack
+        if not pack_dir.is_dir():
+            continue
+        for path in sorted(pack_dir.iterdir()):
+            if path.suffix in (".yml", ".json") or (path.is_file() and path.suffix != ".yaml"):
+                ld.problems.append(Problem(ld.rel(path), "rule files must end in .yaml"))
+                continue
+            if path.is_dir():
+                ld.problems.append(Problem(ld.rel(path), "rule packs do not nest folders"))
+                continue
+            read = ld.read(path, "rule", rule=path.stem)
+            if read is None:
+                continue
+            tree, data = read
+            if data["id"] in seen:
+                ld.problems.append(Problem(ld.rel(path), f"duplicate rule id (also in {seen[data['id']]})",
+                                           data["id"], line_of(tree, ["id"])))
+                continue
+            seen[data["id"]] = ld.rel(path)
+            rule = _build_rule(ld, path, pack, tree, data, qn, sources, parameters)
+            if rule is not None:
+                rules.append(rule)
+    if ld.problems:
+        raise RuleLoadError(ld.problems)
+    if not rules:
+        raise RuleLoadError([Problem(str(root), "no rules found in any pack folder")])
+    return RuleSet(version=meta[1]["version"], sha256=_content_hash(root), questionnaire=qn, rules=tuple(rules),
+                   sources=sources, matrix=RiskMatrix(cells), parameters=parameters, root=str(root))
+
+
+@lru_cache(maxsize=4)
+def _cached(root: str) -> RuleSet:
+    return load_ruleset(root)
+
+
+def get_ruleset(root: Path | str | None = None) -> RuleSet:
+    """The rule set for ``root`` (default as in :func:`load_ruleset`), loaded once per process."""
+    return _cached(str(Path(root or os.environ.get("EDUAUDIT_RULES_DIR") or DEFAULT_ROOT).resolve()))

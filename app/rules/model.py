@@ -1,0 +1,146 @@
+"""Immutable values the loader builds and the engine reads: sources, rules, the rule set."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .conditions import Condition
+from .questionnaire import Questionnaire
+from .schema import RISK_LEVELS, SCALE
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One legal instrument, guidance or report, held once in ``audit_rules/sources.yaml``."""
+
+    id: str
+    title: Mapping[str, str]
+    issuer: Mapping[str, str]
+    kind: str
+    verification: str
+    jurisdiction: str | None = None
+    date: str | None = None
+    effective: str | None = None
+    number: str | None = None
+    url: str | None = None
+    note: str | None = None
+
+    @property
+    def unverified(self) -> bool:
+        return self.verification == "UNVERIFIED"
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A rule's citation: source id + pinpoint. ``verification`` is the weaker of the source's own
+    status and any per-pinpoint override (an article number can be unverified in a verified text)."""
+
+    source: str
+    pinpoint: str
+    verification: str
+    note: str | None = None
+
+    @property
+    def unverified(self) -> bool:
+        return self.verification == "UNVERIFIED"
+
+
+@dataclass(frozen=True, slots=True)
+class Mitigation:
+    """A declared measure that lowers a finding's severity and/or likelihood by whole steps."""
+
+    id: str
+    label: Mapping[str, str]
+    when: Condition
+    lower_severity: int = 0
+    lower_likelihood: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    answers: Mapping[str, Any]
+    jurisdiction: str
+    as_of: dt.date
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule, loaded from ``audit_rules/<pack>/<id>.yaml``. ``severity``/``likelihood`` are
+    indexes into :data:`SCALE` (0 = negligible .. 3 = maximum)."""
+
+    id: str
+    version: int
+    pack: str
+    path: str
+    title: Mapping[str, str]
+    rationale: Mapping[str, str]
+    recommendation: Mapping[str, str]
+    category: str
+    also_categories: tuple[str, ...]
+    effect: str
+    severity: int
+    likelihood: int
+    jurisdictions: frozenset[str]
+    effective_from: dt.date | None
+    effective_until: dt.date | None
+    effective_note: str | None
+    legal_review: Mapping[str, str] | None
+    when: Condition
+    when_raw: Any
+    mitigations: tuple[Mitigation, ...]
+    references: tuple[Reference, ...]
+    fire_examples: tuple[Example, ...]
+    silent_examples: tuple[Example, ...]
+
+    def applies(self, jurisdiction: str, as_of: dt.date) -> bool:
+        """Whether the rule is in force for ``jurisdiction`` on ``as_of``."""
+        if jurisdiction not in self.jurisdictions:
+            return False
+        if self.effective_from is not None and as_of < self.effective_from:
+            return False
+        return not (self.effective_until is not None and as_of >= self.effective_until)
+
+    @property
+    def unverified(self) -> bool:
+        """True when any of the rule's references is marked UNVERIFIED."""
+        return any(r.unverified for r in self.references)
+
+
+@dataclass(frozen=True, slots=True)
+class RiskMatrix:
+    """Severity x likelihood -> risk level, CNIL's four-level scale on both axes."""
+
+    cells: tuple[tuple[str, ...], ...]  # cells[severity][likelihood]
+
+    def level(self, severity: int, likelihood: int) -> str:
+        return self.cells[severity][likelihood]
+
+    def as_rows(self) -> list[dict[str, Any]]:
+        return [{"severity": SCALE[s], "cells": list(self.cells[s])} for s in range(len(SCALE))]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Everything the engine needs, loaded and validated once; immutable, versioned and hashed."""
+
+    version: str
+    sha256: str
+    questionnaire: Questionnaire
+    rules: tuple[Rule, ...]
+    sources: Mapping[str, Source]
+    matrix: RiskMatrix
+    parameters: Mapping[str, Mapping[str, str]]
+    root: str
+
+    def rule(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+
+LEVEL_RANK = {level: i for i, level in enumerate((*RISK_LEVELS, "prohibited"))}

@@ -1,0 +1,326 @@
+"""JSON Schemas and closed vocabularies for the rule data under ``audit_rules/``.
+
+The vocabularies are the field's terms from the design brief: the thirteen risk categories of the
+seed report (Institut Montaigne, *China Trends*, Nov 2021, "Smart Education"), CNIL's four-level
+severity and likelihood scale, and the three effects a rule can have.
+"""
+
+from __future__ import annotations
+
+CATEGORIES: tuple[str, ...] = (
+    "facial-recognition",
+    "emotion-attention",
+    "black-box-algorithms",
+    "commercial-capture",
+    "data-security",
+    "children-consent",
+    "proportionality",
+    "transparency",
+    "retention",
+    "cross-border",
+    "health-wellbeing",
+    "equity-access",
+    "governance",
+)
+SCALE: tuple[str, ...] = ("negligible", "limited", "significant", "maximum")
+"""CNIL's four-level scale, used for both severity and likelihood (index 0..3)."""
+RISK_LEVELS: tuple[str, ...] = ("low", "medium", "high", "critical")
+VERDICTS: tuple[str, ...] = (*RISK_LEVELS, "prohibited")
+EFFECTS: tuple[str, ...] = ("risk", "obligation", "prohibited")
+JURISDICTIONS: tuple[str, ...] = ("CN", "EU", "UK", "US")
+PACKS: dict[str, tuple[str, ...]] = {
+    "core": JURISDICTIONS,
+    "cn": ("CN",),
+    "eu": ("EU",),
+    "uk": ("UK",),
+    "us": ("US",),
+}
+"""Rule pack folder -> the jurisdictions a rule in it may name."""
+LANGS: tuple[str, ...] = ("en", "zh")
+VERIFICATION: tuple[str, ...] = ("V-TEXT", "V-PAGE", "V-PAGE-secondary", "UNVERIFIED")
+QUESTION_TYPES: tuple[str, ...] = ("text", "textarea", "single", "multi", "boolean", "integer", "date")
+OPERATORS: dict[str, tuple[str, ...]] = {
+    # operator -> question types it accepts
+    "eq": ("single", "boolean", "integer"),
+    "ne": ("single", "boolean", "integer"),
+    "in": ("single",),
+    "includes": ("multi",),
+    "includes_any": ("multi",),
+    "includes_all": ("multi",),
+    "lt": ("integer", "date"),
+    "lte": ("integer", "date"),
+    "gt": ("integer", "date"),
+    "gte": ("integer", "date"),
+    "answered": QUESTION_TYPES,
+}
+ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+QID_PATTERN = r"^[a-z][a-z0-9_]*$"
+OPTION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_]*$"
+
+_TEXT = {
+    "type": "object",
+    "properties": {lang: {"type": "string", "minLength": 1} for lang in LANGS},
+    "required": list(LANGS),
+    "additionalProperties": False,
+}
+_DATE = {"type": "string", "format": "date"}
+
+CONDITION: dict = {
+    "$id": "condition",
+    "oneOf": [
+        {
+            "type": "object",
+            "properties": {"all": {"type": "array", "minItems": 1, "items": {"$ref": "#"}}},
+            "required": ["all"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {"any": {"type": "array", "minItems": 1, "items": {"$ref": "#"}}},
+            "required": ["any"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {"not": {"$ref": "#"}},
+            "required": ["not"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {
+                "q": {"type": "string", "pattern": QID_PATTERN},
+                **{op: {} for op in OPERATORS},
+            },
+            "required": ["q"],
+            "minProperties": 2,
+            "maxProperties": 2,
+            "additionalProperties": False,
+        },
+    ],
+}
+
+QUESTIONNAIRE: dict = {
+    "type": "object",
+    "required": ["version", "sections"],
+    "additionalProperties": False,
+    "properties": {
+        "version": {"type": "integer", "minimum": 1},
+        "sections": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "title", "questions"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": QID_PATTERN},
+                    "title": _TEXT,
+                    "intro": _TEXT,
+                    "show_if": CONDITION,
+                    "questions": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "required": ["id", "type", "label", "help"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "id": {"type": "string", "pattern": QID_PATTERN},
+                                "type": {"enum": list(QUESTION_TYPES)},
+                                "label": _TEXT,
+                                "help": _TEXT,
+                                "required": {"type": "boolean"},
+                                "show_if": CONDITION,
+                                "min": {"type": "integer"},
+                                "max": {"type": "integer"},
+                                "max_length": {"type": "integer", "minimum": 1, "maximum": 20000},
+                                "exclusive": {"type": "array", "items": {"type": "string"}},
+                                "options": {
+                                    "type": "array",
+                                    "minItems": 2,
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["id", "label"],
+                                        "additionalProperties": False,
+                                        "properties": {
+                                            "id": {"type": "string", "pattern": OPTION_PATTERN},
+                                            "label": _TEXT,
+                                            "help": _TEXT,
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+SOURCES: dict = {
+    "type": "object",
+    "required": ["sources"],
+    "additionalProperties": False,
+    "properties": {
+        "sources": {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": {"pattern": ID_PATTERN},
+            "additionalProperties": {
+                "type": "object",
+                "required": ["title", "issuer", "kind", "verification"],
+                "additionalProperties": False,
+                "properties": {
+                    "title": _TEXT,
+                    "issuer": _TEXT,
+                    "kind": {"enum": ["law", "regulation", "guidance", "standard", "decision", "court",
+                                      "seed-report", "news", "analysis"]},
+                    "jurisdiction": {"enum": [*JURISDICTIONS, "INT"]},
+                    "date": _DATE,
+                    "effective": _DATE,
+                    "number": {"type": "string"},
+                    "url": {"type": "string"},
+                    "verification": {"enum": list(VERIFICATION)},
+                    "note": {"type": "string"},
+                },
+            },
+        }
+    },
+}
+
+RISK_MATRIX: dict = {
+    "type": "object",
+    "required": ["scale", "levels", "matrix"],
+    "additionalProperties": False,
+    "properties": {
+        "scale": {"const": list(SCALE)},
+        "levels": {"const": list(RISK_LEVELS)},
+        "matrix": {
+            "type": "object",
+            "required": list(SCALE),
+            "additionalProperties": False,
+            "properties": {
+                sev: {
+                    "type": "object",
+                    "required": list(SCALE),
+                    "additionalProperties": False,
+                    "properties": {lik: {"enum": list(RISK_LEVELS)} for lik in SCALE},
+                }
+                for sev in SCALE
+            },
+        },
+    },
+}
+
+RULESET: dict = {
+    "type": "object",
+    "required": ["version"],
+    "additionalProperties": False,
+    "properties": {
+        "version": {"type": "string", "pattern": r"^\d+\.\d+\.\d+$"},
+        "parameters": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["value", "note"],
+                "additionalProperties": False,
+                "properties": {"value": _DATE, "note": {"type": "string"}},
+            },
+        },
+    },
+}
+
+_EXAMPLE = {
+    "type": "object",
+    "required": ["answers"],
+    "additionalProperties": False,
+    "properties": {
+        "jurisdiction": {"enum": list(JURISDICTIONS)},
+        "as_of": _DATE,
+        "note": {"type": "string"},
+        "answers": {"type": "object"},
+    },
+}
+_DATE_OR_PARAM = {
+    "oneOf": [
+        _DATE,
+        {"type": "object", "required": ["param"], "additionalProperties": False,
+         "properties": {"param": {"type": "string", "pattern": QID_PATTERN}}},
+    ]
+}
+
+RULE: dict = {
+    "type": "object",
+    "required": ["id", "version", "title", "rationale", "recommendation", "category", "effect", "severity",
+                 "likelihood", "jurisdictions", "when", "references", "examples"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "pattern": ID_PATTERN, "maxLength": 80},
+        "version": {"type": "integer", "minimum": 1},
+        "title": _TEXT,
+        "rationale": _TEXT,
+        "recommendation": _TEXT,
+        "category": {"enum": list(CATEGORIES)},
+        "also_categories": {"type": "array", "items": {"enum": list(CATEGORIES)}, "uniqueItems": True},
+        "effect": {"enum": list(EFFECTS)},
+        "severity": {"enum": list(SCALE)},
+        "likelihood": {"enum": list(SCALE)},
+        "jurisdictions": {"type": "array", "minItems": 1, "uniqueItems": True,
+                          "items": {"enum": list(JURISDICTIONS)}},
+        "effective": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"from": _DATE_OR_PARAM, "until": _DATE_OR_PARAM, "note": {"type": "string"}},
+        },
+        "legal_review": _TEXT,
+        "when": CONDITION,
+        "mitigations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "label", "when", "lowers"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": ID_PATTERN},
+                    "label": _TEXT,
+                    "when": CONDITION,
+                    "lowers": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "additionalProperties": False,
+                        "properties": {
+                            "severity": {"type": "integer", "minimum": 1, "maximum": 3},
+                            "likelihood": {"type": "integer", "minimum": 1, "maximum": 3},
+                        },
+                    },
+                },
+            },
+        },
+        "references": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["source", "pinpoint"],
+                "additionalProperties": False,
+                "properties": {
+                    "source": {"type": "string", "pattern": ID_PATTERN},
+                    "pinpoint": {"type": "string", "minLength": 1},
+                    "verification": {"enum": list(VERIFICATION)},
+                    "note": {"type": "string"},
+                },
+            },
+        },
+        "examples": {
+            "type": "object",
+            "required": ["fire", "silent"],
+            "additionalProperties": False,
+            "properties": {
+                "fire": {"type": "array", "minItems": 1, "items": _EXAMPLE},
+                "silent": {"type": "array", "minItems": 1, "items": _EXAMPLE},
+            },
+        },
+    },
+}
