@@ -157,8 +157,8 @@ def _typed_value(question: Any, op: str, raw: Any, path: list[str | int]) -> Any
             raise ConditionError(path, f"question '{question.id}' has no option '{raw}'")
         return raw
     if qtype == "boolean":
-        if not isinstance(raw, bool):
-            raise ConditionError(path, f"question '{question.id}' is yes/no: compare with true or false")
+        if not isinstance(raw, bool) and raw != "unknown":
+            raise ConditionError(path, f"question '{question.id}' is yes/no: compare with true, false or unknown")
         return raw
     if qtype == "integer":
         if isinstance(raw, bool) or not isinstance(raw, int):

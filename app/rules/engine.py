@@ -163,6 +163,9 @@ def evaluate(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str, as
     _check_inputs(jurisdiction, as_of)
     qn: Questionnaire = ruleset.questionnaire
     typed = qn.validate_answers(answers)
+    # The jurisdiction under evaluation is also the answer to the jurisdiction question, so a
+    # counterfactual run (a CN deployment evaluated under EU law) asks the EU questions.
+    typed["jurisdiction"] = jurisdiction
     effective = qn.effective_answers(typed)
     findings = [_finding(ruleset, r, effective) for r in ruleset.rules if fire(r, effective, jurisdiction, as_of)]
     findings.sort(key=lambda f: (f.effect != "prohibited", -LEVEL_RANK[f.residual_risk_level],

@@ -18,6 +18,9 @@ from typing import Any
 from .conditions import Condition, ConditionError, compile_condition
 
 DEFAULT_MAX_LENGTH = {"text": 300, "textarea": 5000}
+UNKNOWN = "unknown"
+"""The third answer to a yes/no question: the administrator does not know. Rules read it as
+"not confirmed", exactly like a missing answer, but the report shows that it was asked."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +32,11 @@ class Option:
 
 @dataclass(slots=True)
 class Question:
-    """One question. ``type`` is one of text, textarea, single, multi, boolean, integer, date."""
+    """One question. ``type`` is one of text, textarea, single, multi, boolean, integer, date.
+
+    Typed answers: text -> str; single -> option id; multi -> tuple of option ids in option order;
+    boolean -> True, False or ``"unknown"``; integer -> int; date -> ``datetime.date``.
+    """
 
     id: str
     type: str
@@ -182,7 +189,9 @@ class Questionnaire:
                 return raw
             if isinstance(raw, str) and raw in ("yes", "no"):
                 return raw == "yes"
-            raise AnswerError(qid, "expected yes or no (true or false)")
+            if raw == UNKNOWN:
+                return UNKNOWN
+            raise AnswerError(qid, "expected yes, no or unknown (true, false or unknown)")
         if t == "integer":
             if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
                 raw = int(raw.strip())
@@ -241,6 +250,8 @@ class Questionnaire:
         if value is None:
             return {"en": "not answered", "zh": "未回答"}.get(lang, "not answered")
         if question.type == "boolean":
+            if value == UNKNOWN:
+                return {"en": "not known", "zh": "不清楚"}[lang]
             return ({"en": "yes", "zh": "是"} if value else {"en": "no", "zh": "否"})[lang]
         if question.type == "single":
             opt = question.option(value)

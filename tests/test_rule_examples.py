@@ -1,0 +1,20 @@
+"""Every rule proves itself: its `fire` examples must fire and its `silent` ones must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.rules.engine import fire
+from app.rules.loader import get_ruleset
+
+_RULESET = get_ruleset()
+_CASES = [(r, kind, i, ex) for r in _RULESET.rules
+          for kind, exs in (("fire", r.fire_examples), ("silent", r.silent_examples))
+          for i, ex in enumerate(exs)]
+
+
+@pytest.mark.parametrize(("rule", "kind", "index", "example"), _CASES,
+                         ids=[f"{r.id}-{k}-{i}" for r, k, i, _ in _CASES])
+def test_rule_example(rule, kind, index, example):
+    answers = _RULESET.questionnaire.effective_answers(example.answers)
+    assert fire(rule, answers, example.jurisdiction, example.as_of) is (kind == "fire")
