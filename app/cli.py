@@ -1,0 +1,170 @@
+"""The ``eduaudit`` command line: evaluate an answers file, check the rule set.
+
+Exit codes: 0 success; 1 the rule check found failing examples or lint problems; 2 bad input
+(answers file, option values); 3 the rule set itself does not load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from .answers import AnswersFileError, read_answers_file
+from .rules.conditions import canonical
+from .rules.engine import Assessment, evaluate, run_examples
+from .rules.loader import RuleLoadError, load_ruleset
+from .rules.schema import JURISDICTIONS
+from .rules.yamlio import line_of, load_yaml
+
+TITLE_MAX = 120
+RECOMMENDATION_MAX = 700
+
+
+def _load(rules_dir: str | None):
+    try:
+        return load_ruleset(rules_dir)
+    except RuleLoadError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(3)
+
+
+def cli_report_id(assessment: Assessment) -> str:
+    """A deterministic report id for a command-line report: same inputs and rules, same id."""
+    blob = json.dumps({"a": assessment.to_dict(), "answers": {k: str(v) for k, v in assessment.answers.items()}},
+                      sort_keys=True, ensure_ascii=False)
+    return "EA-CLI-" + hashlib.sha256(blob.encode()).hexdigest()[:10].upper()
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder, so a failure leaves nothing."""
+    path = path.resolve()
+    fd, tmp = tempfile.mkstemp(prefix=".eduaudit-", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _text_report(assessment: Assessment, ruleset) -> str:
+    lines = [f"Verdict: {assessment.verdict.upper()}  ({assessment.jurisdiction}, as of {assessment.as_of})",
+             f"Rule set {assessment.rule_set_version} sha256 {assessment.rule_set_sha256[:16]}…",
+             f"{len(assessment.findings)} finding(s)", ""]
+    qn = ruleset.questionnaire
+    for f in assessment.findings:
+        rule = ruleset.rule(f.rule_id)
+        flag = "  [UNVERIFIED source]" if f.unverified else ""
+        lines.append(f"- [{f.residual_risk_level}{' / PROHIBITED' if f.effect == 'prohibited' else ''}] "
+                     f"{rule.title['en']} ({f.rule_id}){flag}")
+        if f.risk_level != f.residual_risk_level:
+            lines.append(f"    inherent {f.risk_level}, residual {f.residual_risk_level} after "
+                         f"{', '.join(f.mitigations_applied)}")
+        for e in f.evidence:
+            q = qn.questions[e.question]
+            lines.append(f"    because: {q.label['en']} → {qn.display(q, e.answer)}")
+        refs = "; ".join(f"{ruleset.sources[r.source].title['en']}, {r.pinpoint}"
+                         + (" (UNVERIFIED)" if r.unverified else "") for r in f.references)
+        lines.append(f"    sources: {refs}")
+    return "\n".join(lines)
+
+
+@click.group()
+@click.version_option(package_name="eduaudit")
+def main() -> None:
+    """EduAudit: privacy-risk audits of smart-education deployments."""
+
+
+@main.command("evaluate")
+@click.argument("answers_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--jurisdiction", type=click.Choice(JURISDICTIONS), help="Overrides the answers' jurisdiction.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Date the law is applied on (default: the file's as_of, else its planned_date).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--pdf", "pdf_out", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Also write the PDF report here.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the PDF report.")
+@click.option("--rules-dir", type=click.Path(file_okay=False, exists=True), envvar="EDUAUDIT_RULES_DIR")
+def evaluate_cmd(answers_file: Path, jurisdiction: str | None, as_of: dt.datetime | None, fmt: str,
+                 pdf_out: Path | None, lang: str, rules_dir: str | None) -> None:
+    """Evaluate ANSWERS_FILE (YAML or JSON) and print the findings; optionally write the PDF."""
+    ruleset = _load(rules_dir)
+    try:
+        answers, meta = read_answers_file(answers_file, ruleset.questionnaire)
+    except AnswersFileError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    jur = jurisdiction or answers.get("jurisdiction")
+    day = as_of.date() if as_of else meta.get("as_of") or answers.get("planned_date")
+    assessment = evaluate(ruleset, answers, jur, day)
+    if pdf_out is not None:
+        from .reports.context import build_report_context
+        from .reports.render import render_pdf
+
+        context = build_report_context(ruleset, assessment, report_id=cli_report_id(assessment),
+                                       generated_at=dt.datetime.now(dt.UTC), lang=lang)
+        write_atomically(pdf_out, render_pdf(context))
+    if fmt == "json":
+        click.echo(json.dumps(assessment.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_text_report(assessment, ruleset))
+
+
+@main.group("rules")
+def rules_group() -> None:
+    """Work with the rule set under audit_rules/."""
+
+
+def lint(ruleset) -> list[str]:
+    """Style checks beyond the schema: text lengths, and no two rules with identical conditions."""
+    problems = []
+    by_condition: dict[str, str] = {}
+    for rule in ruleset.rules:
+        for lang, text in rule.title.items():
+            if len(text) > TITLE_MAX:
+                problems.append(f"{rule.path} [rule {rule.id}]: title ({lang}) is {len(text)} characters, "
+                                f"at most {TITLE_MAX}")
+        for lang, text in rule.recommendation.items():
+            if len(text) > RECOMMENDATION_MAX:
+                problems.append(f"{rule.path} [rule {rule.id}]: recommendation ({lang}) is {len(text)} characters, "
+                                f"at most {RECOMMENDATION_MAX}")
+        key = canonical({"when": rule.when_raw, "j": sorted(rule.jurisdictions),
+                         "from": str(rule.effective_from), "until": str(rule.effective_until)})
+        if key in by_condition:
+            problems.append(f"{rule.path} [rule {rule.id}]: same condition, jurisdictions and dates as "
+                            f"{by_condition[key]}")
+        else:
+            by_condition[key] = rule.id
+    return problems
+
+
+@rules_group.command("check")
+@click.option("--rules-dir", type=click.Path(file_okay=False, exists=True), envvar="EDUAUDIT_RULES_DIR")
+def rules_check(rules_dir: str | None) -> None:
+    """Validate every rule file and run every rule's examples; print what failed with file and line."""
+    ruleset = _load(rules_dir)
+    failures = []
+    root = Path(ruleset.root).parent
+    for fail in run_examples(ruleset):
+        line = line_of(load_yaml(root / fail.path), ["examples", fail.kind, fail.index])
+        failures.append(f"{fail.path}:{line} [rule {fail.rule_id}] examples.{fail.kind}[{fail.index}] {fail.message}")
+    failures.extend(lint(ruleset))
+    n_examples = sum(len(r.fire_examples) + len(r.silent_examples) for r in ruleset.rules)
+    if failures:
+        for line in failures:
+            click.echo(line, err=True)
+        click.echo(f"{len(failures)} problem(s) in {len(ruleset.rules)} rules", err=True)
+        sys.exit(1)
+    packs = sorted({r.pack for r in ruleset.rules})
+    click.echo(f"rule set {ruleset.version} ({ruleset.sha256[:12]}): {len(ruleset.rules)} rules in "
+               f"{', '.join(packs)}; {n_examples} examples passed; {len(ruleset.questionnaire.questions)} "
+               f"questions; {len(ruleset.sources)} sources")

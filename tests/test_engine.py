@@ -1,0 +1,102 @@
+"""The engine's contract: jurisdiction and date matter, evidence explains, mitigations lower
+residual risk, stale answers to hidden questions are ignored, bad input is refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app.rules.engine import evaluate, verdict_of
+from app.rules.loader import load_ruleset
+from app.rules.questionnaire import AnswersInvalid
+from tests.rulesdir import make_rules_dir
+
+EMOTION_CAMERA = {
+    "data_categories": ["facial_expressions", "face_images"],
+    "sensors": ["classroom_cameras"],
+    "inferred_states": ["emotions", "attention"],
+    "inference_inputs": ["face"],
+    "inference_purpose": "teaching_feedback",
+    "scores_shown_to": ["teacher"],
+}
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory):
+    return load_ruleset(make_rules_dir(tmp_path_factory.mktemp("rules")))
+
+
+def test_same_facts_differ_by_jurisdiction_and_date(mini):
+    day_before = evaluate(mini, EMOTION_CAMERA, "EU", dt.date(2025, 2, 1))
+    ban_day = evaluate(mini, EMOTION_CAMERA, "EU", dt.date(2025, 2, 2))
+    china = evaluate(mini, EMOTION_CAMERA, "CN", dt.date(2025, 2, 2))
+    assert (day_before.verdict, ban_day.verdict, china.verdict) == ("critical", "prohibited", "critical")
+    assert ban_day.findings[0].rule_id == "eu-emotion-recognition-education-ban"
+
+
+def test_medical_purpose_lifts_the_ban_but_not_the_risk(mini):
+    result = evaluate(mini, {**EMOTION_CAMERA, "inference_purpose": "medical"}, "EU", dt.date(2025, 6, 1))
+    assert result.verdict == "critical"
+    assert [f.rule_id for f in result.findings] == ["classroom-emotion-attention-recognition"]
+
+
+def test_evidence_names_the_triggering_answers(mini):
+    [finding] = evaluate(mini, EMOTION_CAMERA, "CN", dt.date(2024, 1, 1)).findings
+    assert [(e.question, e.answer) for e in finding.evidence] == [
+        ("inferred_states", ("emotions", "attention")), ("inference_inputs", ("face",))]
+
+
+def test_mitigation_lowers_residual_risk_only(mini):
+    [finding] = evaluate(mini, {**EMOTION_CAMERA, "scores_shown_to": ["nobody"]}, "CN",
+                         dt.date(2024, 1, 1)).findings
+    assert (finding.risk_level, finding.residual_risk_level) == ("critical", "high")
+    assert (finding.residual_severity, finding.residual_likelihood) == ("maximum", "limited")
+    assert finding.mitigations_applied == ("aggregate-only",)
+
+
+def test_prohibition_is_not_mitigated(mini):
+    result = evaluate(mini, {**EMOTION_CAMERA, "scores_shown_to": ["nobody"]}, "EU", dt.date(2025, 6, 1))
+    ban = next(f for f in result.findings if f.effect == "prohibited")
+    assert ban.residual_risk_level == "critical" and result.verdict == "prohibited"
+
+
+def test_answers_to_hidden_questions_are_ignored(mini):
+    # Inference answers kept from an earlier draft, but no longer any emotion/attention data: the
+    # inference section is not asked, so its stale answers must not trigger anything.
+    stale = {**EMOTION_CAMERA, "data_categories": ["grades"], "sensors": ["none"]}
+    result = evaluate(mini, stale, "EU", dt.date(2025, 6, 1))
+    assert (result.verdict, result.findings) == ("low", ())
+    assert "inferred_states" not in result.answers
+
+
+def test_deterministic(mini):
+    runs = {repr(evaluate(mini, EMOTION_CAMERA, "EU", dt.date(2025, 6, 1)).to_dict()) for _ in range(3)}
+    assert len(runs) == 1
+
+
+def test_json_contract_keys(mini):
+    out = evaluate(mini, EMOTION_CAMERA, "EU", dt.date(2025, 6, 1)).to_dict()
+    assert set(out) == {"verdict", "jurisdiction", "as_of", "rule_set", "findings"}
+    assert set(out["rule_set"]) == {"version", "sha256"}
+    required = {"rule_id", "category", "effect", "severity", "likelihood", "risk_level", "residual_risk_level",
+                "evidence", "references"}
+    assert all(required <= set(f) for f in out["findings"])
+    assert out["as_of"] == "2025-06-01"
+
+
+def test_bad_answers_are_refused_naming_the_question(mini):
+    with pytest.raises(AnswersInvalid) as info:
+        evaluate(mini, {"data_categories": ["dna"], "shoe_size": 4, "pupil_min_age": "ten"}, "EU",
+                 dt.date(2025, 1, 1))
+    assert {e.question_id for e in info.value.errors} == {"data_categories", "shoe_size", "pupil_min_age"}
+
+
+@pytest.mark.parametrize(("jurisdiction", "as_of"), [("FR", dt.date(2025, 1, 1)), ("EU", "2025-01-01")])
+def test_bad_jurisdiction_or_date(mini, jurisdiction, as_of):
+    with pytest.raises(ValueError):
+        evaluate(mini, {}, jurisdiction, as_of)
+
+
+def test_verdict_of_no_findings_is_low():
+    assert verdict_of([]) == "low"

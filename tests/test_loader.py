@@ -1,0 +1,107 @@
+"""A bad rule file stops loading with a message naming the file, the rule, the line and the problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.rules.loader import RuleLoadError, load_ruleset
+from tests.rulesdir import make_rules_dir, rule_text
+
+
+def _problems(tmp_path, files):
+    with pytest.raises(RuleLoadError) as info:
+        load_ruleset(make_rules_dir(tmp_path, files))
+    return info.value.problems
+
+
+def test_minimal_rule_set_loads_and_is_hashed(tmp_path):
+    rs = load_ruleset(make_rules_dir(tmp_path, {"core/test-rule.yaml": rule_text()}))
+    assert {r.id for r in rs.rules} == {"test-rule", "classroom-emotion-attention-recognition",
+                                        "eu-emotion-recognition-education-ban"}
+    assert len(rs.sha256) == 64
+
+
+def test_hash_changes_with_content(tmp_path):
+    a = load_ruleset(make_rules_dir(tmp_path / "a", {"core/test-rule.yaml": rule_text()}))
+    b = load_ruleset(make_rules_dir(tmp_path / "b", {"core/test-rule.yaml": rule_text(source="gdpr")}))
+    assert a.sha256 != b.sha256
+
+
+def test_duplicate_yaml_key_is_rejected_with_line(tmp_path):
+    text = rule_text().replace("version: 1\n", "version: 1\nversion: 2\n")
+    [p] = _problems(tmp_path, {"core/test-rule.yaml": text})
+    assert p.file.endswith("core/test-rule.yaml") and "duplicate key" in p.message and p.line == 3
+
+
+def test_id_must_equal_file_name(tmp_path):
+    [p] = _problems(tmp_path, {"core/other-name.yaml": rule_text()})
+    assert p.rule == "test-rule" and "must equal the file name 'other-name'" in p.message and p.line == 1
+
+
+def test_unknown_question_names_rule_and_line(tmp_path):
+    [p] = _problems(tmp_path, {"core/test-rule.yaml": rule_text(when="{q: shoe_size, eq: 3}")})
+    assert p.rule == "test-rule" and "unknown question 'shoe_size'" in p.message and p.line == 11
+
+
+def test_unknown_option(tmp_path):
+    [p] = _problems(tmp_path, {"core/test-rule.yaml": rule_text(when="{q: data_categories, includes: dna}")})
+    assert "has no option 'dna'" in p.message
+
+
+def test_unknown_operator_is_a_load_error(tmp_path):
+    [p] = _problems(tmp_path, {"core/test-rule.yaml": rule_text(when="{q: pupil_min_age, about: 12}")})
+    assert p.rule == "test-rule" and p.line == 11
+
+
+def test_operator_must_fit_question_type(tmp_path):
+    [p] = _problems(tmp_path, {"core/test-rule.yaml": rule_text(when="{q: data_categories, lt: 3}")})
+    assert "operator 'lt' does not apply" in p.message
+
+
+def test_unknown_source(tmp_path):
+    [p] = _problems(tmp_path, {"core/test-rule.yaml": rule_text(source="hearsay")})
+    assert "unknown source 'hearsay'" in p.message and p.line == 13
+
+
+def test_closed_category_vocabulary(tmp_path):
+    [p] = _problems(tmp_path, {"core/test-rule.yaml": rule_text(category="vibes")})
+    assert p.message.startswith("category:") and p.line == 6
+
+
+def test_duplicate_rule_ids_across_packs(tmp_path):
+    problems = _problems(tmp_path, {"core/test-rule.yaml": rule_text(), "cn/test-rule.yaml": rule_text()})
+    assert any("duplicate rule id" in p.message for p in problems)
+
+
+def test_pack_limits_jurisdictions(tmp_path):
+    [p] = _problems(tmp_path, {"cn/test-rule.yaml": rule_text()})
+    assert "pack 'cn' cannot apply in EU, UK, US" in p.message
+
+
+def test_rule_resting_only_on_unverified_sources_is_refused(tmp_path):
+    [p] = _problems(tmp_path, {"core/test-rule.yaml": rule_text(source="eu-ai-omnibus")})
+    assert "UNVERIFIED" in p.message
+
+
+def test_yaml_1_2_keeps_no_as_a_string(tmp_path):
+    # YAML 1.1 would read the unquoted `no` as false and the rule would silently compare wrongly.
+    rs = load_ruleset(make_rules_dir(tmp_path, {"core/test-rule.yaml": rule_text(
+        when="{q: leaves_country, eq: no}", fire="{leaves_country: no}")}))
+    assert rs.rule("test-rule").when({"leaves_country": "no"})
+
+
+def test_example_answers_are_type_checked(tmp_path):
+    [p] = _problems(tmp_path, {"core/test-rule.yaml": rule_text(fire="{data_categories: [dna]}")})
+    assert "example answer data_categories" in p.message
+
+
+def test_missing_translation_is_rejected(tmp_path):
+    text = rule_text().replace("title: {en: A test rule, zh: 测试规则}", "title: {en: A test rule}")
+    [p] = _problems(tmp_path, {"core/test-rule.yaml": text})
+    assert "'zh' is a required property" in p.message
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    problems = _problems(tmp_path, {"core/test-rule.yaml": rule_text(source="hearsay"),
+                                    "core/second.yaml": rule_text(id="second", when="{q: nope, eq: 1}")})
+    assert {p.rule for p in problems} == {"test-rule", "second"}
