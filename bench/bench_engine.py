@@ -1,0 +1,65 @@
+"""Engine benchmark: time per audit over the public cases with the full rule set.
+
+Run: `make bench` (or `.venv/bin/python bench/bench_engine.py [--repeat N]`). Prints figures; it
+asserts nothing, so it never fails a build. Record results in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app.answers import read_answers_file  # noqa: E402
+from app.rules.engine import evaluate  # noqa: E402
+from app.rules.loader import load_ruleset  # noqa: E402
+from app.rules.yamlio import load_yaml, to_plain  # noqa: E402
+
+CASES = ROOT / "tests" / "cases"
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=200, help="evaluations per case run")
+    args = parser.parse_args()
+
+    t0 = time.perf_counter()
+    ruleset = load_ruleset()
+    load_s = time.perf_counter() - t0
+    runs = []
+    for exp_path in sorted(CASES.glob("*.expected.yaml")):
+        name = exp_path.name.removesuffix(".expected.yaml")
+        answers, _ = read_answers_file(CASES / f"{name}.yaml", ruleset.questionnaire)
+        for run in to_plain(load_yaml(exp_path))["runs"]:
+            runs.append((name, answers, run["jurisdiction"], dt.date.fromisoformat(run["as_of"])))
+
+    times: list[float] = []
+    for _name, answers, jurisdiction, as_of in runs:
+        evaluate(ruleset, answers, jurisdiction, as_of)  # warm-up
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            evaluate(ruleset, answers, jurisdiction, as_of)
+            times.append(time.perf_counter() - t)
+
+    print(f"python {platform.python_version()} on {platform.machine()}, rule set {ruleset.version} "
+          f"({len(ruleset.rules)} rules, {len(ruleset.questionnaire.questions)} questions)")
+    print(f"rule set load + validation: {load_s * 1000:.0f} ms (once per process)")
+    print(f"{len(runs)} case runs x {args.repeat} evaluations = {len(times)} audits")
+    print(f"per audit: median {statistics.median(times) * 1e3:.3f} ms, p99 {percentile(times, 99) * 1e3:.3f} ms, "
+          f"max {max(times) * 1e3:.3f} ms")
+
+
+if __name__ == "__main__":
+    main()
