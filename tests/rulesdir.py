@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 REPO_RULES = Path(__file__).resolve().parents[1] / "audit_rules"
-SHARED_FILES = ("questionnaire.yaml", "sources.yaml", "risk-matrix.yaml", "ruleset.yaml")
+SHARED_FILES = ("questionnaire.yaml", "sources.yaml", "risk-matrix.yaml", "ruleset.yaml", "screening.yaml")
 SAMPLE_RULES = ("core/classroom-emotion-attention-recognition.yaml", "eu/eu-emotion-recognition-education-ban.yaml")
 
 

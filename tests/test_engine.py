@@ -100,3 +100,24 @@ def test_bad_jurisdiction_or_date(mini, jurisdiction, as_of):
 
 def test_verdict_of_no_findings_is_low():
     assert verdict_of([]) == "low"
+
+
+def test_screening_pipl_any_trigger_makes_pipia_mandatory(mini):
+    under_14 = evaluate(mini, {"pupil_min_age": 12, "data_categories": ["grades"]}, "CN", dt.date(2024, 1, 1))
+    [pipia] = under_14.screening
+    assert (pipia.scheme, pipia.required, pipia.criteria_met) == ("pipia", True, ("sensitive-personal-information",))
+    adults = evaluate(mini, {"pupil_min_age": 18, "data_categories": ["grades"]}, "CN", dt.date(2024, 1, 1))
+    assert adults.screening[0].required is False
+
+
+def test_screening_wp248_needs_two_criteria(mini):
+    one = evaluate(mini, {"pupil_min_age": 12, "data_categories": ["grades"]}, "EU", dt.date(2024, 1, 1))
+    two = evaluate(mini, {"pupil_min_age": 12, "data_categories": ["face_templates"]}, "EU", dt.date(2024, 1, 1))
+    assert one.screening[0].criteria_met == ("vulnerable-data-subjects",) and not one.screening[0].required
+    assert two.screening[0].required
+    assert set(two.screening[0].criteria_met) == {"vulnerable-data-subjects", "sensitive-or-highly-personal-data",
+                                                  "innovative-technology"}
+
+
+def test_no_statutory_screening_scheme_in_the_us(mini):
+    assert evaluate(mini, {"pupil_min_age": 8}, "US", dt.date(2024, 1, 1)).screening == ()

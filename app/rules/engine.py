@@ -72,6 +72,21 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class Screening:
+    """Result of one screening scheme: which criteria are met and whether the assessment is required."""
+
+    scheme: str
+    required: bool
+    threshold: int
+    criteria_met: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"scheme": self.scheme, "required": self.required, "threshold": self.threshold,
+                "criteria_met": list(self.criteria_met)}
+
+
+@dataclass(frozen=True, slots=True)
 class Assessment:
     """The result of one evaluation; ``findings`` are ordered worst first, then by rule id."""
 
@@ -82,6 +97,7 @@ class Assessment:
     rule_set_sha256: str
     findings: tuple[Finding, ...]
     answers: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    screening: tuple[Screening, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON contract documented in ``docs/json-contract.md``."""
@@ -90,6 +106,7 @@ class Assessment:
             "jurisdiction": self.jurisdiction,
             "as_of": self.as_of.isoformat(),
             "rule_set": {"version": self.rule_set_version, "sha256": self.rule_set_sha256},
+            "screening": [s.to_dict() for s in self.screening],
             "findings": [f.to_dict() for f in self.findings],
         }
 
@@ -146,6 +163,24 @@ def _finding(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any]) -> Findin
     )
 
 
+def screen(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str) -> tuple[Screening, ...]:
+    """Screening (PIPL Art. 55; GDPR Art. 35 with WP248): is a full impact assessment required?
+
+    ``answers`` are effective typed answers. Returns one :class:`Screening` per scheme that applies
+    in ``jurisdiction`` (none for a jurisdiction without a statutory scheme in the rule set).
+    """
+    out = []
+    for scheme in ruleset.screening:
+        if jurisdiction not in scheme.jurisdictions:
+            continue
+        met = [c for c in scheme.criteria if c.when(answers)]
+        evidence = tuple(Evidence(leaf.question, answers.get(leaf.question))
+                         for c in met for leaf in c.when.evidence(answers))
+        out.append(Screening(scheme.id, len(met) >= scheme.threshold, scheme.threshold,
+                             tuple(c.id for c in met), evidence))
+    return tuple(out)
+
+
 def verdict_of(findings: tuple[Finding, ...] | list[Finding]) -> str:
     """``prohibited`` if any prohibited finding, else the highest residual level, else ``low``."""
     if any(f.effect == "prohibited" for f in findings):
@@ -172,7 +207,8 @@ def evaluate(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str, as
                                  -LEVEL_RANK[f.risk_level], f.rule_id))
     return Assessment(verdict=verdict_of(findings), jurisdiction=jurisdiction, as_of=as_of,
                       rule_set_version=ruleset.version, rule_set_sha256=ruleset.sha256,
-                      findings=tuple(findings), answers=effective)
+                      findings=tuple(findings), answers=effective,
+                      screening=screen(ruleset, effective, jurisdiction))
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,17 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from . import schema
 from .conditions import ConditionError, compile_condition
-from .model import Example, Mitigation, Reference, RiskMatrix, Rule, RuleSet, Source
+from .model import (
+    Example,
+    Mitigation,
+    Reference,
+    RiskMatrix,
+    Rule,
+    RuleSet,
+    ScreeningCriterion,
+    ScreeningScheme,
+    Source,
+)
 from .questionnaire import AnswersInvalid, Questionnaire, QuestionnaireError, build_questionnaire
 from .yamlio import YamlError, line_of, load_yaml, to_plain
 
@@ -65,6 +75,7 @@ _VALIDATORS = {
     "sources": _validator(schema.SOURCES),
     "matrix": _validator(schema.RISK_MATRIX),
     "ruleset": _validator(schema.RULESET),
+    "screening": _validator(schema.SCREENING),
 }
 
 
@@ -212,7 +223,9 @@ def load_ruleset(root: Path | str | None = None) -> RuleSet:
     matrix_data = ld.read(root / "risk-matrix.yaml", "matrix")
     qn_data = ld.read(root / "questionnaire.yaml", "questionnaire")
     src_data = ld.read(root / "sources.yaml", "sources")
-    if None in (meta, matrix_data, qn_data, src_data):
+    screening_data = ld.read(root / "screening.yaml", "screening") if (root / "screening.yaml").exists() \
+        else (None, {"schemes": []})
+    if None in (meta, matrix_data, qn_data, src_data, screening_data):
         raise RuleLoadError(ld.problems)
 
     try:
@@ -222,6 +235,8 @@ def load_ruleset(root: Path | str | None = None) -> RuleSet:
                                      line_of(qn_data[0], list(exc.path)))]) from None
     sources = {sid: Source(id=sid, **s) for sid, s in src_data[1]["sources"].items()}
     cells = tuple(tuple(matrix_data[1]["matrix"][sev][lik] for lik in schema.SCALE) for sev in schema.SCALE)
+
+    screening = _build_screening(ld, root / "screening.yaml", screening_data, qn, sources)
 
     rules: list[Rule] = []
     seen: dict[str, str] = {}
@@ -253,7 +268,34 @@ def load_ruleset(root: Path | str | None = None) -> RuleSet:
     if not rules:
         raise RuleLoadError([Problem(str(root), "no rules found in any pack folder")])
     return RuleSet(version=meta[1]["version"], sha256=_content_hash(root), questionnaire=qn, rules=tuple(rules),
-                   sources=sources, matrix=RiskMatrix(cells), parameters=parameters, root=str(root))
+                   sources=sources, matrix=RiskMatrix(cells), parameters=parameters, root=str(root),
+                   screening=screening)
+
+
+def _build_screening(ld: _Loader, path: Path, read: tuple[Any, Any], qn: Questionnaire,
+                     sources: Mapping[str, Source]) -> tuple[ScreeningScheme, ...]:
+    tree, data = read
+    schemes = []
+    for si, s in enumerate(data["schemes"]):
+        refs = []
+        for ri, r in enumerate(s["references"]):
+            src = sources.get(r["source"])
+            if src is None:
+                ld.problems.append(Problem(ld.rel(path), f"unknown source '{r['source']}'", s["id"],
+                                           line_of(tree, ["schemes", si, "references", ri])))
+                continue
+            refs.append(Reference(r["source"], r["pinpoint"], src.verification))
+        criteria = []
+        for ci, c in enumerate(s["criteria"]):
+            try:
+                cond = compile_condition(c["when"], qn, ["schemes", si, "criteria", ci, "when"])
+            except ConditionError as exc:
+                ld.problems.append(Problem(ld.rel(path), exc.message, s["id"], line_of(tree, list(exc.path))))
+                continue
+            criteria.append(ScreeningCriterion(c["id"], c["label"], c["pinpoint"], cond))
+        schemes.append(ScreeningScheme(s["id"], s["title"], frozenset(s["jurisdictions"]), s["threshold"],
+                                       s["required_text"], s["not_required_text"], tuple(refs), tuple(criteria)))
+    return tuple(schemes)
 
 
 @lru_cache(maxsize=4)

@@ -124,6 +124,28 @@ class RiskMatrix:
 
 
 @dataclass(frozen=True, slots=True)
+class ScreeningCriterion:
+    id: str
+    label: Mapping[str, str]
+    pinpoint: str
+    when: Condition
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningScheme:
+    """Whether a full impact assessment is required: ``threshold`` or more criteria met."""
+
+    id: str
+    title: Mapping[str, str]
+    jurisdictions: frozenset[str]
+    threshold: int
+    required_text: Mapping[str, str]
+    not_required_text: Mapping[str, str]
+    references: tuple[Reference, ...]
+    criteria: tuple[ScreeningCriterion, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RuleSet:
     """Everything the engine needs, loaded and validated once; immutable, versioned and hashed."""
 
@@ -135,6 +157,7 @@ class RuleSet:
     matrix: RiskMatrix
     parameters: Mapping[str, Mapping[str, str]]
     root: str
+    screening: tuple[ScreeningScheme, ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:

@@ -324,3 +324,50 @@ RULE: dict = {
         },
     },
 }
+
+SCREENING: dict = {
+    "type": "object",
+    "required": ["schemes"],
+    "additionalProperties": False,
+    "properties": {
+        "schemes": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "title", "jurisdictions", "threshold", "required_text", "not_required_text",
+                             "references", "criteria"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": ID_PATTERN},
+                    "title": _TEXT,
+                    "jurisdictions": {"type": "array", "minItems": 1, "uniqueItems": True,
+                                      "items": {"enum": list(JURISDICTIONS)}},
+                    "threshold": {"type": "integer", "minimum": 1},
+                    "required_text": _TEXT,
+                    "not_required_text": _TEXT,
+                    "references": {
+                        "type": "array", "minItems": 1,
+                        "items": {"type": "object", "required": ["source", "pinpoint"], "additionalProperties": False,
+                                  "properties": {"source": {"type": "string"}, "pinpoint": {"type": "string"}}},
+                    },
+                    "criteria": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "required": ["id", "label", "pinpoint", "when"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "id": {"type": "string", "pattern": ID_PATTERN},
+                                "label": _TEXT,
+                                "pinpoint": {"type": "string"},
+                                "when": CONDITION,
+                            },
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
