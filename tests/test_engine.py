@@ -77,7 +77,7 @@ def test_deterministic(mini):
 
 def test_json_contract_keys(mini):
     out = evaluate(mini, EMOTION_CAMERA, "EU", dt.date(2025, 6, 1)).to_dict()
-    assert set(out) == {"verdict", "jurisdiction", "as_of", "rule_set", "findings"}
+    assert set(out) == {"verdict", "jurisdiction", "as_of", "rule_set", "screening", "findings"}
     assert set(out["rule_set"]) == {"version", "sha256"}
     required = {"rule_id", "category", "effect", "severity", "likelihood", "risk_level", "residual_risk_level",
                 "evidence", "references"}
