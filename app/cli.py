@@ -147,6 +147,79 @@ def lint(ruleset) -> list[str]:
     return problems
 
 
+@rules_group.command("diff")
+@click.option("--from", "old_ref", required=True, help="Old rule set: a directory or a git revision.")
+@click.option("--to", "new_ref", default="audit_rules", show_default=True,
+              help="New rule set: a directory or a git revision.")
+@click.option("--answers", "answer_paths", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Answers files or folders to re-evaluate (default: tests/cases).")
+@click.option("--stored/--no-stored", default=True, show_default=True,
+              help="Also re-evaluate the audits stored in the app's database (DATABASE_URL).")
+@click.option("--all", "show_all", is_flag=True, help="List unchanged audits too.")
+def rules_diff(old_ref: str, new_ref: str, answer_paths: tuple[Path, ...], stored: bool, show_all: bool) -> None:
+    """Re-evaluate audits under two rule sets and list those whose verdict or findings change."""
+    from .rules.diff import checkout_rules, diff_rulesets
+
+    repo = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as work:
+        try:
+            old_dir = checkout_rules(old_ref, Path(work), repo)
+            new_dir = checkout_rules(new_ref, Path(work), repo)
+        except ValueError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        old, new = _load(str(old_dir)), _load(str(new_dir))
+        audits = list(_answer_inputs(answer_paths or (repo / "tests" / "cases",), new))
+        if stored:
+            audits.extend(_stored_inputs())
+        changes = diff_rulesets(old, new, audits)
+    click.echo(f"rule set {old.version} ({old.sha256[:12]}) -> {new.version} ({new.sha256[:12]}): "
+               f"{len(old.rules)} -> {len(new.rules)} rules")
+    changed = [c for c in changes if c.changed]
+    for c in changes if show_all else changed:
+        head = f"{c.label} [{c.jurisdiction} {c.as_of}]: {c.old_verdict} -> {c.new_verdict}"
+        click.echo(head + ("" if c.changed else " (unchanged)"))
+        if c.error:
+            click.echo(f"    ! {c.error}")
+        for rule_id in c.added:
+            click.echo(f"    + {rule_id}")
+        for rule_id in c.removed:
+            click.echo(f"    - {rule_id}")
+        for rule_id, before, after in c.relevelled:
+            click.echo(f"    ~ {rule_id}: {before} -> {after}")
+    click.echo(f"{len(changed)} of {len(changes)} audit(s) change")
+
+
+def _answer_inputs(paths, ruleset):
+    """Answers files (or folders of them) as diff inputs; a case file's runs come from its sidecar."""
+    from .rules.diff import AuditInput
+    from .rules.yamlio import load_yaml, to_plain
+
+    files = []
+    for p in paths:
+        files.extend(sorted(x for x in p.glob("*.y*ml") if ".expected." not in x.name) if p.is_dir() else [p])
+    for f in files:
+        try:
+            answers, meta = read_answers_file(f, ruleset.questionnaire, require_complete=False)
+        except AnswersFileError as exc:
+            click.echo(f"warning: skipped {exc}", err=True)
+            continue
+        sidecar = f.with_name(f.stem + ".expected.yaml")
+        runs = to_plain(load_yaml(sidecar))["runs"] if sidecar.exists() else [
+            {"jurisdiction": answers.get("jurisdiction"), "as_of": str(meta.get("as_of") or answers.get("planned_date"))}]
+        for run in runs:
+            yield AuditInput(f.stem, answers, run["jurisdiction"], dt.date.fromisoformat(str(run["as_of"])))
+
+
+def _stored_inputs():
+    """Audits stored by the web app that have been evaluated at least once."""
+    try:
+        from .audits.services import stored_audit_inputs
+    except ImportError:
+        return []
+    return stored_audit_inputs()
+
+
 @rules_group.command("check")
 @click.option("--rules-dir", type=click.Path(file_okay=False, exists=True), envvar="EDUAUDIT_RULES_DIR")
 def rules_check(rules_dir: str | None) -> None:

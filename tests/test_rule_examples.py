@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.rules.engine import fire
+from app.rules.engine import example_fires
 from app.rules.loader import get_ruleset
 
 _RULESET = get_ruleset()
@@ -16,5 +16,4 @@ _CASES = [(r, kind, i, ex) for r in _RULESET.rules
 @pytest.mark.parametrize(("rule", "kind", "index", "example"), _CASES,
                          ids=[f"{r.id}-{k}-{i}" for r, k, i, _ in _CASES])
 def test_rule_example(rule, kind, index, example):
-    answers = _RULESET.questionnaire.effective_answers(example.answers)
-    assert fire(rule, answers, example.jurisdiction, example.as_of) is (kind == "fire")
+    assert example_fires(_RULESET, rule, example) is (kind == "fire")

@@ -223,14 +223,20 @@ class ExampleFailure:
         return f"{self.path} [rule {self.rule_id}] examples.{self.kind}[{self.index}]: {self.message}"
 
 
+def example_fires(ruleset: RuleSet, rule: Rule, example: Any) -> bool:
+    """Whether ``rule`` fires on one of its examples, read the way :func:`evaluate` reads answers
+    (the example's jurisdiction is also the answer to the jurisdiction question)."""
+    answers = ruleset.questionnaire.effective_answers({**example.answers, "jurisdiction": example.jurisdiction})
+    return fire(rule, answers, example.jurisdiction, example.as_of)
+
+
 def run_examples(ruleset: RuleSet) -> list[ExampleFailure]:
     """Run every rule's own examples: ``fire`` ones must fire, ``silent`` ones must not."""
     failures: list[ExampleFailure] = []
-    qn = ruleset.questionnaire
     for rule in ruleset.rules:
         for kind, examples in (("fire", rule.fire_examples), ("silent", rule.silent_examples)):
             for i, ex in enumerate(examples):
-                fired = fire(rule, qn.effective_answers(ex.answers), ex.jurisdiction, ex.as_of)
+                fired = example_fires(ruleset, rule, ex)
                 if fired != (kind == "fire"):
                     verb = "did not fire" if kind == "fire" else "fired"
                     failures.append(ExampleFailure(rule.id, rule.path, kind, i,
