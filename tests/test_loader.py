@@ -105,3 +105,26 @@ def test_every_problem_is_reported_at_once(tmp_path):
     problems = _problems(tmp_path, {"core/test-rule.yaml": rule_text(source="hearsay"),
                                     "core/second.yaml": rule_text(id="second", when="{q: nope, eq: 1}")})
     assert {p.rule for p in problems} == {"test-rule", "second"}
+
+
+def test_framework_mapping_names_only_existing_rules_and_questions(tmp_path):
+    framework = """\
+id: test-framework
+title: {en: T, zh: T}
+source: pipl
+jurisdictions: [CN]
+requirements:
+  - id: req
+    pinpoint: Art. 1
+    text: {en: T, zh: T}
+    questions: [purposes, shoe_size]
+    rules: [classroom-emotion-attention-recognition, no-such-rule]
+"""
+    problems = _problems(tmp_path, {"frameworks/test-framework.yaml": framework})
+    assert sorted(p.message for p in problems) == ["requirement 'req': unknown question 'shoe_size'",
+                                                   "requirement 'req': unknown rule 'no-such-rule'"]
+    assert {p.line for p in problems} == {9, 10}
+
+
+def test_repository_frameworks_load(ruleset):
+    assert {f.id for f in ruleset.frameworks} >= {"pipl-art-56", "gdpr-art-35-7"}

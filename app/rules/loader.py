@@ -24,8 +24,10 @@ from . import schema
 from .conditions import ConditionError, compile_condition
 from .model import (
     Example,
+    Framework,
     Mitigation,
     Reference,
+    Requirement,
     RiskMatrix,
     Rule,
     RuleSet,
@@ -76,6 +78,7 @@ _VALIDATORS = {
     "matrix": _validator(schema.RISK_MATRIX),
     "ruleset": _validator(schema.RULESET),
     "screening": _validator(schema.SCREENING),
+    "framework": _validator(schema.FRAMEWORK),
 }
 
 
@@ -263,13 +266,48 @@ def load_ruleset(root: Path | str | None = None) -> RuleSet:
             rule = _build_rule(ld, path, pack, tree, data, qn, sources, parameters)
             if rule is not None:
                 rules.append(rule)
+    frameworks = _build_frameworks(ld, root / "frameworks", qn, sources, {r.id for r in rules} | set(seen))
     if ld.problems:
         raise RuleLoadError(ld.problems)
     if not rules:
         raise RuleLoadError([Problem(str(root), "no rules found in any pack folder")])
     return RuleSet(version=meta[1]["version"], sha256=_content_hash(root), questionnaire=qn, rules=tuple(rules),
                    sources=sources, matrix=RiskMatrix(cells), parameters=parameters, root=str(root),
-                   screening=screening)
+                   screening=screening, frameworks=frameworks)
+
+
+def _build_frameworks(ld: _Loader, folder: Path, qn: Questionnaire, sources: Mapping[str, Source],
+                      rule_ids: set[str]) -> tuple[Framework, ...]:
+    """Framework mappings; every rule id, question id and source they name must exist."""
+    out: list[Framework] = []
+    if not folder.is_dir():
+        return ()
+    for path in sorted(folder.glob("*.yaml")):
+        read = ld.read(path, "framework")
+        if read is None:
+            continue
+        tree, data = read
+        rel = ld.rel(path)
+        if data["id"] != path.stem:
+            ld.problems.append(Problem(rel, f"id '{data['id']}' must equal the file name '{path.stem}'", None,
+                                       line_of(tree, ["id"])))
+        if data["source"] not in sources:
+            ld.problems.append(Problem(rel, f"unknown source '{data['source']}'", None, line_of(tree, ["source"])))
+        reqs = []
+        for i, req in enumerate(data["requirements"]):
+            for j, qid in enumerate(req["questions"]):
+                if qid not in qn.questions:
+                    ld.problems.append(Problem(rel, f"requirement '{req['id']}': unknown question '{qid}'", None,
+                                               line_of(tree, ["requirements", i, "questions", j])))
+            for j, rid in enumerate(req["rules"]):
+                if rid not in rule_ids:
+                    ld.problems.append(Problem(rel, f"requirement '{req['id']}': unknown rule '{rid}'", None,
+                                               line_of(tree, ["requirements", i, "rules", j])))
+            reqs.append(Requirement(req["id"], req["pinpoint"], req["text"], tuple(req["questions"]),
+                                    tuple(req["rules"])))
+        out.append(Framework(data["id"], data["title"], data["source"], frozenset(data["jurisdictions"]),
+                             tuple(reqs)))
+    return tuple(out)
 
 
 def _build_screening(ld: _Loader, path: Path, read: tuple[Any, Any], qn: Questionnaire,

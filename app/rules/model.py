@@ -146,6 +146,26 @@ class ScreeningScheme:
 
 
 @dataclass(frozen=True, slots=True)
+class Requirement:
+    id: str
+    pinpoint: str
+    text: Mapping[str, str]
+    questions: tuple[str, ...]
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Framework:
+    """A legal framework's required contents mapped to the questions and rules that cover them."""
+
+    id: str
+    title: Mapping[str, str]
+    source: str
+    jurisdictions: frozenset[str]
+    requirements: tuple[Requirement, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RuleSet:
     """Everything the engine needs, loaded and validated once; immutable, versioned and hashed."""
 
@@ -158,6 +178,7 @@ class RuleSet:
     parameters: Mapping[str, Mapping[str, str]]
     root: str
     screening: tuple[ScreeningScheme, ...] = ()
+    frameworks: tuple[Framework, ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:

@@ -371,3 +371,31 @@ SCREENING: dict = {
         }
     },
 }
+
+FRAMEWORK: dict = {
+    "type": "object",
+    "required": ["id", "title", "source", "jurisdictions", "requirements"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "pattern": ID_PATTERN},
+        "title": _TEXT,
+        "source": {"type": "string", "pattern": ID_PATTERN},
+        "jurisdictions": {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": list(JURISDICTIONS)}},
+        "requirements": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "pinpoint", "text", "questions", "rules"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": ID_PATTERN},
+                    "pinpoint": {"type": "string", "minLength": 1},
+                    "text": _TEXT,
+                    "questions": {"type": "array", "items": {"type": "string", "pattern": QID_PATTERN}},
+                    "rules": {"type": "array", "items": {"type": "string", "pattern": ID_PATTERN}},
+                },
+            },
+        },
+    },
+}
