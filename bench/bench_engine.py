@@ -18,9 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.answers import read_answers_file  # noqa: E402
-from app.rules.engine import evaluate  # noqa: E402
+from app.rules.engine import evaluate, fire  # noqa: E402
 from app.rules.loader import load_ruleset  # noqa: E402
 from app.rules.yamlio import load_yaml, to_plain  # noqa: E402
+from bench.plain_rules import PLAIN_RULES  # noqa: E402
 
 CASES = ROOT / "tests" / "cases"
 
@@ -59,6 +60,42 @@ def main() -> None:
     print(f"{len(runs)} case runs x {args.repeat} evaluations = {len(times)} audits")
     print(f"per audit: median {statistics.median(times) * 1e3:.3f} ms, p99 {percentile(times, 99) * 1e3:.3f} ms, "
           f"max {max(times) * 1e3:.3f} ms")
+
+    # Engine overhead: the same ten rules through the engine's compiled conditions and as plain Python,
+    # on the same effective answers (answer checking is outside both loops).
+    qn = ruleset.questionnaire
+    prepared = []
+    for _name, answers, jurisdiction, as_of in runs:
+        typed = qn.validate_answers(answers)
+        typed["jurisdiction"] = jurisdiction
+        prepared.append((qn.effective_answers(typed), jurisdiction, as_of))
+    rules = [(ruleset.rule(rid), fn) for rid, fn in PLAIN_RULES.items()]
+    for eff, jurisdiction, as_of in prepared:
+        for rule, fn in rules:
+            assert fire(rule, eff, jurisdiction, as_of) == fn(eff, jurisdiction, as_of), (rule.id, jurisdiction)
+
+    def engine_pass():
+        for eff, jurisdiction, as_of in prepared:
+            for rule, _fn in rules:
+                fire(rule, eff, jurisdiction, as_of)
+
+    def plain_pass():
+        for eff, jurisdiction, as_of in prepared:
+            for _rule, fn in rules:
+                fn(eff, jurisdiction, as_of)
+
+    def best_of(fn, rounds=7, inner=max(20, args.repeat // 4)):
+        best = float("inf")
+        for _ in range(rounds):
+            t = time.perf_counter()
+            for _ in range(inner):
+                fn()
+            best = min(best, (time.perf_counter() - t) / inner)
+        return best
+
+    e, p = best_of(engine_pass), best_of(plain_pass)
+    print(f"10 rules x {len(prepared)} case runs: engine {e * 1e6:.1f} us, plain Python {p * 1e6:.1f} us, "
+          f"ratio {e / p:.2f} (target <= 3)")
 
 
 if __name__ == "__main__":
