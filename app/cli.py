@@ -205,8 +205,9 @@ def _answer_inputs(paths, ruleset):
             click.echo(f"warning: skipped {exc}", err=True)
             continue
         sidecar = f.with_name(f.stem + ".expected.yaml")
-        runs = to_plain(load_yaml(sidecar))["runs"] if sidecar.exists() else [
-            {"jurisdiction": answers.get("jurisdiction"), "as_of": str(meta.get("as_of") or answers.get("planned_date"))}]
+        default_run = {"jurisdiction": answers.get("jurisdiction"),
+                       "as_of": str(meta.get("as_of") or answers.get("planned_date"))}
+        runs = to_plain(load_yaml(sidecar))["runs"] if sidecar.exists() else [default_run]
         for run in runs:
             yield AuditInput(f.stem, answers, run["jurisdiction"], dt.date.fromisoformat(str(run["as_of"])))
 

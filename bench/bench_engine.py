@@ -84,7 +84,9 @@ def main() -> None:
             for _rule, fn in rules:
                 fn(eff, jurisdiction, as_of)
 
-    def best_of(fn, rounds=7, inner=max(20, args.repeat // 4)):
+    inner_default = max(20, args.repeat // 4)
+
+    def best_of(fn, rounds=7, inner=inner_default):
         best = float("inf")
         for _ in range(rounds):
             t = time.perf_counter()

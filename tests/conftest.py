@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import os
 
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.extensions import db
 from app.rules.loader import get_ruleset
 
 
@@ -11,3 +17,47 @@ from app.rules.loader import get_ruleset
 def ruleset():
     """The repository's rule set, loaded and validated once per test session."""
     return get_ruleset()
+
+
+def _drop_everything(engine: sa.Engine) -> None:
+    """Drop every table (application tables and alembic_version) of a shared test database."""
+    meta = sa.MetaData()
+    meta.reflect(bind=engine)
+    meta.drop_all(bind=engine)
+
+
+@pytest.fixture
+def app(tmp_path):
+    """The app on a fresh database, migrated with Alembic (never create_all).
+
+    A temporary SQLite file by default; with TEST_DATABASE_URL set (e.g. PostgreSQL) that database,
+    emptied before and after each test.
+    """
+    shared = os.environ.get("TEST_DATABASE_URL")
+    application = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": shared or f"sqlite:///{tmp_path / 'eduaudit-test.sqlite3'}",
+    })
+    with application.app_context():
+        if shared:
+            _drop_everything(db.engine)
+        flask_migrate.upgrade()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        if shared:
+            _drop_everything(db.engine)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client with cookies (the CSRF token lives in the session)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A runner for the app's ``flask`` commands."""
+    return app.test_cli_runner()

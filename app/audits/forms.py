@@ -1,0 +1,254 @@
+"""Forms: the new-audit form and one questionnaire step, built from the questionnaire data.
+
+A step's form class is made at request time from the section's questions (single -> radios,
+boolean -> yes / no / not known, multi -> checkboxes, integer -> number, date -> date, text and
+textarea with a length limit). Every field checks its own value with the questionnaire's
+``coerce`` and explains a refusal in words a school administrator can act on, so one wrong field
+never blocks saving the others. The view turns a validated form into plain values
+(:func:`step_values`) before the service sees it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, DateInput, ListWidget
+
+from ..rules.questionnaire import DEFAULT_MAX_LENGTH, UNKNOWN, AnswerError, Question, Questionnaire, Section
+
+BOOLEAN_LABELS = {"en": ("Yes", "No", "Not known"), "zh": ("是", "否", "不清楚")}
+FIELD_PREFIX = "q_"
+"""Python attribute prefix of question fields (the HTML name is the bare question id)."""
+
+
+class NewAuditForm(FlaskForm):
+    """Start an audit: the product and its vendor (the rest is asked step by step)."""
+
+    product_name = StringField("Product name", validators=[
+        DataRequired("Enter the product's name."),
+        Length(max=200, message="Shorten the name to 200 characters or fewer."),
+    ], render_kw={"maxlength": 200, "autocomplete": "off"})
+    vendor_name = StringField("Vendor", validators=[
+        DataRequired("Enter the vendor's name (the company that supplies the product)."),
+        Length(max=200, message="Shorten the name to 200 characters or fewer."),
+    ], render_kw={"maxlength": 200, "autocomplete": "organization"})
+
+
+# -- step layout ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One question on a step. ``condition`` is ``None`` (always shown) or the question's show-if,
+    reduced to its leaves over questions of the same step (JSON-ready), for the page's script."""
+
+    question: Question
+    condition: dict[str, Any] | None
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _reduce(node: tuple, local: set[str], answers: Mapping[str, Any]) -> dict[str, Any] | bool:
+    """Partially evaluate a compiled condition: leaves over other steps become True/False."""
+    kind = node[0]
+    if kind == "leaf":
+        leaf, test = node[1], node[2]
+        if leaf.question in local:
+            return {"q": leaf.question, "op": leaf.op, "value": _json_value(leaf.value)}
+        return bool(test(answers))
+    if kind == "not":
+        inner = _reduce(node[1], local, answers)
+        return (not inner) if isinstance(inner, bool) else {"not": inner}
+    children = [_reduce(child, local, answers) for child in node[1]]
+    decisive = kind == "any"  # any: one True decides; all: one False decides
+    if any(c is decisive for c in children):
+        return decisive
+    rest = [c for c in children if not isinstance(c, bool)]
+    if not rest:
+        return not decisive
+    return rest[0] if len(rest) == 1 else {kind: rest}
+
+
+def step_slots(questionnaire: Questionnaire, section: Section, answers: Mapping[str, Any]) -> list[Slot]:
+    """The questions of ``section`` to put on the page, given the typed saved ``answers``.
+
+    Questions whose show-if depends only on earlier steps are left out when it fails; those that
+    depend on questions of this step are kept with a reduced condition for the browser to apply.
+    """
+    effective = questionnaire.effective_answers(answers)
+    local = {q.id for q in section.questions}
+    slots = []
+    for q in section.questions:
+        if q.show_if is None:
+            slots.append(Slot(q, None))
+            continue
+        reduced = _reduce(q.show_if.tree, local, effective)
+        if reduced is True:
+            slots.append(Slot(q, None))
+        elif reduced is not False:
+            slots.append(Slot(q, reduced))
+    return slots
+
+
+def condition_json(slot: Slot) -> str | None:
+    """The slot's condition as compact JSON for a ``data-show-if`` attribute (autoescaped there)."""
+    return None if slot.condition is None else json.dumps(slot.condition, separators=(",", ":"),
+                                                          ensure_ascii=False)
+
+
+# -- fields -----------------------------------------------------------------------------------
+
+class MultiCheckboxField(SelectMultipleField):
+    """Checkboxes, one per option."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _raw(question: Question, field: Field) -> Any:
+    """The submitted value as the questionnaire's ``coerce`` takes it; ``None`` for no answer."""
+    data = field.data
+    if question.type == "multi":
+        return list(data) if data else None
+    if data is None:
+        return None
+    text = str(data)
+    if question.type not in ("text", "textarea"):
+        text = text.strip()
+    return text if text.strip() else None
+
+
+def friendly_error(question: Question, raw: Any, exc: AnswerError, lang: str = "en") -> str:
+    """A refusal in words a school administrator can act on, for ``question``'s type."""
+    t = question.type
+    if t == "single":
+        return "Choose one of the options."
+    if t == "boolean":
+        return "Choose yes, no or not known."
+    if t == "multi":
+        known = {o.id for o in question.options}
+        if all(v in known for v in raw):
+            lone = next((question.option(v) for v in raw if v in question.exclusive), None)
+            label = lone.label[lang] if lone else ""
+            return f"“{label}” cannot be combined with other choices: untick one of them."
+        return "Choose only from the options listed."
+    if t == "integer":
+        lo, hi = question.min, question.max
+        if lo is not None and hi is not None:
+            return f"Enter a whole number between {lo} and {hi}."
+        if lo is not None:
+            return f"Enter a whole number of at least {lo}."
+        if hi is not None:
+            return f"Enter a whole number of at most {hi}."
+        return "Enter a whole number, for example 12."
+    if t == "date":
+        return "Enter a date as year-month-day, for example 2026-09-01."
+    if t in ("text", "textarea"):
+        limit = question.max_length or DEFAULT_MAX_LENGTH[t]
+        if len(raw.strip()) > limit:
+            return f"Shorten this answer to {limit:,} characters or fewer (it has {len(raw.strip()):,})."
+        return "Remove the invisible control characters (they often come with copied text)."
+    return exc.message  # pragma: no cover - every type is handled above
+
+
+class AnswerCheck:
+    """WTForms validator: the questionnaire decides; the message is :func:`friendly_error`'s.
+
+    On success the typed answer is left on ``field.answer`` (``None`` for no answer).
+    """
+
+    def __init__(self, questionnaire: Questionnaire, question: Question, lang: str) -> None:
+        self.questionnaire, self.question, self.lang = questionnaire, question, lang
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        field.answer = None
+        raw = _raw(self.question, field)
+        if raw is None:
+            return
+        try:
+            field.answer = self.questionnaire.coerce(self.question, raw)
+        except AnswerError as exc:
+            raise ValidationError(friendly_error(self.question, raw, exc, self.lang)) from None
+
+
+def _choices(question: Question, lang: str) -> list[SelectChoice]:
+    return [SelectChoice(o.id, o.label[lang]) for o in question.options]
+
+
+def _field(questionnaire: Questionnaire, question: Question, lang: str) -> Field:
+    check = [AnswerCheck(questionnaire, question, lang)]
+    kw: dict[str, Any] = {"label": question.label[lang], "description": question.help[lang],
+                          "validators": check, "name": question.id}
+    t = question.type
+    if t == "single":
+        return RadioField(choices=_choices(question, lang), validate_choice=False, **kw)
+    if t == "boolean":
+        yes, no, unknown = BOOLEAN_LABELS[lang]
+        return RadioField(choices=[SelectChoice("yes", yes), SelectChoice("no", no), SelectChoice(UNKNOWN, unknown)],
+                          validate_choice=False, **kw)
+    if t == "multi":
+        return MultiCheckboxField(choices=_choices(question, lang), validate_choice=False, **kw)
+    if t == "integer":
+        # A text box, not type=number: browsers silently drop what a number box cannot parse, and
+        # their own range bubbles would block "Back"; the server's message is clearer.
+        return StringField(render_kw={"inputmode": "numeric", "autocomplete": "off", "size": 10}, **kw)
+    if t == "date":
+        return StringField(widget=DateInput(), **kw)
+    limit = question.max_length or DEFAULT_MAX_LENGTH[t]
+    if t == "textarea":
+        return TextAreaField(render_kw={"maxlength": limit, "rows": 5}, **kw)
+    return StringField(render_kw={"maxlength": limit}, **kw)
+
+
+def step_form_class(questionnaire: Questionnaire, slots: list[Slot], lang: str = "en") -> type[FlaskForm]:
+    """A FlaskForm class with one field per slot; the HTML name of each field is the question id."""
+    attrs: dict[str, Any] = {FIELD_PREFIX + s.question.id: _field(questionnaire, s.question, lang) for s in slots}
+    return type("StepForm", (FlaskForm,), attrs)
+
+
+def form_data(slots: list[Slot], answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Saved typed answers -> initial field data (``data=`` of the form) for the slots' questions."""
+    out: dict[str, Any] = {}
+    for s in slots:
+        q, value = s.question, answers.get(s.question.id)
+        if value is None:
+            continue
+        if q.type == "boolean":
+            out[FIELD_PREFIX + q.id] = UNKNOWN if value == UNKNOWN else ("yes" if value else "no")
+        elif q.type == "multi":
+            out[FIELD_PREFIX + q.id] = list(value)
+        elif isinstance(value, dt.date):
+            out[FIELD_PREFIX + q.id] = value.isoformat()
+        else:
+            out[FIELD_PREFIX + q.id] = str(value) if q.type == "integer" else value
+    return out
+
+
+def question_field(form: FlaskForm, question: Question) -> Field:
+    """The form's field for ``question``."""
+    return form[FIELD_PREFIX + question.id]
+
+
+def step_values(form: FlaskForm, slots: list[Slot]) -> dict[str, Any]:
+    """Typed answers of the fields that passed their check (``None`` = cleared); call after ``validate``."""
+    out: dict[str, Any] = {}
+    for s in slots:
+        field = question_field(form, s.question)
+        if not field.errors:
+            out[s.question.id] = getattr(field, "answer", None)
+    return out

@@ -1,0 +1,282 @@
+"""Audit pages: home, new audit, one page per questionnaire step, results, PDF download.
+
+Views read the request, call :mod:`.services`, commit once, and hand templates plain data (the
+step form is the one presentation object they get).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+
+from ..extensions import current_ruleset, db
+from ..models import Assessment, Audit
+from ..reports.context import LANGS, LEVEL_LABELS, LEVEL_METER, build_report_context
+from ..reports.render import render_html, render_pdf
+from ..rules.questionnaire import AnswerError, Questionnaire, Section
+from . import bp, forms, services
+
+
+def _audit_or_404(report_id: str) -> Audit:
+    audit = services.get_audit(report_id)
+    if audit is None:
+        abort(404)
+    return audit
+
+
+def _lang() -> str:
+    lang = request.args.get("lang", current_app.config["REPORT_DEFAULT_LANG"])
+    return lang if lang in LANGS else "en"
+
+
+def _when(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _verdict(assessment: Assessment | None, audit: Audit) -> dict[str, Any] | None:
+    if assessment is None:
+        return None
+    created = assessment.created_at if assessment.created_at.tzinfo else assessment.created_at.replace(tzinfo=dt.UTC)
+    updated = audit.updated_at if audit.updated_at.tzinfo else audit.updated_at.replace(tzinfo=dt.UTC)
+    return {"id": assessment.verdict, "label": LEVEL_LABELS[assessment.verdict]["en"],
+            "meter": LEVEL_METER[assessment.verdict], "evaluated": _when(assessment.created_at),
+            "outdated": updated > created}
+
+
+def _steps(qn: Questionnaire, typed: dict[str, Any], current: str | None) -> list[dict[str, Any]]:
+    """The progress list: every step that applies, with how many required answers are open."""
+    open_by_section: dict[str, int] = {}
+    for q in qn.missing_required(typed):
+        open_by_section[q.section_id] = open_by_section.get(q.section_id, 0) + 1
+    out = []
+    for number, section in enumerate(qn.visible_sections(typed), start=1):
+        answered = sum(1 for q in section.questions if q.id in typed)
+        open_count = open_by_section.get(section.id, 0)
+        status = "done" if open_count == 0 and answered else ("started" if answered else "not-started")
+        out.append({"id": section.id, "number": number, "title": section.title["en"], "open": open_count,
+                    "status": status, "current": section.id == current})
+    return out
+
+
+def _neighbours(visible: list[Section], section_id: str) -> tuple[str | None, str | None]:
+    ids = [s.id for s in visible]
+    if section_id not in ids:
+        return None, None
+    i = ids.index(section_id)
+    return (ids[i - 1] if i > 0 else None), (ids[i + 1] if i + 1 < len(ids) else None)
+
+
+def _step_url(audit: Audit, section_id: str) -> str:
+    return url_for("audits.step", report_id=audit.report_id, section_id=section_id)
+
+
+def _stale_rows(qn: Questionnaire, stale: dict[str, str]) -> list[dict[str, str]]:
+    rows = []
+    for qid, message in stale.items():
+        q = qn.questions.get(qid)
+        rows.append({"question": q.label["en"] if q else qid, "message": message})
+    return rows
+
+
+def _audit_rows() -> list[dict[str, Any]]:
+    return [{
+        "report_id": audit.report_id,
+        "product": audit.product_name,
+        "vendor": audit.vendor_name,
+        "jurisdiction": audit.jurisdiction,
+        "updated": _when(audit.updated_at),
+        "verdict": _verdict(assessment, audit),
+        "url": url_for("audits.resume", report_id=audit.report_id),
+        "results_url": url_for("audits.results", report_id=audit.report_id),
+    } for audit, assessment in services.list_audits()]
+
+
+def _hints() -> dict[str, str]:
+    qn = current_ruleset().questionnaire
+    return {qid: qn.questions[qid].help["en"] for qid in ("product_name", "vendor_name")}
+
+
+@bp.get("/")
+def home():
+    """What the tool does, the button to start, and the audits so far."""
+    return render_template("audits/home.html", audits=_audit_rows(), form=forms.NewAuditForm(), hints=_hints())
+
+
+@bp.post("/audits")
+def create():
+    """Create a draft audit from the product and vendor names, then go to the first step."""
+    form = forms.NewAuditForm()
+    qn = current_ruleset().questionnaire
+    if form.validate_on_submit():
+        try:
+            audit = services.create_audit(qn, product_name=form.product_name.data, vendor_name=form.vendor_name.data)
+        except AnswerError as exc:
+            getattr(form, exc.question_id).errors.append(forms.friendly_error(
+                qn.questions[exc.question_id], getattr(form, exc.question_id).data, exc))
+        else:
+            db.session.commit()
+            flash("Audit started. Your answers are saved every time you move to another step.", "success")
+            typed = services.load_answers(qn, audit.answers).typed
+            return redirect(_step_url(audit, qn.visible_sections(typed)[0].id))
+    return render_template("audits/home.html", audits=_audit_rows(), form=form, hints=_hints())
+
+
+@bp.get("/audits/<report_id>")
+def resume(report_id: str):
+    """Continue an audit at its first step with required answers still open (or the results)."""
+    audit = _audit_or_404(report_id)
+    qn = current_ruleset().questionnaire
+    typed = services.load_answers(qn, audit.answers).typed
+    missing = qn.missing_required(typed)
+    if not missing:
+        return redirect(url_for("audits.results", report_id=audit.report_id))
+    return redirect(_step_url(audit, missing[0].section_id))
+
+
+@bp.route("/audits/<report_id>/steps/<section_id>", methods=["GET", "POST"])
+def step(report_id: str, section_id: str):
+    """One questionnaire step. POST saves every valid field, then continues, goes back or jumps."""
+    audit = _audit_or_404(report_id)
+    qn = current_ruleset().questionnaire
+    try:
+        section = qn.section(section_id)
+    except KeyError:
+        abort(404)
+    loaded = services.load_answers(qn, audit.answers)
+    visible = qn.visible_sections(loaded.typed)
+    if section.id not in {s.id for s in visible}:
+        flash(f"The step “{section.title['en']}” does not apply with your current answers.", "info")
+        later = [s for s in visible if qn.sections.index(s) > qn.sections.index(section)]
+        return redirect(_step_url(audit, later[0].id) if later else url_for("audits.results",
+                                                                              report_id=audit.report_id))
+    slots = forms.step_slots(qn, section, loaded.typed)
+    form_class = forms.step_form_class(qn, slots)
+
+    if request.method == "POST":
+        form = form_class()
+        form.validate()
+        outcome = services.save_step(qn, audit, forms.step_values(form, slots))
+        for qid, message in outcome.errors.items():
+            forms.question_field(form, qn.questions[qid]).errors.append(message)
+        db.session.commit()
+        loaded = services.load_answers(qn, audit.answers)
+        visible = qn.visible_sections(loaded.typed)
+        effective = qn.effective_answers(loaded.typed)
+        for slot in slots:
+            if not qn.is_visible(slot.question, effective):
+                # A refused value in a question the page now hides: keep the saved answer, say nothing.
+                forms.question_field(form, slot.question).errors = []
+        invalid = [s.question for s in slots if forms.question_field(form, s.question).errors]
+        previous, following = _neighbours(visible, section.id)
+        goto = request.form.get("goto")
+        action = request.form.get("action", "continue")
+        if goto and goto in {s.id for s in visible}:
+            target = _step_url(audit, goto)
+        elif action == "back":
+            target = _step_url(audit, previous) if previous else url_for("audits.home")
+        elif not invalid:
+            target = _step_url(audit, following) if following else url_for("audits.results",
+                                                                             report_id=audit.report_id)
+        else:
+            target = None  # stay: show the refused answers with their messages
+        if target is not None:
+            if invalid:
+                names = "; ".join(q.label["en"] for q in invalid)
+                flash(f"Saved “{section.title['en']}” except {len(invalid)} answer(s) that were not valid and "
+                      f"were not kept: {names}. Go back to that step to enter them again.", "warning")
+            else:
+                flash(f"Saved “{section.title['en']}”.", "success")
+            return redirect(target)
+    else:
+        form = form_class(formdata=None, data=forms.form_data(slots, loaded.typed))
+
+    effective = qn.effective_answers(loaded.typed)
+    open_ids = {q.id for q in qn.missing_required(loaded.typed) if q.section_id == section.id}
+    questions = []
+    for slot in slots:
+        q = slot.question
+        field = forms.question_field(form, q)
+        questions.append({
+            "id": q.id, "type": q.type, "label": q.label["en"], "help": q.help["en"], "required": q.required,
+            "open": q.id in open_ids, "field": field, "errors": list(field.errors),
+            "show_if": forms.condition_json(slot), "hidden": not qn.is_visible(q, effective),
+            "exclusive": list(q.exclusive),
+            "option_help": {o.id: o.help["en"] for o in q.options if o.help},
+        })
+    steps = _steps(qn, loaded.typed, section.id)
+    previous, following = _neighbours(visible, section.id)
+    current = next(s for s in steps if s["current"])
+    return render_template(
+        "audits/step.html",
+        audit={"report_id": audit.report_id, "product": audit.product_name, "vendor": audit.vendor_name,
+               "updated": _when(audit.updated_at)},
+        section={"id": section.id, "title": section.title["en"], "intro": (section.intro or {}).get("en")},
+        questions=questions, form=form, steps=steps, current=current, total=len(steps),
+        has_previous=previous is not None, is_last=following is None,
+        open_questions=[{"id": q["id"], "label": q["label"]} for q in questions if q["open"] and not q["hidden"]],
+        problems=[{"id": q["id"], "label": q["label"], "message": " ".join(q["errors"])}
+                  for q in questions if q["errors"]],
+        stale=_stale_rows(qn, loaded.stale),
+    )
+
+
+@bp.get("/audits/<report_id>/results")
+def results(report_id: str):
+    """The report, or the list of what is still missing (with links to the steps)."""
+    audit = _audit_or_404(report_id)
+    ruleset = current_ruleset()
+    qn = ruleset.questionnaire
+    lang = _lang()
+    loaded = services.load_answers(qn, audit.answers)
+    try:
+        evaluation = services.evaluate_audit(ruleset, audit)
+    except services.NotReady as exc:
+        missing: list[dict[str, Any]] = []
+        for q in exc.missing:
+            if not missing or missing[-1]["id"] != q.section_id:
+                missing.append({"id": q.section_id, "title": qn.section(q.section_id).title["en"],
+                                "url": _step_url(audit, q.section_id), "questions": []})
+            missing[-1]["questions"].append({"label": q.label["en"],
+                                             "url": _step_url(audit, q.section_id) + f"#q-{q.id}"})
+        conflicts = [{"label": qn.questions[e.question_id].label["en"], "message": services.sentence(e.message),
+                      "url": _step_url(audit, qn.questions[e.question_id].section_id) + f"#q-{e.question_id}"}
+                     for e in exc.conflicts]
+        return render_template("audits/missing.html",
+                               audit={"report_id": audit.report_id, "product": audit.product_name},
+                               missing=missing, missing_count=len(exc.missing), conflicts=conflicts,
+                               steps=_steps(qn, loaded.typed, None))
+    db.session.commit()
+    context = build_report_context(ruleset, evaluation.result, report_id=audit.report_id,
+                                   generated_at=evaluation.snapshot.created_at, lang=lang, status=audit.status)
+    return render_template(
+        "audits/results.html",
+        audit={"report_id": audit.report_id, "product": audit.product_name},
+        report_html=render_html(context, fragment=True), lang=lang,
+        steps=_steps(qn, loaded.typed, None), stale=_stale_rows(qn, loaded.stale),
+        pdf_url=url_for("audits.report_pdf", report_id=audit.report_id, lang=lang),
+    )
+
+
+@bp.get("/audits/<report_id>/report.pdf")
+def report_pdf(report_id: str):
+    """The same report as a PDF download (A4), named after the report id."""
+    audit = _audit_or_404(report_id)
+    ruleset = current_ruleset()
+    try:
+        evaluation = services.evaluate_audit(ruleset, audit)
+    except services.NotReady:
+        return redirect(url_for("audits.results", report_id=audit.report_id))
+    db.session.commit()
+    context = build_report_context(ruleset, evaluation.result, report_id=audit.report_id,
+                                   generated_at=evaluation.snapshot.created_at, lang=_lang(), status=audit.status)
+    pdf = render_pdf(context)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f"attachment; filename=eduaudit-{audit.report_id}.pdf",
+        "Cache-Control": "private, no-store",
+    })

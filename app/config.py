@@ -1,0 +1,83 @@
+"""Every configuration default in one place; secrets and URLs come from the environment.
+
+Order of precedence (see :func:`app.create_app`): these defaults, then ``instance/config.py`` if
+present, then environment variables, then the ``test_config`` mapping a test passes in.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production, see from_environment()
+
+DEFAULTS: dict[str, Any] = {
+    # "production" makes SECRET_KEY mandatory; anything else is a development or test set-up.
+    "EDUAUDIT_ENV": "development",
+    "SECRET_KEY": None,
+    # None: sqlite:///<instance folder>/eduaudit.sqlite3 (filled in by database_uri()).
+    "SQLALCHEMY_DATABASE_URI": None,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Request bodies above this get the "form is too large" page (413). The biggest legitimate
+    # post is one questionnaire step: a few textareas of at most 5,000 characters each.
+    "MAX_CONTENT_LENGTH": 512 * 1024,
+    # A CSRF token lives as long as the session, not one hour: an administrator who leaves a step
+    # open over lunch must still be able to save it.
+    "WTF_CSRF_TIME_LIMIT": None,
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    # None: the repository's audit_rules/ (or EDUAUDIT_RULES_DIR), see app.rules.loader.
+    "RULES_DIR": None,
+    # Language of the report when none is asked for ("en" or "zh").
+    "REPORT_DEFAULT_LANG": "en",
+}
+
+ENVIRONMENT_KEYS = ("EDUAUDIT_ENV", "SECRET_KEY", "RULES_DIR")
+"""Settings read from environment variables of the same name (``DATABASE_URL`` is read too)."""
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says which setting to fix."""
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Settings present in ``environ``: the keys of :data:`ENVIRONMENT_KEYS`, and ``DATABASE_URL``
+    as ``SQLALCHEMY_DATABASE_URI``."""
+    out: dict[str, Any] = {key: environ[key] for key in ENVIRONMENT_KEYS if environ.get(key)}
+    if environ.get("DATABASE_URL"):
+        out["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
+    return out
+
+
+def normalise_database_url(url: str) -> str:
+    """``postgres://`` and driver-less ``postgresql://`` URLs -> ``postgresql+psycopg2://``.
+
+    SQLAlchemy 2.1 picks psycopg 3 for a bare ``postgresql://``; the project depends on psycopg2
+    (``pip install .[postgres]``), so the driver is named explicitly. Other URLs pass unchanged.
+    """
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
+def finalise(config: dict[str, Any], instance_path: str | os.PathLike[str]) -> None:
+    """Fill in the derived defaults and refuse unsafe combinations.
+
+    Raises :class:`ConfigError` when ``EDUAUDIT_ENV`` is ``production`` and no ``SECRET_KEY`` is set.
+    """
+    production = config.get("EDUAUDIT_ENV") == "production"
+    if not config.get("SECRET_KEY"):
+        if production:
+            raise ConfigError("SECRET_KEY must be set in the environment when EDUAUDIT_ENV=production")
+        config["SECRET_KEY"] = DEV_SECRET_KEY
+    if production:
+        config["SESSION_COOKIE_SECURE"] = True
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(instance_path) / "eduaudit.sqlite3")
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])

@@ -1,0 +1,46 @@
+"""Error pages in plain words: what happened, whether anything was saved, what to do next."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+PAGES = {
+    400: ("The request could not be understood",
+          "Something in what your browser sent was not as expected. Go back and try again."),
+    404: ("Page not found",
+          "There is no page at this address. If you followed a link to an audit, check the report id."),
+    405: ("That is not possible here", "This page cannot be used that way. Go back and use the buttons."),
+    413: ("The form is too large",
+          "What you sent is larger than the 512 KiB this tool accepts for one page, so nothing was saved. "
+          "Shorten the longest answers (a few paragraphs each is plenty) and send the page again."),
+    500: ("Something went wrong on our side",
+          "The page could not be produced. Answers you saved earlier are safe; try again in a moment."),
+}
+CSRF_PAGE = ("This page has expired",
+             "For your security each form carries a token, and this one was missing or out of date "
+             "(for example because the browser was restarted or cookies were cleared). Nothing from this "
+             "page was saved. Go back, reload the page, and enter the answers again.")
+
+
+def _page(code: int, title: str, message: str):
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def register(app: Flask) -> None:
+    """Attach the handlers for CSRF failures (400), 404, 405, 413 and 500 to ``app``."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc: CSRFError):
+        return _page(400, *CSRF_PAGE)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = exc.code or 500
+        title, message = PAGES.get(code, (exc.name, exc.description or ""))
+        return _page(code, title, message)
+
+    @app.errorhandler(500)
+    def server_error(_exc):
+        return _page(500, *PAGES[500])

@@ -1,0 +1,42 @@
+"""Flask extensions, created unbound here and bound to an app in :func:`app.create_app`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import current_app
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+if TYPE_CHECKING:
+    from .rules.model import RuleSet
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Constraint names are predictable, so migrations can drop and alter them on every database."""
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every model; carries the constraint naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+csrf = CSRFProtect()
+
+RULESET_KEY = "eduaudit.ruleset"
+
+
+def current_ruleset() -> RuleSet:
+    """The rule set loaded once when the app started (see ``register_ruleset`` in :mod:`app`)."""
+    return current_app.extensions[RULESET_KEY]

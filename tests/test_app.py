@@ -1,0 +1,56 @@
+"""The app factory: configuration defaults and refusals, and a rule set that must load at start."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.config import ConfigError, normalise_database_url
+from app.extensions import db
+from app.rules.loader import RuleLoadError
+
+
+def test_defaults(app):
+    assert app.config["MAX_CONTENT_LENGTH"] == 512 * 1024
+    assert app.config["WTF_CSRF_TIME_LIMIT"] is None
+    assert "eduaudit.ruleset" in app.extensions
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    application = create_app({"TESTING": True})
+    assert application.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert application.config["SQLALCHEMY_DATABASE_URI"].endswith("/instance/eduaudit.sqlite3")
+
+
+def test_production_needs_a_secret_key(monkeypatch):
+    monkeypatch.setenv("EDUAUDIT_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    application = create_app()
+    assert application.config["SECRET_KEY"] == "from-the-environment"
+    assert application.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_database_url_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db:5432/eduaudit")
+    application = create_app({"TESTING": True})
+    assert application.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg2://u@db:5432/eduaudit"
+    assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_a_broken_rule_set_stops_start_up(tmp_path):
+    (tmp_path / "ruleset.yaml").write_text("version: 1.0.0\n", encoding="utf-8")
+    with pytest.raises(RuleLoadError, match="rule set under audit_rules/ is invalid"):
+        create_app({"TESTING": True, "RULES_DIR": str(tmp_path)})
+
+
+def test_flask_db_commands_run_the_migrations(app, runner):
+    with app.app_context():
+        assert runner.invoke(args=["db", "downgrade", "base"]).exit_code == 0
+        assert "audits" not in sa.inspect(db.engine).get_table_names()
+        assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+        assert "audits" in sa.inspect(db.engine).get_table_names()

@@ -1,0 +1,99 @@
+"""Helpers for the web, report and browser tests: a realistic audit and form posting."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from app.rules.questionnaire import Questionnaire
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+REALISTIC: dict[str, Any] = {
+    # A classroom "attention and emotion" camera system in an EU upper-secondary school: the kind of
+    # deployment the seed report describes (Hangzhou No. 11 school), placed where the AI Act bans it.
+    "product_name": "Smart Classroom Behaviour Management System 1.0",
+    "vendor_name": "Example Vision Technology Co.",
+    "vendor_country": "cn",
+    "product_kind": "classroom_analytics",
+    "product_description": "Cameras above the blackboard read pupils' expressions every 30 seconds.\n"
+                           "Teachers see a dashboard of attention scores.",
+    "jurisdiction": "EU",
+    "school_type": "upper_secondary",
+    "school_sector": "public",
+    "pupil_min_age": 15,
+    "pupil_max_age": 18,
+    "pupils_affected": 1200,
+    "planned_date": "2026-09-01",
+    "purposes": ["attention_monitoring", "discipline", "teacher_evaluation"],
+    "adoption_route": "school_procured",
+    "use_mandatory": True,
+    "data_categories": ["names_contact", "face_images", "facial_expressions", "attention_signals",
+                        "behaviour_logs"],
+    "sensors": ["classroom_cameras"],
+    "monitoring_scope": ["lessons"],
+    "necessity_documented": False,
+    "signage": "unknown",
+    "face_uses": ["attendance", "behaviour_analysis"],
+    "face_storage": "vendor_cloud",
+    "raw_images_kept": True,
+    "biometrics_deleted_on_leaving": "unknown",
+    "inferred_states": ["emotions", "attention", "behaviours"],
+    "inference_inputs": ["face", "posture"],
+    "inference_purpose": "teaching_feedback",
+    "scores_shown_to": ["teacher", "class", "rankings"],
+    "scientific_validation": False,
+    "automated_outputs": ["behaviour_scores", "ranking"],
+    "human_review": "never",
+    "explanation_available": False,
+    "appeal_route": False,
+    "bias_tested": False,
+    "hosting": "vendor_cloud_abroad",
+    "leaves_country": "yes",
+    "transfer_safeguards": False,
+    "retention_period": "indefinite",
+    "legal_basis": "consent",
+    "consent_form": "bundled",
+    "alternative_offered": "none",
+    "impact_assessment": "not_done",
+}
+
+
+def complete(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """``answers`` plus a plain default for every required question still open (questions other
+    contributors add keep these tests meaningful without editing them)."""
+    out = {k: v for k, v in answers.items() if k in questionnaire.questions}
+    for _ in range(len(questionnaire.questions) + 1):
+        missing = questionnaire.missing_required(questionnaire.validate_answers(out))
+        if not missing:
+            return out
+        q = missing[0]
+        out[q.id] = {"boolean": False, "single": q.options[0].id if q.options else None,
+                     "multi": [q.options[0].id] if q.options else None,
+                     "integer": q.min if q.min is not None else 1, "date": "2026-09-01"}.get(q.type, "Example")
+    raise AssertionError("could not complete the answers")
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def form_fields(questionnaire: Questionnaire, section_id: str, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Form data for one step, as a browser would post it, from question id -> answer."""
+    data: dict[str, Any] = {}
+    for q in questionnaire.section(section_id).questions:
+        if q.id not in answers:
+            continue
+        value = answers[q.id]
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        data[q.id] = [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
+    return data
+
+
+def step_of(location: str) -> str:
+    """The section id at the end of a step URL."""
+    return location.rstrip("/").rsplit("/", 1)[-1]
