@@ -70,7 +70,8 @@ def _text_report(assessment: Assessment, ruleset) -> str:
                          f"{', '.join(f.mitigations_applied)}")
         for e in f.evidence:
             q = qn.questions[e.question]
-            lines.append(f"    because: {q.label['en']} → {qn.display(q, e.answer)}")
+            shown = e.matched if e.matched is not None else e.answer
+            lines.append(f"    because: {q.label['en']} → {qn.display(q, shown)}")
         refs = "; ".join(f"{ruleset.sources[r.source].title['en']}, {r.pinpoint}"
                          + (" (UNVERIFIED)" if r.unverified else "") for r in f.references)
         lines.append(f"    sources: {refs}")

@@ -43,8 +43,19 @@ def test_medical_purpose_lifts_the_ban_but_not_the_risk(mini):
 
 def test_evidence_names_the_triggering_answers(mini):
     [finding] = evaluate(mini, EMOTION_CAMERA, "CN", dt.date(2024, 1, 1)).findings
-    assert [(e.question, e.answer) for e in finding.evidence] == [
-        ("inferred_states", ("emotions", "attention")), ("inference_inputs", ("face",))]
+    assert [(e.question, e.answer, e.matched) for e in finding.evidence] == [
+        ("inferred_states", ("emotions", "attention"), ("emotions", "attention")),
+        ("inference_inputs", ("face",), ("face",))]
+
+
+def test_evidence_narrows_multi_choice_answers_to_what_the_rule_looked_for(mini):
+    answers = {**EMOTION_CAMERA, "inferred_states": ["emotions", "physical_states", "behaviours"]}
+    [finding] = evaluate(mini, answers, "CN", dt.date(2024, 1, 1)).findings
+    states = finding.evidence[0]
+    assert states.answer == ("emotions", "physical_states", "behaviours") and states.matched == ("emotions",)
+    assert finding.to_dict()["evidence"][0] == {"question": "inferred_states",
+                                                "answer": ["emotions", "physical_states", "behaviours"],
+                                                "matched": ["emotions"]}
 
 
 def test_mitigation_lowers_residual_risk_only(mini):

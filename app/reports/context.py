@@ -323,8 +323,9 @@ def _finding(ruleset: RuleSet, finding: Finding, number: int, lang: str, bib: _B
         question = qn.questions.get(ev.question)
         if question is None:
             continue
+        shown = ev.matched if ev.matched is not None else ev.answer
         evidence.append({"question_id": question.id, "question": question.label[lang],
-                         "answer": qn.display(question, ev.answer, lang), "answered": ev.answer is not None})
+                         "answer": qn.display(question, shown, lang), "answered": ev.answer is not None})
     return {
         "number": number,
         "anchor": f"finding-{finding.rule_id}",

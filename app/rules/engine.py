@@ -26,10 +26,21 @@ from .schema import JURISDICTIONS, SCALE
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """An answer that triggered a finding: question id and its typed answer (``None``: not answered)."""
+    """An answer that triggered a finding: question id and its typed answer (``None``: not answered).
+
+    ``matched`` is, for a multi-choice answer, the options of it that the rule looked for (the
+    reason it fired), in option order; ``None`` when the whole answer is the evidence.
+    """
 
     question: str
     answer: Any
+    matched: tuple[str, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"question": self.question, "answer": _json(self.answer)}
+        if self.matched is not None:
+            out["matched"] = list(self.matched)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +74,7 @@ class Finding:
             "residual_severity": self.residual_severity,
             "residual_likelihood": self.residual_likelihood,
             "residual_risk_level": self.residual_risk_level,
-            "evidence": [{"question": e.question, "answer": _json(e.answer)} for e in self.evidence],
+            "evidence": [e.to_dict() for e in self.evidence],
             "mitigations_applied": list(self.mitigations_applied),
             "references": [{"source": r.source, "pinpoint": r.pinpoint, "verification": r.verification}
                            for r in self.references],
@@ -148,10 +159,7 @@ def _finding(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any]) -> Findin
         lower_s = lower_l = 0
     sev_r = max(rule.severity - lower_s, 0)
     lik_r = max(rule.likelihood - lower_l, 0)
-    evidence = tuple(Evidence(leaf.question, answers.get(leaf.question)) for leaf in rule.when.evidence(answers))
-    # one line per question, in first-seen order
-    seen: set[str] = set()
-    evidence = tuple(e for e in evidence if not (e.question in seen or seen.add(e.question)))
+    evidence = _evidence(rule.when.evidence(answers), answers)
     return Finding(
         rule_id=rule.id, rule_version=rule.version, category=rule.category, effect=rule.effect,
         severity=SCALE[rule.severity], likelihood=SCALE[rule.likelihood],
@@ -174,10 +182,36 @@ def screen(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str) -> t
         if jurisdiction not in scheme.jurisdictions:
             continue
         met = [c for c in scheme.criteria if c.when(answers)]
-        evidence = tuple(Evidence(leaf.question, answers.get(leaf.question))
-                         for c in met for leaf in c.when.evidence(answers))
+        evidence = _evidence(tuple(leaf for c in met for leaf in c.when.evidence(answers)), answers)
         out.append(Screening(scheme.id, len(met) >= scheme.threshold, scheme.threshold,
                              tuple(c.id for c in met), evidence))
+    return tuple(out)
+
+
+_INCLUDES = ("includes", "includes_any", "includes_all")
+
+
+def _evidence(leaves: tuple[Any, ...], answers: Mapping[str, Any]) -> tuple[Evidence, ...]:
+    """One :class:`Evidence` per question, in first-seen order; multi-choice answers narrowed to the
+    options the rule's comparisons looked for and found."""
+    order: list[str] = []
+    wanted: dict[str, set[str] | None] = {}
+    for leaf in leaves:
+        if leaf.question not in wanted:
+            order.append(leaf.question)
+            wanted[leaf.question] = set()
+        answer = answers.get(leaf.question)
+        looked_for = {leaf.value} if leaf.op == "includes" else set(leaf.value) if leaf.op in _INCLUDES else None
+        if looked_for is None or not isinstance(answer, tuple) or wanted[leaf.question] is None:
+            wanted[leaf.question] = None
+        else:
+            wanted[leaf.question] |= looked_for & set(answer)
+    out = []
+    for q in order:
+        answer = answers.get(q)
+        hits = wanted[q]
+        matched = tuple(x for x in answer if x in hits) if hits and isinstance(answer, tuple) else None
+        out.append(Evidence(q, answer, matched))
     return tuple(out)
 
 
