@@ -214,12 +214,20 @@ def _answer_inputs(paths, ruleset):
 
 
 def _stored_inputs():
-    """Audits stored by the web app that have been evaluated at least once."""
-    try:
-        from .audits.services import stored_audit_inputs
-    except ImportError:
-        return []
-    return stored_audit_inputs()
+    """Audits stored by the web app (DATABASE_URL, else the instance SQLite file) that were evaluated."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from . import create_app
+    from .audits.services import stored_audit_inputs
+
+    app = create_app()
+    with app.app_context():
+        try:
+            return stored_audit_inputs()
+        except SQLAlchemyError as exc:
+            click.echo(f"warning: stored audits not read ({exc.__class__.__name__}: database not migrated?)",
+                       err=True)
+            return []
 
 
 @rules_group.command("check")

@@ -196,3 +196,24 @@ def sentence(message: str) -> str:
     """``message`` as a sentence: capital first letter, one full stop."""
     message = message.strip()
     return (message[:1].upper() + message[1:]).rstrip(".") + "."
+
+
+def stored_audit_inputs() -> list[Any]:
+    """Every stored audit's latest snapshot as an input for ``eduaudit rules diff``.
+
+    Needs an application context; outside one (no database configured) returns an empty list.
+    Labels are report ids; answers, jurisdiction and date are those the snapshot was evaluated on.
+    """
+    from flask import has_app_context
+
+    from ..rules.diff import AuditInput
+
+    if not has_app_context():
+        return []
+    rows = db.session.execute(sa.select(Audit.report_id, Assessment)
+                              .join(Assessment, Assessment.audit_id == Audit.id)
+                              .order_by(Audit.report_id, Assessment.id))
+    latest: dict[str, Assessment] = {}
+    for report_id, snapshot in rows:
+        latest[report_id] = snapshot
+    return [AuditInput(report_id, snap.answers, snap.jurisdiction, snap.as_of) for report_id, snap in latest.items()]

@@ -44,9 +44,13 @@ def _verdict(assessment: Assessment | None, audit: Audit) -> dict[str, Any] | No
         return None
     created = assessment.created_at if assessment.created_at.tzinfo else assessment.created_at.replace(tzinfo=dt.UTC)
     updated = audit.updated_at if audit.updated_at.tzinfo else audit.updated_at.replace(tzinfo=dt.UTC)
+    current = current_ruleset()
     return {"id": assessment.verdict, "label": LEVEL_LABELS[assessment.verdict]["en"],
             "meter": LEVEL_METER[assessment.verdict], "evaluated": _when(assessment.created_at),
-            "outdated": updated > created}
+            "outdated": updated > created,
+            "stale_rules": None if assessment.rule_set_sha256 == current.sha256 else {
+                "evaluated_with": assessment.rule_set_version, "evaluated_sha": assessment.rule_set_sha256[:12],
+                "current": current.version, "current_sha": current.sha256[:12]}}
 
 
 def _steps(qn: Questionnaire, typed: dict[str, Any], current: str | None) -> list[dict[str, Any]]:
