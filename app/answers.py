@@ -28,6 +28,21 @@ class AnswersFileError(ValueError):
         super().__init__(f"{path}: " + ("\n  ".join(["invalid answers file:", *problems])))
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(key)
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
 def read_answers_file(path: Path, questionnaire: Questionnaire, *,
                       require_complete: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
     """Read and check ``path`` (``.yaml``/``.yml``/``.json``).
@@ -45,9 +60,11 @@ def read_answers_file(path: Path, questionnaire: Questionnaire, *,
         raise AnswersFileError(path, [f"file is {size} bytes; the limit is {MAX_FILE_BYTES}"])
     if path.suffix.lower() == ".json":
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicate_keys)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise AnswersFileError(path, [f"not valid JSON: {exc}"]) from None
+        except _DuplicateKey as exc:
+            raise AnswersFileError(path, [f"duplicate key '{exc.key}': each question may be answered once"]) from None
     else:
         try:
             data = to_plain(load_yaml(path))

@@ -98,6 +98,9 @@ def main() -> None:
 def evaluate_cmd(answers_file: Path, jurisdiction: str | None, as_of: dt.datetime | None, fmt: str,
                  pdf_out: Path | None, lang: str, rules_dir: str | None) -> None:
     """Evaluate ANSWERS_FILE (YAML or JSON) and print the findings; optionally write the PDF."""
+    if pdf_out is not None and not pdf_out.resolve().parent.is_dir():
+        click.echo(f"error: cannot write {pdf_out}: folder {pdf_out.resolve().parent} does not exist", err=True)
+        sys.exit(2)
     ruleset = _load(rules_dir)
     try:
         answers, meta = read_answers_file(answers_file, ruleset.questionnaire)

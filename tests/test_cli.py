@@ -82,3 +82,30 @@ def test_duplicate_key_in_answers_file_is_an_error(tmp_path):
 def test_unreadable_answers_file(tmp_path):
     result = run("evaluate", tmp_path / "missing.yaml")
     assert result.exit_code == 2 and "cannot read file" in result.output
+
+
+def test_impossible_date_is_a_clear_error(tmp_path):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("jurisdiction: CN\nplanned_date: 2018-02-30\n", encoding="utf-8")
+    result = run("evaluate", answers)
+    assert result.exit_code == 2 and "dates are YYYY-MM-DD and must exist" in result.output
+
+
+def test_implausible_date_names_the_question(tmp_path):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("jurisdiction: CN\nplanned_date: 1900-01-01\n", encoding="utf-8")
+    result = run("evaluate", answers)
+    assert result.exit_code == 2 and "planned_date: must be between 2000-01-01 and 2100-12-31" in result.output
+
+
+def test_pdf_into_a_missing_folder_fails_before_any_work(tmp_path):
+    result = run("evaluate", COMPLETE, "--pdf", tmp_path / "nope" / "out.pdf")
+    assert result.exit_code == 2 and "does not exist" in result.output
+    assert not (tmp_path / "nope").exists()
+
+
+def test_duplicate_key_in_json_answers_is_an_error(tmp_path):
+    answers = tmp_path / "answers.json"
+    answers.write_text('{"jurisdiction": "CN", "vendor_name": "A", "vendor_name": "B"}', encoding="utf-8")
+    result = run("evaluate", answers)
+    assert result.exit_code == 2 and "duplicate key 'vendor_name'" in result.output

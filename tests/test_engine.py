@@ -132,3 +132,37 @@ def test_screening_wp248_needs_two_criteria(mini):
 
 def test_no_statutory_screening_scheme_in_the_us(mini):
     assert evaluate(mini, {"pupil_min_age": 8}, "US", dt.date(2024, 1, 1)).screening == ()
+
+
+def test_screening_only_under_a_law_in_force(mini):
+    before_pipl = evaluate(mini, {"pupil_min_age": 12}, "CN", dt.date(2018, 9, 1))
+    after_pipl = evaluate(mini, {"pupil_min_age": 12}, "CN", dt.date(2021, 11, 1))
+    assert before_pipl.screening == () and after_pipl.screening[0].required
+
+
+def test_overridden_core_finding_is_merged_but_still_counts(tmp_path):
+    core = """\
+id: core-camera
+version: 1
+title: {en: Core, zh: 核心}
+rationale: {en: R., zh: 理。}
+recommendation: {en: Do., zh: 做。}
+category: proportionality
+effect: risk
+severity: maximum
+likelihood: maximum
+jurisdictions: [CN, EU, UK, US]
+when: {q: sensors, includes: classroom_cameras}
+references: [{source: pipl, pinpoint: Art. 6}]
+examples:
+  fire: [{answers: {sensors: [classroom_cameras]}}]
+  silent: [{answers: {sensors: [none]}}]
+"""
+    eu = core.replace("id: core-camera", "id: eu-camera").replace("[CN, EU, UK, US]", "[EU]\noverrides: [core-camera]") \
+        .replace("severity: maximum", "severity: limited").replace("category: proportionality", "category: governance")
+    rs = load_ruleset(make_rules_dir(tmp_path, {"core/core-camera.yaml": core, "eu/eu-camera.yaml": eu}))
+    result = evaluate(rs, {"sensors": ["classroom_cameras"]}, "EU", dt.date(2024, 1, 1))
+    assert [(f.rule_id, f.merged) for f in result.findings] == [("eu-camera", ("core-camera",))]
+    assert result.verdict == "critical"  # the merged core finding's level still decides the verdict
+    assert [f.rule_id for f in evaluate(rs, {"sensors": ["classroom_cameras"]}, "CN",
+                                        dt.date(2024, 1, 1)).findings] == ["core-camera"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .model import LEVEL_RANK, Rule, RuleSet
@@ -61,6 +61,7 @@ class Finding:
     mitigations_applied: tuple[str, ...]
     references: tuple[Any, ...]
     unverified: bool
+    merged: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +80,7 @@ class Finding:
             "references": [{"source": r.source, "pinpoint": r.pinpoint, "verification": r.verification}
                            for r in self.references],
             "unverified": self.unverified,
+            "merged": list(self.merged),
         }
 
 
@@ -171,15 +173,18 @@ def _finding(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any]) -> Findin
     )
 
 
-def screen(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str) -> tuple[Screening, ...]:
+def screen(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str,
+           as_of: dt.date | None = None) -> tuple[Screening, ...]:
     """Screening (PIPL Art. 55; GDPR Art. 35 with WP248): is a full impact assessment required?
 
-    ``answers`` are effective typed answers. Returns one :class:`Screening` per scheme that applies
-    in ``jurisdiction`` (none for a jurisdiction without a statutory scheme in the rule set).
+    ``answers`` are effective typed answers. Returns one :class:`Screening` per scheme in force in
+    ``jurisdiction`` on ``as_of`` (none where the rule set has no statutory scheme then and there).
     """
     out = []
     for scheme in ruleset.screening:
         if jurisdiction not in scheme.jurisdictions:
+            continue
+        if as_of is not None and scheme.effective_from is not None and as_of < scheme.effective_from:
             continue
         met = [c for c in scheme.criteria if c.when(answers)]
         evidence = _evidence(tuple(leaf for c in met for leaf in c.when.evidence(answers)), answers)
@@ -215,6 +220,26 @@ def _evidence(leaves: tuple[Any, ...], answers: Mapping[str, Any]) -> tuple[Evid
     return tuple(out)
 
 
+def _merge_overridden(fired: list[Rule], findings: list[Finding]) -> list[Finding]:
+    """Fold a finding into the one whose rule ``overrides`` it (a jurisdiction's own rule on the same
+    fact as a core rule), so a report states each fact once. The overriding finding lists the rule
+    ids it absorbed in ``merged``."""
+    by_id = {f.rule_id: f for f in findings}
+    absorbed: dict[str, list[str]] = {}
+    for rule in fired:
+        for other in rule.overrides:
+            if other in by_id:
+                absorbed.setdefault(rule.id, []).append(other)
+    gone = {x for ids in absorbed.values() for x in ids} - set(absorbed)
+    out = []
+    for f in findings:
+        if f.rule_id in gone:
+            continue
+        merged = tuple(x for x in absorbed.get(f.rule_id, ()) if x in gone)
+        out.append(replace(f, merged=merged) if merged else f)
+    return out
+
+
 def verdict_of(findings: tuple[Finding, ...] | list[Finding]) -> str:
     """``prohibited`` if any prohibited finding, else the highest residual level, else ``low``."""
     if any(f.effect == "prohibited" for f in findings):
@@ -236,13 +261,16 @@ def evaluate(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str, as
     # counterfactual run (a CN deployment evaluated under EU law) asks the EU questions.
     typed["jurisdiction"] = jurisdiction
     effective = qn.effective_answers(typed)
-    findings = [_finding(ruleset, r, effective) for r in ruleset.rules if fire(r, effective, jurisdiction, as_of)]
+    fired = [r for r in ruleset.rules if fire(r, effective, jurisdiction, as_of)]
+    findings = [_finding(ruleset, r, effective) for r in fired]
+    verdict = verdict_of(findings)  # over every finding, merged ones included: merging never lowers it
+    findings = _merge_overridden(fired, findings)
     findings.sort(key=lambda f: (f.effect != "prohibited", -LEVEL_RANK[f.residual_risk_level],
                                  -LEVEL_RANK[f.risk_level], f.rule_id))
-    return Assessment(verdict=verdict_of(findings), jurisdiction=jurisdiction, as_of=as_of,
+    return Assessment(verdict=verdict, jurisdiction=jurisdiction, as_of=as_of,
                       rule_set_version=ruleset.version, rule_set_sha256=ruleset.sha256,
                       findings=tuple(findings), answers=effective,
-                      screening=screen(ruleset, effective, jurisdiction))
+                      screening=screen(ruleset, effective, jurisdiction, as_of))
 
 
 @dataclass(frozen=True, slots=True)

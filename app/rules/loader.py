@@ -208,6 +208,7 @@ def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Q
         effective_until=_date(eff.get("until"), parameters), effective_note=eff.get("note"),
         legal_review=data.get("legal_review"), when=when, when_raw=data["when"], mitigations=tuple(mitigations),
         references=tuple(refs), fire_examples=tuple(examples["fire"]), silent_examples=tuple(examples["silent"]),
+        overrides=tuple(data.get("overrides", ())),
     )
 
 
@@ -266,6 +267,12 @@ def load_ruleset(root: Path | str | None = None) -> RuleSet:
             rule = _build_rule(ld, path, pack, tree, data, qn, sources, parameters)
             if rule is not None:
                 rules.append(rule)
+    known = {r.id for r in rules} | set(seen)
+    for rule in rules:
+        for other in rule.overrides:
+            if other not in known or other == rule.id:
+                ld.problems.append(Problem(rule.path, f"overrides unknown rule '{other}'" if other != rule.id
+                                           else "a rule cannot override itself", rule.id))
     frameworks = _build_frameworks(ld, root / "frameworks", qn, sources, {r.id for r in rules} | set(seen))
     if ld.problems:
         raise RuleLoadError(ld.problems)
@@ -331,8 +338,10 @@ def _build_screening(ld: _Loader, path: Path, read: tuple[Any, Any], qn: Questio
                 ld.problems.append(Problem(ld.rel(path), exc.message, s["id"], line_of(tree, list(exc.path))))
                 continue
             criteria.append(ScreeningCriterion(c["id"], c["label"], c["pinpoint"], cond))
+        start = dt.date.fromisoformat(s["effective_from"]) if "effective_from" in s else None
         schemes.append(ScreeningScheme(s["id"], s["title"], frozenset(s["jurisdictions"]), s["threshold"],
-                                       s["required_text"], s["not_required_text"], tuple(refs), tuple(criteria)))
+                                       s["required_text"], s["not_required_text"], tuple(refs), tuple(criteria),
+                                       start))
     return tuple(schemes)
 
 

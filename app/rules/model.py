@@ -95,6 +95,7 @@ class Rule:
     references: tuple[Reference, ...]
     fire_examples: tuple[Example, ...]
     silent_examples: tuple[Example, ...]
+    overrides: tuple[str, ...] = ()
 
     def applies(self, jurisdiction: str, as_of: dt.date) -> bool:
         """Whether the rule is in force for ``jurisdiction`` on ``as_of``."""
@@ -143,6 +144,7 @@ class ScreeningScheme:
     not_required_text: Mapping[str, str]
     references: tuple[Reference, ...]
     criteria: tuple[ScreeningCriterion, ...]
+    effective_from: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)

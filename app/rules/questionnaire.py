@@ -18,6 +18,8 @@ from typing import Any
 from .conditions import Condition, ConditionError, compile_condition
 
 DEFAULT_MAX_LENGTH = {"text": 300, "textarea": 5000}
+DATE_RANGE = (dt.date(2000, 1, 1), dt.date(2100, 12, 31))
+"""Dates outside this range are typing slips, not deployments: the law is applied on this date."""
 UNKNOWN = "unknown"
 """The third answer to a yes/no question: the administrator does not know. Rules read it as
 "not confirmed", exactly like a missing answer, but the report shows that it was asked."""
@@ -204,13 +206,17 @@ class Questionnaire:
             return raw
         if t == "date":
             if isinstance(raw, dt.datetime):
-                return raw.date()
-            if isinstance(raw, dt.date):
-                return raw
-            try:
-                return dt.date.fromisoformat(str(raw).strip())
-            except ValueError:
-                raise AnswerError(qid, "expected a date as YYYY-MM-DD") from None
+                value = raw.date()
+            elif isinstance(raw, dt.date):
+                value = raw
+            else:
+                try:
+                    value = dt.date.fromisoformat(str(raw).strip())
+                except ValueError:
+                    raise AnswerError(qid, "expected a date as YYYY-MM-DD") from None
+            if not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
+                raise AnswerError(qid, f"must be between {DATE_RANGE[0].isoformat()} and {DATE_RANGE[1].isoformat()}")
+            return value
         raise AnswerError(qid, f"unsupported question type {t}")  # pragma: no cover
 
     def validate_answers(self, raw: Mapping[str, Any]) -> dict[str, Any]:

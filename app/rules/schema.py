@@ -275,6 +275,7 @@ RULE: dict = {
             "properties": {"from": _DATE_OR_PARAM, "until": _DATE_OR_PARAM, "note": {"type": "string"}},
         },
         "legal_review": _TEXT,
+        "overrides": {"type": "array", "uniqueItems": True, "items": {"type": "string", "pattern": ID_PATTERN}},
         "when": CONDITION,
         "mitigations": {
             "type": "array",
@@ -344,6 +345,8 @@ SCREENING: dict = {
                     "jurisdictions": {"type": "array", "minItems": 1, "uniqueItems": True,
                                       "items": {"enum": list(JURISDICTIONS)}},
                     "threshold": {"type": "integer", "minimum": 1},
+                    "effective_from": _DATE,
+                    "effective_note": {"type": "string"},
                     "required_text": _TEXT,
                     "not_required_text": _TEXT,
                     "references": {

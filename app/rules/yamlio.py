@@ -60,6 +60,9 @@ def loads_yaml(text: str, path: Path | str = "<string>") -> Any:
         raise YamlError(path, line, problem) from exc
     except YAMLError as exc:
         raise YamlError(path, None, str(exc)) from exc
+    except ValueError as exc:
+        # ruamel builds dates while parsing: an impossible one such as 2018-02-30 surfaces here.
+        raise YamlError(path, None, f"invalid value: {exc} (dates are YYYY-MM-DD and must exist)") from exc
 
 
 def to_plain(node: Any) -> Any:
