@@ -160,7 +160,8 @@ examples:
 """
     eu = (core.replace("id: core-camera", "id: eu-camera")
           .replace("[CN, EU, UK, US]", "[EU]\noverrides: [core-camera]")
-          .replace("severity: maximum", "severity: limited").replace("category: proportionality", "category: governance"))
+          .replace("severity: maximum", "severity: limited")
+          .replace("category: proportionality", "category: governance"))
     rs = load_ruleset(make_rules_dir(tmp_path, {"core/core-camera.yaml": core, "eu/eu-camera.yaml": eu}))
     result = evaluate(rs, {"sensors": ["classroom_cameras"]}, "EU", dt.date(2024, 1, 1))
     assert [(f.rule_id, f.merged) for f in result.findings] == [("eu-camera", ("core-camera",))]
