@@ -45,3 +45,11 @@ def test_case_verdict_and_categories(name, index, run):
     raised = {f.rule_id for f in result.findings} | {m for f in result.findings for m in f.merged}
     for rule_id in run.get("rules", []):
         assert rule_id in raised
+
+
+@pytest.mark.parametrize("path", ANSWER_FILES, ids=[p.stem for p in ANSWER_FILES])
+def test_source_markers_stay_in_comments_not_in_answers(path):
+    # A YAML comment inside a folded block becomes part of the text and would print in the report.
+    answers = to_plain(load_yaml(path))
+    leaked = {k: v for k, v in answers.items() if isinstance(v, str) and "#" in v}
+    assert not leaked
