@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PORT    ?= 5000
 
-.PHONY: setup run test test-pg lint bench clean
+.PHONY: setup run test test-pg lint bench clean messages translations
 
 setup: $(STAMP)
 
@@ -29,6 +29,15 @@ test-pg: setup
 
 lint: setup
 	$(BIN)/ruff check app tests bench
+
+# Interface strings: `make messages` extracts them and merges new ones into the catalogue; translate
+# those in app/translations/zh/LC_MESSAGES/messages.po, then `make translations` compiles the .mo.
+messages: setup
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --project EduAudit -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -w 100 --ignore-obsolete
+
+translations: setup
+	$(BIN)/pybabel compile -d app/translations --statistics
 
 bench: setup
 	$(BIN)/python bench/bench_engine.py

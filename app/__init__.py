@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, session
 
 from . import config as app_config
-from .extensions import RULESET_KEY, csrf, db, migrate
+from .extensions import RULESET_KEY, babel, csrf, db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = ROOT / "migrations"
@@ -47,16 +47,20 @@ def register_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the tables must be on db.metadata before migrations look)
+    from .i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
 
 
 def register_blueprints(app: Flask) -> None:
     from .audits import bp as audits_bp
+    from .i18n import bp as i18n_bp
 
     app.register_blueprint(audits_bp)
+    app.register_blueprint(i18n_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -33,8 +33,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,
     # None: the repository's audit_rules/ (or EDUAUDIT_RULES_DIR), see app.rules.loader.
     "RULES_DIR": None,
-    # Language of the report when none is asked for ("en" or "zh").
-    "REPORT_DEFAULT_LANG": "en",
+    # Interface language ("en" or "zh") when neither the header's switch nor the browser's
+    # Accept-Language chooses one. The report follows the interface language unless ?lang= asks.
+    "BABEL_DEFAULT_LOCALE": "en",
 }
 
 ENVIRONMENT_KEYS = ("EDUAUDIT_ENV", "SECRET_KEY", "RULES_DIR")

@@ -3,29 +3,31 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 PAGES = {
-    400: ("The request could not be understood",
-          "Something in what your browser sent was not as expected. Go back and try again."),
-    404: ("Page not found",
-          "There is no page at this address. If you followed a link to an audit, check the report id."),
-    405: ("That is not possible here", "This page cannot be used that way. Go back and use the buttons."),
-    413: ("The form is too large",
-          "What you sent is larger than the 512 KiB this tool accepts for one page, so nothing was saved. "
-          "Shorten the longest answers (a few paragraphs each is plenty) and send the page again."),
-    500: ("Something went wrong on our side",
-          "The page could not be produced. Answers you saved earlier are safe; try again in a moment."),
+    400: (_l("The request could not be understood"),
+          _l("Something in what your browser sent was not as expected. Go back and try again.")),
+    404: (_l("Page not found"),
+          _l("There is no page at this address. If you followed a link to an audit, check the report id.")),
+    405: (_l("That is not possible here"), _l("This page cannot be used that way. Go back and use the buttons.")),
+    413: (_l("The form is too large"),
+          _l("What you sent is larger than the 512 KiB this tool accepts for one page, so nothing was saved. "
+             "Shorten the longest answers (a few paragraphs each is plenty) and send the page again.")),
+    500: (_l("Something went wrong on our side"),
+          _l("The page could not be produced. Answers you saved earlier are safe; try again in a moment.")),
 }
-CSRF_PAGE = ("This page has expired",
-             "For your security each form carries a token, and this one was missing or out of date "
-             "(for example because the browser was restarted or cookies were cleared). Nothing from this "
-             "page was saved. Go back, reload the page, and enter the answers again.")
+"""Title and message of each error page, translated when the page is rendered."""
+CSRF_PAGE = (_l("This page has expired"),
+             _l("For your security each form carries a token, and this one was missing or out of date "
+                "(for example because the browser was restarted or cookies were cleared). Nothing from this "
+                "page was saved. Go back, reload the page, and enter the answers again."))
 
 
 def _page(code: int, title: str, message: str):
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+    return render_template("errors/error.html", code=code, title=str(title), message=str(message)), code
 
 
 def register(app: Flask) -> None:

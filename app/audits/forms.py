@@ -6,6 +6,9 @@ textarea with a length limit). Every field checks its own value with the questio
 ``coerce`` and explains a refusal in words a school administrator can act on, so one wrong field
 never blocks saving the others. The view turns a validated form into plain values
 (:func:`step_values`) before the service sees it.
+
+Question texts come from the questionnaire in the interface language (``lang``); messages of the
+form itself are gettext strings, translated in ``app/translations``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -25,6 +30,7 @@ from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 from ..rules.questionnaire import DEFAULT_MAX_LENGTH, UNKNOWN, AnswerError, Question, Questionnaire, Section
 
 BOOLEAN_LABELS = {"en": ("Yes", "No", "Not known"), "zh": ("是", "否", "不清楚")}
+"""A yes/no question's three options, in the words the report uses for the answers (``Questionnaire.display``)."""
 FIELD_PREFIX = "q_"
 """Python attribute prefix of question fields (the HTML name is the bare question id)."""
 
@@ -32,13 +38,13 @@ FIELD_PREFIX = "q_"
 class NewAuditForm(FlaskForm):
     """Start an audit: the product and its vendor (the rest is asked step by step)."""
 
-    product_name = StringField("Product name", validators=[
-        DataRequired("Enter the product's name."),
-        Length(max=200, message="Shorten the name to 200 characters or fewer."),
+    product_name = StringField(_l("Product name"), validators=[
+        DataRequired(_l("Enter the product's name.")),
+        Length(max=200, message=_l("Shorten the name to 200 characters or fewer.")),
     ], render_kw={"maxlength": 200, "autocomplete": "off"})
-    vendor_name = StringField("Vendor", validators=[
-        DataRequired("Enter the vendor's name (the company that supplies the product)."),
-        Length(max=200, message="Shorten the name to 200 characters or fewer."),
+    vendor_name = StringField(_l("Vendor"), validators=[
+        DataRequired(_l("Enter the vendor's name (the company that supplies the product).")),
+        Length(max=200, message=_l("Shorten the name to 200 characters or fewer.")),
     ], render_kw={"maxlength": 200, "autocomplete": "organization"})
 
 
@@ -134,36 +140,53 @@ def _raw(question: Question, field: Field) -> Any:
 
 
 def friendly_error(question: Question, raw: Any, exc: AnswerError, lang: str = "en") -> str:
-    """A refusal in words a school administrator can act on, for ``question``'s type."""
+    """A refusal in words a school administrator can act on, for ``question``'s type.
+
+    The sentence is in the interface language (gettext); an option named in it is in ``lang``.
+    Needs a request or app context.
+    """
     t = question.type
     if t == "single":
-        return "Choose one of the options."
+        return _("Choose one of the options.")
     if t == "boolean":
-        return "Choose yes, no or not known."
+        return _("Choose yes, no or not known.")
     if t == "multi":
         known = {o.id for o in question.options}
         if all(v in known for v in raw):
             lone = next((question.option(v) for v in raw if v in question.exclusive), None)
             label = lone.label[lang] if lone else ""
-            return f"“{label}” cannot be combined with other choices: untick one of them."
-        return "Choose only from the options listed."
+            return _("“%(option)s” cannot be combined with other choices: untick one of them.", option=label)
+        return _("Choose only from the options listed.")
     if t == "integer":
         lo, hi = question.min, question.max
         if lo is not None and hi is not None:
-            return f"Enter a whole number between {lo} and {hi}."
+            return _("Enter a whole number between %(min)s and %(max)s.", min=lo, max=hi)
         if lo is not None:
-            return f"Enter a whole number of at least {lo}."
+            return _("Enter a whole number of at least %(min)s.", min=lo)
         if hi is not None:
-            return f"Enter a whole number of at most {hi}."
-        return "Enter a whole number, for example 12."
+            return _("Enter a whole number of at most %(max)s.", max=hi)
+        return _("Enter a whole number, for example 12.")
     if t == "date":
-        return "Enter a date as year-month-day, for example 2026-09-01."
+        return _("Enter a date as year-month-day, for example 2026-09-01.")
     if t in ("text", "textarea"):
         limit = question.max_length or DEFAULT_MAX_LENGTH[t]
         if len(raw.strip()) > limit:
-            return f"Shorten this answer to {limit:,} characters or fewer (it has {len(raw.strip()):,})."
-        return "Remove the invisible control characters (they often come with copied text)."
+            return _("Shorten this answer to %(limit)s characters or fewer (it has %(length)s).",
+                     limit=f"{limit:,}", length=f"{len(raw.strip()):,}")
+        return _("Remove the invisible control characters (they often come with copied text).")
     return exc.message  # pragma: no cover - every type is handled above
+
+
+def conflict_error(question_id: str, answers: Mapping[str, Any], fallback: str) -> str:
+    """The message for an answer refused by a check that spans questions, in the interface language.
+
+    ``answers``: typed answers including the refused one. A check this module does not know keeps the
+    questionnaire's own (English) ``fallback`` sentence.
+    """
+    if question_id == "pupil_max_age" and {"pupil_min_age", "pupil_max_age"} <= answers.keys():
+        return _("The oldest pupils' age (%(oldest)s) is below the youngest (%(youngest)s).",
+                 oldest=answers["pupil_max_age"], youngest=answers["pupil_min_age"])
+    return fallback
 
 
 class AnswerCheck:

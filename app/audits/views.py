@@ -1,7 +1,8 @@
 """Audit pages: home, new audit, one page per questionnaire step, results, PDF download.
 
 Views read the request, call :mod:`.services`, commit once, and hand templates plain data (the
-step form is the one presentation object they get).
+step form is the one presentation object they get). Questionnaire texts are picked in the interface
+language (:func:`app.i18n.ui_lang`); the report is in that language too unless ``?lang=`` asks.
 """
 
 from __future__ import annotations
@@ -9,14 +10,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ..extensions import current_ruleset, db
+from ..i18n import ui_lang
 from ..models import Assessment, Audit
 from ..reports.context import LANGS, LEVEL_LABELS, LEVEL_METER, build_report_context
 from ..reports.render import render_html, render_pdf
 from ..rules.questionnaire import AnswerError, Questionnaire, Section
 from . import bp, forms, services
+
+LIST_SEPARATOR = {"en": "; ", "zh": "；"}
+"""Between question labels in one sentence (Chinese labels carry their own commas)."""
 
 
 def _audit_or_404(report_id: str) -> Audit:
@@ -26,9 +32,10 @@ def _audit_or_404(report_id: str) -> Audit:
     return audit
 
 
-def _lang() -> str:
-    lang = request.args.get("lang", current_app.config["REPORT_DEFAULT_LANG"])
-    return lang if lang in LANGS else "en"
+def _report_lang() -> str:
+    """The report's language: ``?lang=`` when it names one, else the interface language."""
+    lang = request.args.get("lang")
+    return lang if lang in LANGS else ui_lang()
 
 
 def _when(value: dt.datetime | None) -> str:
@@ -45,7 +52,7 @@ def _verdict(assessment: Assessment | None, audit: Audit) -> dict[str, Any] | No
     created = assessment.created_at if assessment.created_at.tzinfo else assessment.created_at.replace(tzinfo=dt.UTC)
     updated = audit.updated_at if audit.updated_at.tzinfo else audit.updated_at.replace(tzinfo=dt.UTC)
     current = current_ruleset()
-    return {"id": assessment.verdict, "label": LEVEL_LABELS[assessment.verdict]["en"],
+    return {"id": assessment.verdict, "label": LEVEL_LABELS[assessment.verdict][ui_lang()],
             "meter": LEVEL_METER[assessment.verdict], "evaluated": _when(assessment.created_at),
             "outdated": updated > created,
             "stale_rules": None if assessment.rule_set_sha256 == current.sha256 else {
@@ -55,6 +62,7 @@ def _verdict(assessment: Assessment | None, audit: Audit) -> dict[str, Any] | No
 
 def _steps(qn: Questionnaire, typed: dict[str, Any], current: str | None) -> list[dict[str, Any]]:
     """The progress list: every step that applies, with how many required answers are open."""
+    lang = ui_lang()
     open_by_section: dict[str, int] = {}
     for q in qn.missing_required(typed):
         open_by_section[q.section_id] = open_by_section.get(q.section_id, 0) + 1
@@ -63,7 +71,7 @@ def _steps(qn: Questionnaire, typed: dict[str, Any], current: str | None) -> lis
         answered = sum(1 for q in section.questions if q.id in typed)
         open_count = open_by_section.get(section.id, 0)
         status = "done" if open_count == 0 and answered else ("started" if answered else "not-started")
-        out.append({"id": section.id, "number": number, "title": section.title["en"], "open": open_count,
+        out.append({"id": section.id, "number": number, "title": section.title[lang], "open": open_count,
                     "status": status, "current": section.id == current})
     return out
 
@@ -81,11 +89,26 @@ def _step_url(audit: Audit, section_id: str) -> str:
 
 
 def _stale_rows(qn: Questionnaire, stale: dict[str, str]) -> list[dict[str, str]]:
+    # The loader's reasons exist only in English: English pages keep them (they name the accepted
+    # choices); other languages get a translated sentence beside the question's own label.
+    lang = ui_lang()
     rows = []
-    for qid, message in stale.items():
+    for qid, reason in stale.items():
         q = qn.questions.get(qid)
-        rows.append({"question": q.label["en"] if q else qid, "message": message})
+        if lang == "en":
+            message = reason
+        elif q is None:
+            message = _("This question is no longer asked.")
+        else:
+            message = _("The saved answer no longer fits this question.")
+        rows.append({"question": q.label[lang] if q else qid, "message": message})
     return rows
+
+
+def _jurisdiction(code: str | None) -> str | None:
+    """The jurisdiction's name in the interface language (the code if the questionnaire lost it)."""
+    option = current_ruleset().questionnaire.questions["jurisdiction"].option(code) if code else None
+    return option.label[ui_lang()] if option else code
 
 
 def _audit_rows() -> list[dict[str, Any]]:
@@ -93,7 +116,7 @@ def _audit_rows() -> list[dict[str, Any]]:
         "report_id": audit.report_id,
         "product": audit.product_name,
         "vendor": audit.vendor_name,
-        "jurisdiction": audit.jurisdiction,
+        "jurisdiction": _jurisdiction(audit.jurisdiction),
         "updated": _when(audit.updated_at),
         "verdict": _verdict(assessment, audit),
         "url": url_for("audits.resume", report_id=audit.report_id),
@@ -103,7 +126,8 @@ def _audit_rows() -> list[dict[str, Any]]:
 
 def _hints() -> dict[str, str]:
     qn = current_ruleset().questionnaire
-    return {qid: qn.questions[qid].help["en"] for qid in ("product_name", "vendor_name")}
+    lang = ui_lang()
+    return {qid: qn.questions[qid].help[lang] for qid in ("product_name", "vendor_name")}
 
 
 @bp.get("/")
@@ -122,10 +146,10 @@ def create():
             audit = services.create_audit(qn, product_name=form.product_name.data, vendor_name=form.vendor_name.data)
         except AnswerError as exc:
             getattr(form, exc.question_id).errors.append(forms.friendly_error(
-                qn.questions[exc.question_id], getattr(form, exc.question_id).data, exc))
+                qn.questions[exc.question_id], getattr(form, exc.question_id).data, exc, ui_lang()))
         else:
             db.session.commit()
-            flash("Audit started. Your answers are saved every time you move to another step.", "success")
+            flash(_("Audit started. Your answers are saved every time you move to another step."), "success")
             typed = services.load_answers(qn, audit.answers).typed
             return redirect(_step_url(audit, qn.visible_sections(typed)[0].id))
     return render_template("audits/home.html", audits=_audit_rows(), form=form, hints=_hints())
@@ -148,6 +172,7 @@ def step(report_id: str, section_id: str):
     """One questionnaire step. POST saves every valid field, then continues, goes back or jumps."""
     audit = _audit_or_404(report_id)
     qn = current_ruleset().questionnaire
+    lang = ui_lang()
     try:
         section = qn.section(section_id)
     except KeyError:
@@ -155,18 +180,20 @@ def step(report_id: str, section_id: str):
     loaded = services.load_answers(qn, audit.answers)
     visible = qn.visible_sections(loaded.typed)
     if section.id not in {s.id for s in visible}:
-        flash(f"The step “{section.title['en']}” does not apply with your current answers.", "info")
+        flash(_("The step “%(step)s” does not apply with your current answers.", step=section.title[lang]), "info")
         later = [s for s in visible if qn.sections.index(s) > qn.sections.index(section)]
         return redirect(_step_url(audit, later[0].id) if later else url_for("audits.results",
                                                                               report_id=audit.report_id))
     slots = forms.step_slots(qn, section, loaded.typed)
-    form_class = forms.step_form_class(qn, slots)
+    form_class = forms.step_form_class(qn, slots, lang)
 
     if request.method == "POST":
         form = form_class()
         form.validate()
-        outcome = services.save_step(qn, audit, forms.step_values(form, slots))
+        values = forms.step_values(form, slots)
+        outcome = services.save_step(qn, audit, values)
         for qid, message in outcome.errors.items():
+            message = forms.conflict_error(qid, {**loaded.typed, **values}, message)
             forms.question_field(form, qn.questions[qid]).errors.append(message)
         db.session.commit()
         loaded = services.load_answers(qn, audit.answers)
@@ -191,11 +218,12 @@ def step(report_id: str, section_id: str):
             target = None  # stay: show the refused answers with their messages
         if target is not None:
             if invalid:
-                names = "; ".join(q.label["en"] for q in invalid)
-                flash(f"Saved “{section.title['en']}” except {len(invalid)} answer(s) that were not valid and "
-                      f"were not kept: {names}. Go back to that step to enter them again.", "warning")
+                names = LIST_SEPARATOR[lang].join(q.label[lang] for q in invalid)
+                flash(_("Saved “%(step)s” except %(num)s answer(s) that were not valid and were not kept: "
+                        "%(names)s. Go back to that step to enter them again.",
+                        step=section.title[lang], num=len(invalid), names=names), "warning")
             else:
-                flash(f"Saved “{section.title['en']}”.", "success")
+                flash(_("Saved “%(step)s”.", step=section.title[lang]), "success")
             return redirect(target)
     else:
         form = form_class(formdata=None, data=forms.form_data(slots, loaded.typed))
@@ -207,11 +235,11 @@ def step(report_id: str, section_id: str):
         q = slot.question
         field = forms.question_field(form, q)
         questions.append({
-            "id": q.id, "type": q.type, "label": q.label["en"], "help": q.help["en"], "required": q.required,
+            "id": q.id, "type": q.type, "label": q.label[lang], "help": q.help[lang], "required": q.required,
             "open": q.id in open_ids, "field": field, "errors": list(field.errors),
             "show_if": forms.condition_json(slot), "hidden": not qn.is_visible(q, effective),
             "exclusive": list(q.exclusive),
-            "option_help": {o.id: o.help["en"] for o in q.options if o.help},
+            "option_help": {o.id: o.help[lang] for o in q.options if o.help},
         })
     steps = _steps(qn, loaded.typed, section.id)
     previous, following = _neighbours(visible, section.id)
@@ -220,7 +248,7 @@ def step(report_id: str, section_id: str):
         "audits/step.html",
         audit={"report_id": audit.report_id, "product": audit.product_name, "vendor": audit.vendor_name,
                "updated": _when(audit.updated_at)},
-        section={"id": section.id, "title": section.title["en"], "intro": (section.intro or {}).get("en")},
+        section={"id": section.id, "title": section.title[lang], "intro": (section.intro or {}).get(lang)},
         questions=questions, form=form, steps=steps, current=current, total=len(steps),
         has_previous=previous is not None, is_last=following is None,
         open_questions=[{"id": q["id"], "label": q["label"]} for q in questions if q["open"] and not q["hidden"]],
@@ -236,7 +264,7 @@ def results(report_id: str):
     audit = _audit_or_404(report_id)
     ruleset = current_ruleset()
     qn = ruleset.questionnaire
-    lang = _lang()
+    lang, ui = _report_lang(), ui_lang()
     loaded = services.load_answers(qn, audit.answers)
     try:
         evaluation = services.evaluate_audit(ruleset, audit)
@@ -244,11 +272,12 @@ def results(report_id: str):
         missing: list[dict[str, Any]] = []
         for q in exc.missing:
             if not missing or missing[-1]["id"] != q.section_id:
-                missing.append({"id": q.section_id, "title": qn.section(q.section_id).title["en"],
+                missing.append({"id": q.section_id, "title": qn.section(q.section_id).title[ui],
                                 "url": _step_url(audit, q.section_id), "questions": []})
-            missing[-1]["questions"].append({"label": q.label["en"],
+            missing[-1]["questions"].append({"label": q.label[ui],
                                              "url": _step_url(audit, q.section_id) + f"#q-{q.id}"})
-        conflicts = [{"label": qn.questions[e.question_id].label["en"], "message": services.sentence(e.message),
+        conflicts = [{"label": qn.questions[e.question_id].label[ui],
+                      "message": forms.conflict_error(e.question_id, loaded.typed, services.sentence(e.message)),
                       "url": _step_url(audit, qn.questions[e.question_id].section_id) + f"#q-{e.question_id}"}
                      for e in exc.conflicts]
         return render_template("audits/missing.html",
@@ -278,7 +307,8 @@ def report_pdf(report_id: str):
         return redirect(url_for("audits.results", report_id=audit.report_id))
     db.session.commit()
     context = build_report_context(ruleset, evaluation.result, report_id=audit.report_id,
-                                   generated_at=evaluation.snapshot.created_at, lang=_lang(), status=audit.status)
+                                   generated_at=evaluation.snapshot.created_at, lang=_report_lang(),
+                                   status=audit.status)
     pdf = render_pdf(context)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f"attachment; filename=eduaudit-{audit.report_id}.pdf",
