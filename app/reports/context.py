@@ -2,261 +2,57 @@
 
 The same dict feeds the web page and the PDF (``templates/reports/report.html``). Every text is in
 ``lang`` ("en" or "zh"): rule, question and source texts come from the rule set; the report's own
-headings and the fixed vocabularies (categories, levels, the CNIL scale) are in this module.
+words are in :mod:`app.reports.texts`; sentences built from the answers in :mod:`app.reports.prose`;
+the charts are SVG drawn by :mod:`app.reports.charts` from numbers (the one kind of value here that
+is markup, typed as ``Markup``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from ..rules.engine import Assessment, Finding
-from ..rules.model import Reference, RuleSet
-from ..rules.questionnaire import Questionnaire
+from markupsafe import Markup
+
+from ..rules.engine import Assessment, Evidence, Finding
+from ..rules.model import Reference, RuleSet, ScreeningCriterion
+from ..rules.questionnaire import UNKNOWN, Questionnaire
 from ..rules.schema import RISK_LEVELS, SCALE
+from . import charts, prose
+from .texts import (
+    CATEGORY_LABELS,
+    EFFECT_LABELS,
+    HEADINGS,
+    JURISDICTION_PHRASES,
+    LANGS,
+    LEVEL_LABELS,
+    LEVEL_LETTERS,
+    LEVEL_METER,
+    LIKELIHOOD_SCALE,
+    OBLIGATION_MARKS,
+    SCALE_LABELS,
+    SEVERITY_SCALE,
+    STATUS_LABELS,
+    VERDICT_EXPLANATION,
+)
 
-LANGS = ("en", "zh")
+__all__ = ["LANGS", "LEVEL_LABELS", "LEVEL_METER", "build_report_context", "short_action"]
 
-HEADINGS: dict[str, dict[str, str]] = {
-    "en": {
-        "report_title": "Privacy risk audit",
-        "subtitle": "Privacy impact assessment of a smart-education deployment",
-        "report_id": "Report id",
-        "status": "Status",
-        "product": "Product",
-        "vendor": "Vendor",
-        "jurisdiction": "Jurisdiction",
-        "as_of": "Law applied as of",
-        "generated_at": "Generated",
-        "rule_set": "Rule set",
-        "verdict": "Overall verdict",
-        "contents": "Contents",
-        "summary": "Executive summary",
-        "deployment": "The deployment",
-        "risk_map": "Risk map",
-        "risk_map_intro": "Number of findings in each cell, before (inherent) and after (residual) the measures "
-                          "the school declared. Rows: severity; columns: likelihood.",
-        "inherent": "inherent",
-        "residual": "residual",
-        "findings": "Findings",
-        "no_findings": "No rule of the rule set fired for these answers.",
-        "key_findings": "Findings that need action first",
-        "no_key_findings": "No prohibited or critical finding.",
-        "counts": "Findings by residual risk level",
-        "total": "Total",
-        "finding": "Finding",
-        "rule": "Rule",
-        "version": "version",
-        "category": "Risk category",
-        "also": "also",
-        "effect": "Effect",
-        "severity": "Severity",
-        "likelihood": "Likelihood",
-        "risk_level": "Risk level",
-        "inherent_risk": "Inherent risk",
-        "residual_risk": "Residual risk",
-        "why": "Why this matters",
-        "evidence": "Answers that triggered this finding",
-        "question": "Question",
-        "answer": "Answer",
-        "mitigations": "Measures taken into account",
-        "no_mitigations": "None of the measures that would lower this risk were declared.",
-        "legal_basis": "Legal basis and sources",
-        "recommendation": "Recommendation",
-        "legal_review": "Needs legal review",
-        "effective": "In force",
-        "unverified": "UNVERIFIED",
-        "unverified_note": "Marked UNVERIFIED: the citation could not be confirmed against the text of the "
-                           "source. Check it before relying on it.",
-        "recommendations": "Action plan",
-        "recommendations_intro": "What to do, most serious first. Each item traces to the finding it resolves.",
-        "bibliography": "Sources",
-        "bibliography_intro": "Every source cited in this report. Verification: V-TEXT = clause read in a "
-                              "full-text copy; V-PAGE = read on a public page; V-PAGE-secondary = read in a "
-                              "secondary summary; UNVERIFIED = not confirmed.",
-        "appendix": "Appendix: all answers",
-        "appendix_intro": "Every question that was asked, with the answer given. Questions that did not apply "
-                          "to this deployment are not listed.",
-        "methodology": "Methodology",
-        "methodology_intro": "Each rule of the rule set reads the answers and, if its condition holds in the "
-                             "jurisdiction on the date applied, produces a finding with a severity and a "
-                             "likelihood on the four-level scale of the French data protection authority "
-                             "(CNIL) PIA method. The risk matrix turns the pair into a risk level. Declared "
-                             "measures lower severity or likelihood by whole steps, giving the residual risk. "
-                             "The overall verdict is \"prohibited\" if any prohibited finding applies, "
-                             "otherwise the highest residual risk level (\"low\" when no rule fires).",
-        "severity_scale": "Severity scale",
-        "likelihood_scale": "Likelihood scale",
-        "matrix": "Risk matrix (severity × likelihood)",
-        "rule_set_version": "Rule-set version",
-        "rule_set_sha256": "Rule-set SHA-256",
-        "rules_count": "Rules in the rule set",
-        "answers_not_confirmed": "An unanswered question, or \"not known\", counts as \"not confirmed\": "
-                                 "a safeguard that is not confirmed is treated as absent.",
-        "colon": ": ",
-        "page_before": "page ",
-        "page_after": "",
-        "notes": "Note",
-        "draft_notice": "Draft: generated from answers that have not been submitted for review.",
-        "trace": "Trace",
-    },
-    "zh": {
-        "report_title": "隐私风险评估报告",
-        "subtitle": "智慧教育部署的个人信息保护影响评估",
-        "report_id": "报告编号",
-        "status": "状态",
-        "product": "产品",
-        "vendor": "供应商",
-        "jurisdiction": "适用法域",
-        "as_of": "法律适用日期",
-        "generated_at": "生成时间",
-        "rule_set": "规则集",
-        "verdict": "总体结论",
-        "contents": "目录",
-        "summary": "执行摘要",
-        "deployment": "部署情况",
-        "risk_map": "风险分布图",
-        "risk_map_intro": "各单元格中的发现数量：采取学校所申报措施之前（固有风险）"
-                          "与之后（剩余风险）。行：严重程度；列：可能性。",
-        "inherent": "固有",
-        "residual": "剩余",
-        "findings": "评估发现",
-        "no_findings": "根据这些回答，规则集中没有规则被触发。",
-        "key_findings": "需优先处理的发现",
-        "no_key_findings": "没有禁止性或严重级别的发现。",
-        "counts": "按剩余风险等级统计的发现",
-        "total": "合计",
-        "finding": "发现",
-        "rule": "规则",
-        "version": "版本",
-        "category": "风险类别",
-        "also": "另涉及",
-        "effect": "性质",
-        "severity": "严重程度",
-        "likelihood": "可能性",
-        "risk_level": "风险等级",
-        "inherent_risk": "固有风险",
-        "residual_risk": "剩余风险",
-        "why": "为何重要",
-        "evidence": "触发该发现的回答",
-        "question": "问题",
-        "answer": "回答",
-        "mitigations": "已考虑的措施",
-        "no_mitigations": "未申报可降低该风险的措施。",
-        "legal_basis": "法律依据与来源",
-        "recommendation": "建议",
-        "legal_review": "需法律审核",
-        "effective": "生效",
-        "unverified": "未核实",
-        "unverified_note": "标注“未核实”：该引文未能与来源文本核对确认，使用前请核实。",
-        "recommendations": "行动计划",
-        "recommendations_intro": "需要采取的行动，按严重程度排序。每一项均可追溯到其所解决的发现。",
-        "bibliography": "参考来源",
-        "bibliography_intro": "本报告引用的全部来源。核实状态：V-TEXT = 已在全文文本中核对条款；"
-                              "V-PAGE = 已在公开网页核对；V-PAGE-secondary = 已在二手摘要中核对；"
-                              "未核实 = 尚未确认。",
-        "appendix": "附录：全部回答",
-        "appendix_intro": "所有已提问的问题及其回答。不适用于本部署的问题未列出。",
-        "methodology": "评估方法",
-        "methodology_intro": "规则集中的每条规则读取回答；如其条件在适用日期、所选法域内成立，"
-                             "即产生一项发现，并按法国数据保护机构（CNIL）PIA 方法的四级量表给出严重程度和可能性。"
-                             "风险矩阵将二者换算为风险等级。学校申报的措施按整级降低严重程度或可能性，得到剩余风险。"
-                             "如有任何禁止性发现适用，总体结论为“禁止”；否则为最高的剩余风险等级"
-                             "（无规则触发时为“低”）。",
-        "severity_scale": "严重程度量表",
-        "likelihood_scale": "可能性量表",
-        "matrix": "风险矩阵（严重程度 × 可能性）",
-        "rule_set_version": "规则集版本",
-        "rule_set_sha256": "规则集 SHA-256",
-        "rules_count": "规则集中的规则数",
-        "answers_not_confirmed": "未回答或回答“不清楚”的问题视为“未确认”：未经确认的保障措施按不存在处理。",
-        "colon": "：",
-        "page_before": "第 ",
-        "page_after": " 页",
-        "notes": "说明",
-        "draft_notice": "草稿：根据尚未提交审核的回答生成。",
-        "trace": "追溯",
-    },
-}
-
-CATEGORY_LABELS: dict[str, dict[str, str]] = {
-    "facial-recognition": {"en": "Facial recognition", "zh": "人脸识别"},
-    "emotion-attention": {"en": "Emotion and attention inference", "zh": "情绪与注意力推断"},
-    "black-box-algorithms": {"en": "Black-box algorithms", "zh": "算法黑箱"},
-    "commercial-capture": {"en": "Commercial capture", "zh": "商业挟持"},
-    "data-security": {"en": "Data security", "zh": "数据安全"},
-    "children-consent": {"en": "Children and consent", "zh": "儿童与同意"},
-    "proportionality": {"en": "Necessity and proportionality", "zh": "必要性与相称性"},
-    "transparency": {"en": "Transparency", "zh": "透明度"},
-    "retention": {"en": "Retention", "zh": "保存期限"},
-    "cross-border": {"en": "Cross-border transfer", "zh": "跨境传输"},
-    "health-wellbeing": {"en": "Health and wellbeing", "zh": "身心健康"},
-    "equity-access": {"en": "Equity and access", "zh": "公平与可及"},
-    "governance": {"en": "Governance", "zh": "治理"},
-}
-LEVEL_LABELS: dict[str, dict[str, str]] = {
-    "low": {"en": "Low", "zh": "低"},
-    "medium": {"en": "Medium", "zh": "中"},
-    "high": {"en": "High", "zh": "高"},
-    "critical": {"en": "Critical", "zh": "严重"},
-    "prohibited": {"en": "Prohibited", "zh": "禁止"},
-}
-LEVEL_METER = {"low": "■□□□", "medium": "■■□□", "high": "■■■□", "critical": "■■■■", "prohibited": "⊘"}
-"""A text meter beside each level, so the level reads in greyscale and without colour."""
-SCALE_LABELS: dict[str, dict[str, str]] = {
-    "negligible": {"en": "Negligible", "zh": "可忽略"},
-    "limited": {"en": "Limited", "zh": "有限"},
-    "significant": {"en": "Significant", "zh": "重大"},
-    "maximum": {"en": "Maximum", "zh": "最高"},
-}
-SEVERITY_SCALE: dict[str, dict[str, str]] = {
-    # CNIL, PIA Methodology (2018), severity levels, paraphrased for pupils.
-    "negligible": {"en": "Pupils are not affected, or meet small inconveniences they overcome without problem.",
-                   "zh": "学生不受影响，或仅遇到可以毫无困难地克服的轻微不便。"},
-    "limited": {"en": "Pupils meet significant inconveniences they can overcome despite some difficulties.",
-                "zh": "学生遇到较大不便，但经过一些努力可以克服。"},
-    "significant": {"en": "Pupils face significant consequences they can overcome only with real, serious "
-                          "difficulties.",
-                    "zh": "学生面临重大后果，只有经历真正严重的困难才能克服。"},
-    "maximum": {"en": "Pupils face significant or even irreversible consequences they may not overcome.",
-                "zh": "学生面临重大甚至不可逆转的后果，可能无法克服。"},
-}
-LIKELIHOOD_SCALE: dict[str, dict[str, str]] = {
-    # CNIL, PIA Methodology (2018), likelihood levels.
-    "negligible": {"en": "It does not seem possible for the risk to materialise.", "zh": "风险看来不可能发生。"},
-    "limited": {"en": "It seems difficult for the risk to materialise.", "zh": "风险看来难以发生。"},
-    "significant": {"en": "It seems possible for the risk to materialise.", "zh": "风险看来有可能发生。"},
-    "maximum": {"en": "It seems extremely easy for the risk to materialise.", "zh": "风险看来极易发生。"},
-}
-EFFECT_LABELS: dict[str, dict[str, str]] = {
-    "risk": {"en": "Risk", "zh": "风险"},
-    "obligation": {"en": "Legal obligation", "zh": "法定义务"},
-    "prohibited": {"en": "Prohibited", "zh": "禁止"},
-}
-STATUS_LABELS: dict[str, dict[str, str]] = {
-    "draft": {"en": "Draft", "zh": "草稿"},
-    "submitted": {"en": "Submitted for review", "zh": "已提交审核"},
-    "reviewed": {"en": "Reviewed", "zh": "已审核"},
-}
-VERDICT_EXPLANATION: dict[str, dict[str, str]] = {
-    "prohibited": {"en": "At least one finding describes a use the law of this jurisdiction prohibits on the date "
-                         "applied. The deployment cannot go ahead in this form.",
-                   "zh": "至少有一项发现所描述的用途在所适用日期被该法域法律禁止。该部署不能以当前形式进行。"},
-    "critical": {"en": "At least one risk remains critical after the declared measures. Do not deploy until "
-                       "it is resolved.",
-                 "zh": "在采取所申报措施后，至少仍有一项风险为严重级别。在解决之前不应部署。"},
-    "high": {"en": "At least one risk remains high after the declared measures. Deploy only after the action "
-                   "plan has been carried out and reviewed.",
-             "zh": "在采取所申报措施后，至少仍有一项风险为高级别。应在执行并复核行动计划后再部署。"},
-    "medium": {"en": "The remaining risks are medium. Carry out the action plan and keep the audit under review.",
-               "zh": "剩余风险为中等。请执行行动计划，并持续复核本评估。"},
-    "low": {"en": "No risk above low was found for these answers. Keep the audit up to date if the deployment "
-                  "changes.",
-            "zh": "根据这些回答，未发现高于“低”级别的风险。如部署发生变化，请及时更新本评估。"},
-}
-EVIDENCE_SEP = {"en": "; ", "zh": "；"}
+LEVELS_DESC = ("prohibited", *reversed(RISK_LEVELS))
+"""Headline levels from most to least serious."""
+ACTION_LEVELS = frozenset(("prohibited", "critical", "high", "medium"))
+"""Findings at these headline levels get a row in the action plan."""
+TOP_ACTIONS = 5
+CITED_BY_TITLE = frozenset(("law", "regulation"))
+"""Source kinds cited by title inside a finding; others (decisions, guidance, reports) by issuer."""
+TOC_LIMIT = {"en": 92, "zh": 40}
+"""Characters of a finding title shown in the table of contents (one line with its page number)."""
+ACTION_LIMIT = {"en": 190, "zh": 80}
+"""Characters after which an action is cut to its first clause (the finding keeps the full text)."""
+_ABBREVIATIONS = frozenset(("e.g", "i.e", "art", "arts", "no", "cf", "para", "p", "pp", "vs", "etc", "sec"))
 
 
 def _level(level: str, lang: str) -> dict[str, str]:
@@ -273,18 +69,72 @@ def _fmt_datetime(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _parse_date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:  # a partial date ("2019-09") cannot be compared day by day; show it, do not judge it
+        return None
+
+
 def _option_label(questionnaire: Questionnaire, question_id: str, option_id: str | None, lang: str) -> str:
     question = questionnaire.questions.get(question_id)
     option = question.option(option_id) if question is not None and option_id is not None else None
     return option.label[lang] if option is not None else (option_id or "")
 
 
-class _Bibliography:
-    """Numbers sources in order of first citation."""
+def _clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(",;:，；") + "…"
 
-    def __init__(self, ruleset: RuleSet, lang: str) -> None:
-        self.ruleset, self.lang = ruleset, lang
+
+def short_action(text: str, lang: str) -> str:
+    """The first step of a recommendation, for tables: its first sentence, and if that is still long,
+    its first clause (up to a semicolon); a hard cut with "…" only as a last resort."""
+    limit = ACTION_LIMIT[lang]
+    if lang == "zh":
+        head = text.split("。", 1)[0]
+        if len(head) > limit and "；" in head:
+            head = head.split("；", 1)[0]
+        if len(head) > limit * 1.3:
+            return head[:limit] + "…"
+        return head + "。"
+    head = text
+    for match in re.finditer(r"([.!?])\s+(?=[A-Z\"“(])", text):
+        word = text[:match.start()].rsplit(" ", 1)[-1].lower()
+        if word.rstrip(".") not in _ABBREVIATIONS:
+            head = text[:match.start() + 1]
+            break
+    if len(head) > limit and "; " in head:
+        first = head.split("; ", 1)[0]
+        if len(first) >= limit // 4:
+            head = first + "."
+    if len(head) > limit * 1.3:
+        head = head[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return head
+
+
+class _Bibliography:
+    """Numbers sources in order of first citation and judges each against the audit's jurisdiction
+    and date."""
+
+    def __init__(self, ruleset: RuleSet, lang: str, jurisdiction: str, as_of: dt.date) -> None:
+        self.ruleset, self.lang, self.jurisdiction, self.as_of = ruleset, lang, jurisdiction, as_of
         self.numbers: dict[str, int] = {}
+
+    def not_in_force(self, source_id: str) -> str | None:
+        """The "not yet in force on <date>" mark if the source takes effect after the audit date, else None."""
+        effective = _parse_date(self.ruleset.sources[source_id].effective)
+        if effective is not None and effective > self.as_of:
+            return HEADINGS[self.lang]["not_in_force"].format(date=self.as_of.isoformat())
+        return None
+
+    def local(self, source_id: str) -> bool:
+        """Whether a source belongs to the audit's jurisdiction (or is international)."""
+        return self.ruleset.sources[source_id].jurisdiction in (self.jurisdiction, "INT", None)
 
     def cite(self, ref: Reference) -> dict[str, Any]:
         source = self.ruleset.sources[ref.source]
@@ -294,11 +144,16 @@ class _Bibliography:
             "source_id": ref.source,
             "title": source.title[self.lang],
             "issuer": source.issuer[self.lang],
+            # in a finding, a law is named by its title, anything else by who issued it (full entry
+            # in the bibliography)
+            "label": source.title[self.lang] if source.kind in CITED_BY_TITLE else source.issuer[self.lang],
+            "jurisdiction": source.jurisdiction,
             "pinpoint": ref.pinpoint,
             "url": source.url,
             "verification": ref.verification,
             "unverified": ref.unverified,
             "note": ref.note,
+            "not_in_force": self.not_in_force(ref.source),
         }
 
     def entries(self) -> list[dict[str, Any]]:
@@ -308,64 +163,286 @@ class _Bibliography:
             out.append({
                 "number": number, "source_id": source_id, "title": s.title[self.lang],
                 "issuer": s.issuer[self.lang], "kind": s.kind, "jurisdiction": s.jurisdiction, "date": s.date,
-                "effective": s.effective, "document_number": s.number, "url": s.url,
+                "effective": s.effective, "not_in_force": self.not_in_force(source_id),
+                "document_number": s.number, "url": s.url,
                 "verification": s.verification, "unverified": s.unverified, "note": s.note,
             })
         return out
 
 
+def _shown(ev: Evidence) -> Any:
+    return ev.matched if ev.matched is not None else ev.answer
+
+
 def _finding(ruleset: RuleSet, finding: Finding, number: int, lang: str, bib: _Bibliography) -> dict[str, Any]:
     rule = ruleset.rule(finding.rule_id)
     qn = ruleset.questionnaire
+    t = HEADINGS[lang]
     labels = {m.id: m.label[lang] for m in rule.mitigations}
     evidence = []
     for ev in finding.evidence:
         question = qn.questions.get(ev.question)
         if question is None:
             continue
-        shown = ev.matched if ev.matched is not None else ev.answer
         evidence.append({"question_id": question.id, "question": question.label[lang],
-                         "answer": qn.display(question, shown, lang), "answered": ev.answer is not None})
+                         "answer": qn.display(question, _shown(ev), lang), "answered": ev.answer is not None,
+                         "unknown": ev.answer is None or ev.answer == UNKNOWN})
+    local = [r for r in finding.references if bib.local(r.source)]
+    elsewhere = [r for r in finding.references if not bib.local(r.source)]
+    references = [bib.cite(r) for r in local]
+    comparable = [bib.cite(r) for r in elsewhere]
+    inherent = {"severity": _scale(finding.severity, lang), "likelihood": _scale(finding.likelihood, lang),
+                "level": _level(finding.risk_level, lang)}
+    residual = {"severity": _scale(finding.residual_severity, lang),
+                "likelihood": _scale(finding.residual_likelihood, lang),
+                "level": _level(finding.residual_risk_level, lang)}
+    for pair in (inherent, residual):
+        pair["text"] = t["risk_pair"].format(severity=pair["severity"]["label"].lower() if lang == "en"
+                                             else pair["severity"]["label"],
+                                             likelihood=pair["likelihood"]["label"].lower() if lang == "en"
+                                             else pair["likelihood"]["label"])
     return {
         "number": number,
         "anchor": f"finding-{finding.rule_id}",
         "rule_id": finding.rule_id,
         "rule_version": finding.rule_version,
         "title": rule.title[lang],
+        "toc_title": _clip(rule.title[lang], TOC_LIMIT[lang]),
         "rationale": rule.rationale[lang],
         "recommendation": rule.recommendation[lang],
+        "action": short_action(rule.recommendation[lang], lang),
         "category": {"id": rule.category, "label": CATEGORY_LABELS[rule.category][lang]},
         "also_categories": [{"id": c, "label": CATEGORY_LABELS[c][lang]} for c in rule.also_categories],
         "effect": {"id": finding.effect, "label": EFFECT_LABELS[finding.effect][lang]},
-        "inherent": {"severity": _scale(finding.severity, lang), "likelihood": _scale(finding.likelihood, lang),
-                     "level": _level(finding.risk_level, lang)},
-        "residual": {"severity": _scale(finding.residual_severity, lang),
-                     "likelihood": _scale(finding.residual_likelihood, lang),
-                     "level": _level(finding.residual_risk_level, lang)},
+        "inherent": inherent,
+        "residual": residual,
         "headline_level": _level("prohibited" if finding.effect == "prohibited" else finding.residual_risk_level,
                                  lang),
         "mitigations": [labels.get(m, m) for m in finding.mitigations_applied],
+        # core rules on the same fact that this jurisdiction's rule overrides: stated once, here
+        "merged": [{"rule_id": rid, "title": ruleset.rule(rid).title[lang]} for rid in finding.merged],
         "evidence": evidence,
-        "references": [bib.cite(r) for r in finding.references],
+        "references": references,
+        "elsewhere": comparable,
         "legal_review": rule.legal_review[lang] if rule.legal_review else None,
         "effective_note": rule.effective_note,
         "unverified": finding.unverified,
     }
 
 
-def _risk_map(ruleset: RuleSet, findings: tuple[Finding, ...], lang: str) -> dict[str, Any]:
-    inherent = Counter((f.severity, f.likelihood) for f in findings)
-    residual = Counter((f.residual_severity, f.residual_likelihood) for f in findings)
-    rows = []
-    for s_index in reversed(range(len(SCALE))):  # most severe row on top, as on CNIL's map
-        sev = SCALE[s_index]
-        cells = []
-        for l_index, lik in enumerate(SCALE):
-            level = ruleset.matrix.level(s_index, l_index)
-            cells.append({"level": _level(level, lang), "inherent": inherent[(sev, lik)],
-                          "residual": residual[(sev, lik)]})
-        rows.append({"severity": _scale(sev, lang), "cells": cells})
-    return {"columns": [_scale(lik, lang) for lik in SCALE], "rows": rows}
+def _criterion_answers(qn: Questionnaire, criterion: ScreeningCriterion, answers: Mapping[str, Any],
+                       evidence: Mapping[str, Evidence], lang: str) -> list[dict[str, str]]:
+    """The answers behind one screening criterion: the scheme's evidence (multi-choice answers
+    already narrowed by the engine) narrowed again to the options this criterion looked for."""
+    looked: dict[str, set[str] | None] = {}
+    for leaf in criterion.when.evidence(answers):
+        wanted = {leaf.value} if leaf.op == "includes" else (
+            set(leaf.value) if leaf.op in ("includes_any", "includes_all") else None)
+        if leaf.question not in looked:
+            looked[leaf.question] = wanted
+        elif looked[leaf.question] is not None and wanted is not None:
+            looked[leaf.question] |= wanted
+        else:
+            looked[leaf.question] = None
+    out = []
+    for qid, wanted in looked.items():
+        question = qn.questions.get(qid)
+        if question is None:
+            continue
+        ev = evidence.get(qid)
+        value = _shown(ev) if ev is not None else answers.get(qid)
+        if wanted is not None and isinstance(value, tuple):
+            value = tuple(v for v in value if v in wanted) or value
+        out.append({"question": question.label[lang], "answer": qn.display(question, value, lang)})
+    return out
+
+
+def _group_by_source(refs: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Citations of the same source merged into one, pinpoints joined ("Art. 55; Art. 56")."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in refs:
+        if r["source_id"] in out:
+            merged = out[r["source_id"]]
+            merged["pinpoint"] += "；" if lang == "zh" else "; "
+            merged["pinpoint"] += r["pinpoint"]
+            merged["unverified"] = merged["unverified"] or r["unverified"]
+        else:
+            out[r["source_id"]] = dict(r)
+    return list(out.values())
+
+
+def _screening(ruleset: RuleSet, assessment: Assessment, lang: str, bib: _Bibliography) -> dict[str, Any]:
+    """Screening per scheme of the jurisdiction: the engine's result for each scheme in force on the
+    audit date; for a scheme that takes effect later, what it would find (marked not yet in force);
+    for a jurisdiction without a scheme in the rule set, a note that one is still advisable."""
+    t = HEADINGS[lang]
+    qn = ruleset.questionnaire
+    answers = assessment.answers
+    as_of = assessment.as_of.isoformat()
+    results = {r.scheme: r for r in assessment.screening}
+    out = []
+    for scheme in ruleset.screening:
+        if assessment.jurisdiction not in scheme.jurisdictions:
+            continue
+        result = results.get(scheme.id)
+        if result is not None:
+            met_ids, evidence = set(result.criteria_met), {e.question: e for e in result.evidence}
+        elif scheme.effective_from is not None and assessment.as_of < scheme.effective_from:
+            met_ids, evidence = {c.id for c in scheme.criteria if c.when(answers)}, {}
+        else:  # pragma: no cover - the engine screens every scheme in force
+            continue
+        required = len(met_ids) >= scheme.threshold
+        criteria = [{"id": c.id, "label": c.label[lang], "pinpoint": c.pinpoint, "met": c.id in met_ids,
+                     "answers": _criterion_answers(qn, c, answers, evidence, lang) if c.id in met_ids else []}
+                    for c in scheme.criteria]
+        references = _group_by_source([bib.cite(r) for r in scheme.references], lang)
+        if result is None:
+            status = "not_in_force"
+            label = t["screening_not_in_force"].format(date=as_of, start=scheme.effective_from.isoformat())
+            text = t["screening_not_in_force_text"].format(
+                date=as_of, start=scheme.effective_from.isoformat(),
+                outcome=t["screening_would_be_required" if required else "screening_would_not_be_required"])
+        elif required:
+            status, label, text = "required", t["screening_required"], scheme.required_text[lang]
+        else:
+            status, label, text = "not_required", t["screening_not_required"], scheme.not_required_text[lang]
+        out.append({
+            "id": scheme.id, "title": scheme.title[lang], "required": result is not None and required,
+            "status": status, "status_label": label, "text": text,
+            "count": t["screening_count"].format(met=len(met_ids), total=len(scheme.criteria),
+                                                 threshold=scheme.threshold),
+            "criteria": criteria, "references": references,
+        })
+    where = JURISDICTION_PHRASES[assessment.jurisdiction][lang]
+    return {"schemes": out, "none": None if out else t["no_scheme"].format(jurisdiction=where)}
+
+
+def _unknown(value: Any) -> bool:
+    return value is None or value == UNKNOWN or (isinstance(value, tuple) and UNKNOWN in value)
+
+
+def _obligations(ruleset: RuleSet, assessment: Assessment, findings: list[dict[str, Any]], lang: str,
+                 bib: _Bibliography) -> dict[str, Any]:
+    """The frameworks' required contents for the jurisdiction, each met / not met / unknown.
+
+    Not met: a rule mapped to the requirement fired. Unknown: a mapped question that is asked is
+    unanswered or "not known". Met: otherwise. For a framework whose law is not yet in force on the
+    audit date its rules cannot fire, so they are tested as they will apply once it is (the
+    requirement lists them as rules that will apply). Findings with effect ``obligation`` are listed
+    apart.
+    """
+    t = HEADINGS[lang]
+    qn = ruleset.questionnaire
+    answers = assessment.answers
+    by_rule = {f["rule_id"]: f for f in findings}
+    statuses = {"met": t["status_met"], "not_met": t["status_not_met"], "unknown": t["status_unknown"]}
+    frameworks = []
+    for fw in ruleset.frameworks:
+        if assessment.jurisdiction not in fw.jurisdictions:
+            continue
+        pending = bib.not_in_force(fw.source) is not None
+        rows = []
+        for req in fw.requirements:
+            fired = sorted((by_rule[r] for r in req.rules if r in by_rule), key=lambda f: f["number"])
+            later = []
+            if pending:
+                later = [ruleset.rule(r) for r in req.rules if r not in by_rule]
+                later = [r for r in later if assessment.jurisdiction in r.jurisdictions and r.when(answers)]
+            open_questions = [qn.questions[q].label[lang] for q in req.questions
+                              if q in qn.questions and qn.is_visible(qn.questions[q], answers)
+                              and _unknown(answers.get(q))]
+            status = "not_met" if fired or later else "unknown" if open_questions else "met"
+            rows.append({
+                "id": req.id, "pinpoint": req.pinpoint, "text": req.text[lang],
+                "status": {"id": status, "label": statuses[status], "mark": OBLIGATION_MARKS[status]},
+                "findings": [{"number": f["number"], "anchor": f["anchor"], "title": f["title"]} for f in fired],
+                "later_rules": [{"rule_id": r.id, "title": r.title[lang]} for r in later],
+                "open_questions": open_questions,
+            })
+        frameworks.append({
+            "id": fw.id, "title": fw.title[lang], "requirements": rows,
+            "not_in_force": t["framework_not_in_force"].format(date=assessment.as_of.isoformat()) if pending else None,
+            "counts": Counter(r["status"]["id"] for r in rows),
+        })
+    obligation_findings = [{
+        "number": f["number"], "anchor": f["anchor"], "title": f["title"], "level": f["headline_level"],
+        "pinpoints": [f"[{r['number']}] {r['pinpoint']}" for r in f["references"]],
+    } for f in findings if f["effect"]["id"] == "obligation"]
+    total = sum(len(fw["requirements"]) for fw in frameworks)
+    not_met = sum(fw["counts"]["not_met"] for fw in frameworks)
+    unknown = sum(fw["counts"]["unknown"] for fw in frameworks)
+    for fw in frameworks:
+        fw["counts"] = dict(fw["counts"])
+    summary = None
+    if frameworks:
+        summary = t["summary_obligations_line"].format(total=total, not_met=not_met, unknown=unknown,
+                                                     met=total - not_met - unknown)
+        pending = [fw["not_in_force"] for fw in frameworks if fw["not_in_force"]]
+        if pending:
+            summary += " " + t["obligations_pending"].format(date=assessment.as_of.isoformat())
+    return {
+        "frameworks": frameworks,
+        "none": None if frameworks else t["no_framework"].format(
+            jurisdiction=JURISDICTION_PHRASES[assessment.jurisdiction][lang]),
+        "findings": obligation_findings,
+        "summary": summary,
+    }
+
+
+def _top_actions(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The recommendations that would lower the verdict most: those of the most serious findings
+    (findings are already ordered prohibited first, then by residual and inherent level), one entry
+    per distinct recommendation, at most :data:`TOP_ACTIONS`; low findings never lower a verdict."""
+    actions: list[dict[str, Any]] = []
+    by_text: dict[str, dict[str, Any]] = {}
+    for f in findings:
+        if f["headline_level"]["id"] == "low":
+            continue
+        ref = {"number": f["number"], "anchor": f["anchor"], "title": f["title"]}
+        if f["recommendation"] in by_text:
+            by_text[f["recommendation"]]["findings"].append(ref)
+            continue
+        if len(actions) == TOP_ACTIONS:
+            continue
+        entry = {"number": len(actions) + 1, "text": f["recommendation"], "action": f["action"],
+                 "level": f["headline_level"], "findings": [ref]}
+        by_text[f["recommendation"]] = entry
+        actions.append(entry)
+    return actions
+
+
+def _risk_map(ruleset: RuleSet, findings: tuple[Finding, ...], lang: str,
+              findings_ctx: list[dict[str, Any]]) -> dict[str, Any]:
+    t = HEADINGS[lang]
+    index = {v: i for i, v in enumerate(SCALE)}
+    inherent = Counter((index[f.severity], index[f.likelihood]) for f in findings)
+    residual = Counter((index[f.residual_severity], index[f.residual_likelihood]) for f in findings)
+    levels = [[ruleset.matrix.level(s, li) for li in range(len(SCALE))] for s in range(len(SCALE))]
+    letters = {level: marks[lang] for level, marks in LEVEL_LETTERS.items()}
+    common = {"levels": levels, "scale_labels": [SCALE_LABELS[v][lang] for v in SCALE], "letters": letters,
+              "severity_label": t["severity"], "likelihood_label": t["likelihood"]}
+    cells = [{"severity": SCALE[s], "likelihood": SCALE[li], "level": levels[s][li],
+              "inherent": inherent[(s, li)], "residual": residual[(s, li)]}
+             for s in range(len(SCALE)) for li in range(len(SCALE))]
+
+    per_category: dict[str, Counter[str]] = {}
+    for f in findings_ctx:
+        per_category.setdefault(f["category"]["id"], Counter())[f["headline_level"]["id"]] += 1
+    rank = {level: i for i, level in enumerate(LEVELS_DESC)}
+    order = sorted(per_category, key=lambda c: (min(rank[lv] for lv in per_category[c]),
+                                                -sum(per_category[c].values()), c))
+    bars = [(CATEGORY_LABELS[c][lang], dict(per_category[c])) for c in order]
+    present = [lv for lv in LEVELS_DESC if lv != "prohibited" or any("prohibited" in c for _l, c in bars)]
+    return {
+        "cells": cells,
+        "inherent_svg": charts.heat_map(prefix="rm-inherent", title=t["inherent_map"], counts=inherent, **common),
+        "residual_svg": charts.heat_map(prefix="rm-residual", title=t["residual_map"], counts=residual, **common),
+        "categories": [{"id": c, "label": CATEGORY_LABELS[c][lang], "counts": dict(per_category[c])} for c in order],
+        "bars_svg": charts.category_bars(prefix="rm-bars", title=t["by_category"], rows=bars, order=LEVELS_DESC,
+                                         letters=letters) if bars else Markup(""),
+        "legend_svg": charts.legend(prefix="rm-legend", letters=letters,
+                                    items=[(lv, LEVEL_LABELS[lv][lang]) for lv in reversed(present)]),
+    }
 
 
 def _matrix(ruleset: RuleSet, lang: str) -> dict[str, Any]:
@@ -385,60 +462,47 @@ def _appendix(questionnaire: Questionnaire, answers: Mapping[str, Any], lang: st
                 continue
             value = answers.get(q.id)
             rows.append({"question_id": q.id, "question": q.label[lang], "required": q.required,
-                         "answer": questionnaire.display(q, value, lang), "answered": value is not None})
+                         "answer": questionnaire.display(q, value, lang), "answered": value is not None,
+                         "unknown": _unknown(value)})
         out.append({"id": section.id, "title": section.title[lang], "questions": rows})
     return out
 
 
-def _deployment(questionnaire: Questionnaire, answers: Mapping[str, Any], lang: str) -> list[dict[str, str]]:
-    """The first two sections (product, context) in short: what, where, for whom, why."""
-    rows = []
-    for section in questionnaire.sections[:2]:
-        for q in section.questions:
-            if q.id in ("product_name", "vendor_name", "jurisdiction", "planned_date"):
-                continue  # already on the cover
-            if q.id in answers and questionnaire.is_visible(q, answers):
-                rows.append({"label": q.label[lang], "value": questionnaire.display(q, answers[q.id], lang)})
-    return rows
-
-
 def build_report_context(ruleset: RuleSet, assessment: Assessment, *, report_id: str, generated_at: dt.datetime,
                          lang: str = "en", status: str = "draft") -> dict[str, Any]:
-    """The report as plain data (str, int, bool, list, dict, None) in ``lang``.
+    """The report as plain data (str, int, bool, list, dict, None; charts as ``Markup``) in ``lang``.
 
     ``assessment`` is the engine's result for the audit's answers (its ``answers`` are the effective
     typed answers); ``generated_at`` the time of the stored snapshot. Keys: ``lang``, ``t`` (headings),
-    ``report_id``, ``status``, ``cover``, ``summary``, ``deployment``, ``risk_map``, ``findings``,
-    ``recommendations``, ``bibliography``, ``appendix``, ``methodology``, ``has_unverified``.
+    ``report_id``, ``status``, ``cover``, ``summary``, ``screening``, ``deployment``, ``risk_map``,
+    ``findings``, ``obligations``, ``action_plan``, ``parents``, ``bibliography``, ``appendix``,
+    ``methodology``, ``has_unverified``.
     Raises ``ValueError`` for an unknown ``lang``, ``KeyError`` if a finding names a rule or source
     the rule set does not have (the assessment came from another rule set).
     """
     if lang not in LANGS:
         raise ValueError(f"unknown report language {lang!r}: expected one of {', '.join(LANGS)}")
+    t = HEADINGS[lang]
     qn = ruleset.questionnaire
     answers = assessment.answers
-    bib = _Bibliography(ruleset, lang)
+    bib = _Bibliography(ruleset, lang, assessment.jurisdiction, assessment.as_of)
+    screening = _screening(ruleset, assessment, lang, bib)  # cited first: it comes first in the report
     findings = [_finding(ruleset, f, i, lang, bib) for i, f in enumerate(assessment.findings, start=1)]
-    counts = Counter("prohibited" if f.effect == "prohibited" else f.residual_risk_level
-                     for f in assessment.findings)
-    by_level = [{**_level(level, lang), "count": counts[level]}
-                for level in ("prohibited", *reversed(RISK_LEVELS))]
+    obligations = _obligations(ruleset, assessment, findings, lang, bib)
+    counts = Counter(f["headline_level"]["id"] for f in findings)
+    by_level = [{**_level(level, lang), "count": counts[level]} for level in LEVELS_DESC]
     key = [f for f in findings if f["headline_level"]["id"] in ("prohibited", "critical")]
-    recommendations, seen = [], set()
-    for f in findings:
-        if f["recommendation"] in seen:
-            continue
-        seen.add(f["recommendation"])
-        recommendations.append({"number": len(recommendations) + 1, "finding_number": f["number"],
-                                "anchor": f["anchor"], "title": f["title"], "text": f["recommendation"],
-                                "level": f["headline_level"], "effect": f["effect"]})
+    action_plan = [{"number": f["number"], "anchor": f["anchor"], "title": f["title"], "level": f["headline_level"],
+                    "action": f["action"]} for f in findings if f["headline_level"]["id"] in ACTION_LEVELS]
     status_label = STATUS_LABELS.get(status, {"en": status, "zh": status})[lang]
     verdict = _level(assessment.verdict, lang)
+    jurisdiction = {"id": assessment.jurisdiction,
+                    "label": _option_label(qn, "jurisdiction", assessment.jurisdiction, lang)}
+    product = answers.get("product_name") or ""
     cover = {
-        "product": answers.get("product_name") or "",
+        "product": product,
         "vendor": answers.get("vendor_name") or "",
-        "jurisdiction": {"id": assessment.jurisdiction,
-                         "label": _option_label(qn, "jurisdiction", assessment.jurisdiction, lang)},
+        "jurisdiction": jurisdiction,
         "as_of": assessment.as_of.isoformat(),
         "verdict": verdict,
         "verdict_explanation": VERDICT_EXPLANATION[assessment.verdict][lang],
@@ -447,17 +511,32 @@ def build_report_context(ruleset: RuleSet, assessment: Assessment, *, report_id:
         "generated_at": _fmt_datetime(generated_at),
         "rule_set_version": assessment.rule_set_version,
     }
+    needs_assessment = answers.get("impact_assessment") != "done" or any(s["required"] for s in screening["schemes"])
     return {
         "lang": lang,
-        "t": HEADINGS[lang],
+        "t": t,
         "report_id": report_id,
         "status": {"id": status, "label": status_label},
         "cover": cover,
-        "summary": {"total": len(findings), "by_level": by_level, "key_findings": key},
-        "deployment": _deployment(qn, answers, lang),
-        "risk_map": _risk_map(ruleset, assessment.findings, lang),
+        "meta": {
+            "title": t["pdf_title"].format(title=t["report_title"], report_id=report_id, product=product),
+            "author": "EduAudit",
+            "subject": t["pdf_subject"].format(product=product,
+                                               jurisdiction=JURISDICTION_PHRASES[assessment.jurisdiction][lang],
+                                               as_of=assessment.as_of.isoformat()),
+            "keywords": ", ".join(("EduAudit", report_id, assessment.jurisdiction, "PIA")),
+        },
+        "summary": {"total": len(findings), "by_level": by_level, "key_findings": key,
+                    "top_actions": _top_actions(findings)},
+        "screening": screening,
+        "deployment": prose.deployment(qn, answers, lang),
+        "risk_map": _risk_map(ruleset, assessment.findings, lang, findings),
         "findings": findings,
-        "recommendations": recommendations,
+        "obligations": obligations,
+        "action_plan": action_plan,
+        "parents": prose.parents_summary(qn, answers, verdict=assessment.verdict,
+                                         jurisdiction=assessment.jurisdiction, findings=findings,
+                                         assessment_needed=needs_assessment, lang=lang),
         "bibliography": bib.entries(),
         "appendix": _appendix(qn, answers, lang),
         "methodology": {
@@ -468,5 +547,5 @@ def build_report_context(ruleset: RuleSet, assessment: Assessment, *, report_id:
             "rule_set_sha256": assessment.rule_set_sha256,
             "rules_count": len(ruleset.rules),
         },
-        "has_unverified": any(r["unverified"] for f in findings for r in f["references"]),
+        "has_unverified": any(r["unverified"] for f in findings for r in (*f["references"], *f["elsewhere"])),
     }
