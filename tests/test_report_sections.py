@@ -357,3 +357,9 @@ def test_chinese_report_has_no_english_fixed_text_left(hangzhou_zh_pdf):
     for key in ("summary", "findings", "action_plan", "parents", "legal_basis", "recommendation"):
         assert HEADINGS["zh"][key] in text
     assert "尚未生效" in text
+
+
+def test_statements_published_after_the_audit_date_are_marked(hangzhou_2018):
+    # The MoE's statement of 5 Sep 2019 has no effective date; in a 2018 audit it is later material.
+    moe = [r for f in hangzhou_2018["findings"] for r in f["references"] if r["source_id"] == "moe-2019-face-caution"]
+    assert moe and all(r["not_in_force"] == "published after 2018-09-01" for r in moe)

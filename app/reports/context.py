@@ -126,10 +126,15 @@ class _Bibliography:
         self.numbers: dict[str, int] = {}
 
     def not_in_force(self, source_id: str) -> str | None:
-        """The "not yet in force on <date>" mark if the source takes effect after the audit date, else None."""
-        effective = _parse_date(self.ruleset.sources[source_id].effective)
+        """A mark for a source that postdates the audit date: "not yet in force on <date>" when it takes
+        effect later, "published after <date>" when it has no effective date but was issued later
+        (a statement, decision or report the school could not have known of then); else None."""
+        source = self.ruleset.sources[source_id]
+        effective, published = _parse_date(source.effective), _parse_date(source.date)
         if effective is not None and effective > self.as_of:
             return HEADINGS[self.lang]["not_in_force"].format(date=self.as_of.isoformat())
+        if effective is None and published is not None and published > self.as_of:
+            return HEADINGS[self.lang]["published_after"].format(date=self.as_of.isoformat())
         return None
 
     def local(self, source_id: str) -> bool:

@@ -116,6 +116,7 @@ HEADINGS: dict[str, dict[str, str]] = {
         "legal_review": "Needs legal review",
         "effective": "In force",
         "not_in_force": "not yet in force on {date}",
+        "published_after": "published after {date}",
         "unverified": "UNVERIFIED",
         "unverified_note": "Marked UNVERIFIED: the citation could not be confirmed against the text of the "
                            "source. Check it before relying on it.",
@@ -293,6 +294,7 @@ HEADINGS: dict[str, dict[str, str]] = {
         "legal_review": "需法律审核",
         "effective": "生效",
         "not_in_force": "{date} 尚未生效",
+        "published_after": "发布于 {date} 之后",
         "unverified": "未核实",
         "unverified_note": "标注“未核实”：该引文未能与来源文本核对确认，使用前请核实。",
         "trace": "追溯",
