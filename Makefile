@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PORT    ?= 5000
 
-.PHONY: setup run test test-pg lint bench clean messages translations
+.PHONY: setup run test test-pg lint bench bench-pdf clean messages translations
 
 setup: $(STAMP)
 
@@ -41,6 +41,10 @@ translations: setup
 
 bench: setup
 	$(BIN)/python bench/bench_engine.py
+
+# Seconds per page and memory of the PDF renderer (about 9 minutes; RENDERS=8 for a quick look).
+bench-pdf: setup
+	$(BIN)/python bench/bench_pdf.py --renders $${RENDERS:-100}
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

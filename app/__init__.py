@@ -58,9 +58,11 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .audits import bp as audits_bp
     from .i18n import bp as i18n_bp
+    from .verify import bp as verify_bp
 
     app.register_blueprint(audits_bp)
     app.register_blueprint(i18n_bp)
+    app.register_blueprint(verify_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -1,7 +1,8 @@
 """The ``eduaudit`` command line: evaluate an answers file, check the rule set.
 
 Exit codes: 0 success; 1 the rule check found failing examples or lint problems; 2 bad input
-(answers file, option values); 3 the rule set itself does not load.
+(answers file, option values) or a PDF stopped by a render limit (time, answer text, size; see
+:mod:`app.reports.limits`); 3 the rule set itself does not load.
 """
 
 from __future__ import annotations
@@ -112,11 +113,16 @@ def evaluate_cmd(answers_file: Path, jurisdiction: str | None, as_of: dt.datetim
     assessment = evaluate(ruleset, answers, jur, day)
     if pdf_out is not None:
         from .reports.context import build_report_context
-        from .reports.render import render_pdf
+        from .reports.limits import RenderLimitExceeded, render_pdf_limited
 
         context = build_report_context(ruleset, assessment, report_id=cli_report_id(assessment),
                                        generated_at=dt.datetime.now(dt.UTC), lang=lang)
-        write_atomically(pdf_out, render_pdf(context))
+        try:
+            pdf = render_pdf_limited(context)
+        except RenderLimitExceeded as exc:
+            click.echo(f"error: no PDF written: {exc}", err=True)
+            sys.exit(2)
+        write_atomically(pdf_out, pdf)
     if fmt == "json":
         click.echo(json.dumps(assessment.to_dict(), ensure_ascii=False, indent=2))
     else:

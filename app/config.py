@@ -36,6 +36,17 @@ DEFAULTS: dict[str, Any] = {
     # Interface language ("en" or "zh") when neither the header's switch nor the browser's
     # Accept-Language chooses one. The report follows the interface language unless ?lang= asks.
     "BABEL_DEFAULT_LOCALE": "en",
+    # PDF rendering runs in a child process (app.reports.limits) that is killed after this many
+    # seconds; the typical report takes about 5 s on one core.
+    "PDF_RENDER_TIMEOUT": 60.0,
+    # Characters of answer text (the report's appendix) a PDF may print. The questionnaire allows
+    # far less (one 4,000-character description); more means stored data that did not come
+    # through the form, and is refused before any rendering starts.
+    "PDF_MAX_ANSWER_CHARS": 200_000,
+    # A PDF larger than this is discarded (the typical report is 0.5 MB in English, 1 MB in Chinese).
+    "PDF_MAX_BYTES": 25 * 1024 * 1024,
+    # Upload limit of the public /verify page (only that route; see MAX_CONTENT_LENGTH above).
+    "VERIFY_MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
 }
 
 ENVIRONMENT_KEYS = ("EDUAUDIT_ENV", "SECRET_KEY", "RULES_DIR")

@@ -1,4 +1,5 @@
-"""Database models: an audit (the draft answers) and its assessments (frozen evaluation snapshots)."""
+"""Database models: an audit (the draft answers), its assessments (frozen evaluation snapshots) and the
+PDFs issued from them (fingerprints for verification)."""
 
 from __future__ import annotations
 
@@ -81,3 +82,31 @@ class Assessment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Assessment {self.id} of audit {self.audit_id}: {self.verdict}>"
+
+
+class IssuedReport(db.Model):
+    """One PDF handed out: which assessment it prints, in which language, and the SHA-256 of its bytes.
+
+    A row is added every time a PDF is generated, so anyone holding a copy can check on ``/verify``
+    that this instance issued exactly those bytes. The rule-set version and hash are copied from the
+    assessment so the record stands on its own. Rendering is deterministic: the same assessment in
+    the same language gives the same bytes, so several rows may share a ``sha256``.
+    """
+
+    __tablename__ = "issued_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(sa.ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    lang: Mapped[str] = mapped_column(sa.String(8))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    size_bytes: Mapped[int] = mapped_column(sa.Integer)
+    rule_set_version: Mapped[str] = mapped_column(sa.String(40))
+    rule_set_sha256: Mapped[str] = mapped_column(sa.String(64))
+    issued_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    audit: Mapped[Audit] = relationship()
+    assessment: Mapped[Assessment] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<IssuedReport {self.id} of audit {self.audit_id}: {self.sha256[:12]}>"

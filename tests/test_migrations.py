@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from app import MIGRATIONS_DIR
 from app.extensions import db
 
-TABLES = {"audits", "assessments"}
+TABLES = {"audits", "assessments", "issued_reports"}
 
 
 def script_directory() -> ScriptDirectory:
@@ -41,6 +41,24 @@ def test_upgrade_downgrade_upgrade(app):
         assert not TABLES & set(sa.inspect(db.engine).get_table_names())
         flask_migrate.upgrade()
         assert TABLES <= set(sa.inspect(db.engine).get_table_names())
+
+
+def test_issued_reports_go_down_and_up_without_touching_audits(app):
+    audit = {"report_id": "EA-AAAAAAAAAA", "product_name": "Gate", "vendor_name": "V", "answers": "{}",
+             "status": "draft", "created_at": "2026-11-29 10:00:00", "updated_at": "2026-11-29 10:00:00"}
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("INSERT INTO audits (report_id, product_name, vendor_name, answers, status, "
+                                       "created_at, updated_at) VALUES (:report_id, :product_name, :vendor_name, "
+                                       ":answers, :status, :created_at, :updated_at)"), audit)
+        flask_migrate.downgrade(revision="0001")
+        tables = set(sa.inspect(db.engine).get_table_names())
+        assert "issued_reports" not in tables and {"audits", "assessments"} <= tables
+        flask_migrate.upgrade()
+        inspector = sa.inspect(db.engine)
+        assert {ix["name"] for ix in inspector.get_indexes("issued_reports")} >= {"ix_issued_reports_sha256"}
+        with db.engine.connect() as connection:
+            assert connection.scalar(sa.text("SELECT report_id FROM audits")) == "EA-AAAAAAAAAA"
 
 
 def test_models_match_the_migrations(app):

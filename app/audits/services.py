@@ -8,14 +8,18 @@ opens: answers that no longer fit are kept in the database and reported, never s
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
-from ..extensions import db
-from ..models import Assessment, Audit, new_report_id
+from ..extensions import current_ruleset, db
+from ..models import Assessment, Audit, IssuedReport, new_report_id
+from ..reports.context import build_report_context
+from ..reports.limits import RenderLimits, render_pdf_limited
 from ..rules.engine import Assessment as EngineAssessment
 from ..rules.engine import evaluate
 from ..rules.model import RuleSet
@@ -177,6 +181,27 @@ def evaluate_audit(ruleset: RuleSet, audit: Audit) -> Evaluation:
     db.session.add(snapshot)
     db.session.flush()
     return Evaluation(result, snapshot, created=True)
+
+
+def issue_pdf(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleSet | None = None,
+              limits: RenderLimits | None = None) -> bytes:
+    """Render the evaluation's report as a PDF in ``lang`` and record it as issued; returns the PDF bytes.
+
+    The render runs in a child process within ``limits`` (default: the app's ``PDF_*`` settings).
+    An :class:`IssuedReport` with the SHA-256 and size of the bytes is added and flushed, so the
+    PDF can be verified later (``/verify``). ``ruleset`` is the one ``evaluation`` came from
+    (default: the app's). Raises :class:`app.reports.limits.RenderLimitExceeded` when a limit stops
+    the render; nothing is recorded then.
+    """
+    snapshot = evaluation.snapshot
+    context = build_report_context(ruleset or current_ruleset(), evaluation.result, report_id=audit.report_id,
+                                   generated_at=snapshot.created_at, lang=lang, status=audit.status)
+    pdf = render_pdf_limited(context, limits or RenderLimits.from_config(current_app.config))
+    db.session.add(IssuedReport(audit=audit, assessment=snapshot, lang=lang, sha256=hashlib.sha256(pdf).hexdigest(),
+                                size_bytes=len(pdf), rule_set_version=snapshot.rule_set_version,
+                                rule_set_sha256=snapshot.rule_set_sha256))
+    db.session.flush()
+    return pdf
 
 
 def latest_assessment(audit: Audit) -> Assessment | None:

@@ -11,13 +11,15 @@ import datetime as dt
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_number
 from flask_babel import gettext as _
 
 from ..extensions import current_ruleset, db
 from ..i18n import ui_lang
 from ..models import Assessment, Audit
 from ..reports.context import LANGS, LEVEL_LABELS, LEVEL_METER, build_report_context
-from ..reports.render import render_html, render_pdf
+from ..reports.limits import RenderLimitExceeded
+from ..reports.render import render_html
 from ..rules.questionnaire import AnswerError, Questionnaire, Section
 from . import bp, forms, services
 
@@ -298,19 +300,52 @@ def results(report_id: str):
 
 @bp.get("/audits/<report_id>/report.pdf")
 def report_pdf(report_id: str):
-    """The same report as a PDF download (A4), named after the report id."""
+    """The same report as a PDF download (A4), named after the report id, recorded for ``/verify``.
+
+    The PDF renders in a child process within the ``PDF_*`` limits; a render stopped by a limit
+    gets a page in plain words (503 for time, so a client may retry; 422 for size) instead.
+    """
     audit = _audit_or_404(report_id)
     ruleset = current_ruleset()
     try:
         evaluation = services.evaluate_audit(ruleset, audit)
     except services.NotReady:
         return redirect(url_for("audits.results", report_id=audit.report_id))
+    db.session.commit()  # the snapshot is kept even if the render below is stopped
+    lang = _report_lang()
+    try:
+        pdf = services.issue_pdf(audit, evaluation, lang, ruleset=ruleset)
+    except RenderLimitExceeded as exc:
+        db.session.rollback()
+        return _pdf_refused(audit, lang, exc)
     db.session.commit()
-    context = build_report_context(ruleset, evaluation.result, report_id=audit.report_id,
-                                   generated_at=evaluation.snapshot.created_at, lang=_report_lang(),
-                                   status=audit.status)
-    pdf = render_pdf(context)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f"attachment; filename=eduaudit-{audit.report_id}.pdf",
         "Cache-Control": "private, no-store",
     })
+
+
+def _pdf_refused(audit: Audit, lang: str, exc: RenderLimitExceeded):
+    if exc.kind == "time":
+        code = 503
+        title = _("The PDF took too long to produce")
+        message = _("Producing this report's PDF took longer than the %(seconds)s seconds allowed, so it was "
+                    "stopped. Your answers and results are saved. Try again in a few minutes; the report "
+                    "can be read in the browser meanwhile.", seconds=f"{exc.limit:g}")
+    elif exc.kind == "answers":
+        code = 422
+        title = _("The answers are too long to print")
+        message = _("This audit's answers hold %(actual)s characters of text, more than the %(limit)s a PDF "
+                    "report may print, so no PDF was produced. Your answers are saved. Shorten the longest "
+                    "answers and download the PDF again.",
+                    actual=format_number(int(exc.actual or 0)), limit=format_number(int(exc.limit)))
+    else:
+        code = 422
+        title = _("The PDF would be too large")
+        message = _("The PDF of this report would be larger than the %(limit)s MiB allowed, so it was not "
+                    "produced. Your answers are saved. Shorten the longest answers and try again.",
+                    limit=f"{exc.limit / 1024 / 1024:g}")
+    page = render_template("audits/pdf_refused.html", title=title, message=message,
+                           results_url=url_for("audits.results", report_id=audit.report_id, lang=lang))
+    headers = {"Retry-After": "120"} if code == 503 else {}
+    return page, code, headers

@@ -1,0 +1,86 @@
+"""Look up issued PDFs by the SHA-256 of their bytes (read-only: verification changes nothing)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import IO, Any
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Assessment, Audit, IssuedReport
+
+SHA256_RE = re.compile(r"[0-9a-f]{64}")
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedRecord:
+    """What this instance knows about an issued PDF: the audit, the frozen assessment it prints,
+    and when and how often those exact bytes were issued. Times are timezone-aware UTC."""
+
+    sha256: str
+    report_id: str
+    product: str
+    vendor: str
+    jurisdiction: str
+    as_of: dt.date
+    verdict: str
+    lang: str
+    size_bytes: int
+    rule_set_version: str
+    rule_set_sha256: str
+    evaluated_at: dt.datetime
+    first_issued_at: dt.datetime
+    last_issued_at: dt.datetime
+    times_issued: int
+    superseded: bool
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def file_sha256(stream: IO[bytes]) -> tuple[str, int]:
+    """SHA-256 (lower-case hex) and size in bytes of everything left in ``stream``, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := stream.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def find_issued(sha256: str) -> IssuedRecord | None:
+    """The issued PDF whose bytes have this SHA-256 (64 lower-case hex digits), or ``None``.
+
+    Raises ``ValueError`` if ``sha256`` is not 64 lower-case hex digits (the form checks that first).
+    ``superseded`` is true when the audit has been evaluated again since this PDF's assessment.
+    """
+    if not SHA256_RE.fullmatch(sha256):
+        raise ValueError(f"not a SHA-256 in lower-case hex: {sha256[:80]!r}")
+    rows = db.session.execute(
+        sa.select(IssuedReport, Assessment, Audit)
+        .join(Assessment, Assessment.id == IssuedReport.assessment_id)
+        .join(Audit, Audit.id == IssuedReport.audit_id)
+        .where(IssuedReport.sha256 == sha256)
+        .order_by(IssuedReport.issued_at, IssuedReport.id)).all()
+    if not rows:
+        return None
+    first, assessment, audit = rows[0]
+    latest_id = db.session.scalar(sa.select(sa.func.max(Assessment.id)).where(Assessment.audit_id == audit.id))
+    answers: dict[str, Any] = assessment.answers
+    return IssuedRecord(
+        sha256=sha256, report_id=audit.report_id,
+        # the names as they were evaluated (and printed), not as the draft may read today
+        product=answers.get("product_name") or audit.product_name,
+        vendor=answers.get("vendor_name") or audit.vendor_name,
+        jurisdiction=assessment.jurisdiction, as_of=assessment.as_of, verdict=assessment.verdict, lang=first.lang,
+        size_bytes=first.size_bytes, rule_set_version=first.rule_set_version, rule_set_sha256=first.rule_set_sha256,
+        evaluated_at=_aware(assessment.created_at), first_issued_at=_aware(first.issued_at),
+        last_issued_at=_aware(rows[-1][0].issued_at), times_issued=len(rows),
+        superseded=latest_id is not None and latest_id != assessment.id)

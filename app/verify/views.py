@@ -1,0 +1,94 @@
+"""The public verification page: upload a PDF or paste its SHA-256, learn whether this instance issued it.
+
+Nothing is stored: the upload is hashed as it is read and then dropped. The page accepts uploads up
+to ``VERIFY_MAX_UPLOAD_BYTES`` (20 MiB), larger than the app-wide ``MAX_CONTENT_LENGTH``; the CSRF
+check therefore runs in the view, after that limit is raised for this request, instead of in the
+app-wide hook (which would parse the body under the smaller limit first).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import current_app, render_template, request
+from flask_babel import format_number
+from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..extensions import csrf, current_ruleset
+from ..i18n import LANGUAGES, ui_lang
+from ..reports.context import LEVEL_LABELS, LEVEL_METER
+from . import bp, forms, services
+
+MIB = 1024 * 1024
+
+
+def _when(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _jurisdiction(code: str) -> str:
+    option = current_ruleset().questionnaire.questions["jurisdiction"].option(code)
+    return option.label[ui_lang()] if option else code
+
+
+def _record(record: services.IssuedRecord) -> dict[str, Any]:
+    """The issued PDF as the page shows it, in the interface language."""
+    lang = ui_lang()
+    return {
+        "report_id": record.report_id, "product": record.product, "vendor": record.vendor,
+        "jurisdiction": _jurisdiction(record.jurisdiction), "as_of": record.as_of.isoformat(),
+        "verdict": {"id": record.verdict, "label": LEVEL_LABELS[record.verdict][lang],
+                    "meter": LEVEL_METER[record.verdict]},
+        "lang": LANGUAGES.get(record.lang, record.lang), "lang_tag": record.lang,
+        "size": _("%(num)s bytes", num=format_number(record.size_bytes)),
+        "rule_set": {"version": record.rule_set_version, "sha256": record.rule_set_sha256},
+        "evaluated": _when(record.evaluated_at), "first_issued": _when(record.first_issued_at),
+        "last_issued": _when(record.last_issued_at), "times_issued": record.times_issued,
+        "superseded": record.superseded,
+    }
+
+
+def _page(form: forms.VerifyForm, result: dict[str, Any] | None = None, code: int = 200):
+    limit = current_app.config["VERIFY_MAX_UPLOAD_BYTES"]
+    return render_template("verify/verify.html", form=form, result=result,
+                           limit_mib=f"{limit / MIB:g}"), code
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@csrf.exempt  # checked below, once the upload limit of this page applies (see the module's docstring)
+def verify():
+    """Check a PDF (or its SHA-256) against the PDFs this instance issued; GET shows the empty form."""
+    if request.method == "GET":
+        return _page(forms.VerifyForm(formdata=None))
+    request.max_content_length = current_app.config["VERIFY_MAX_UPLOAD_BYTES"]
+    try:
+        csrf.protect()  # raises CSRFError (the "page has expired" page, 400) without a valid token
+        form = forms.VerifyForm()
+        valid = form.validate()
+    except RequestEntityTooLarge:
+        form = forms.VerifyForm(formdata=None)
+        form.pdf.errors = [_("The file is larger than %(limit)s MiB, the most this page accepts, so it was not "
+                             "checked. EduAudit reports are much smaller: check that you chose the right file.",
+                             limit=f"{request.max_content_length / MIB:g}")]
+        return _page(form, code=413)
+    if not valid:
+        return _page(form)
+    wanted = form.to_request()
+    sha256, file_name = wanted.sha256, None
+    if wanted.file is not None:
+        file_sha, size = services.file_sha256(wanted.file.stream)
+        file_name = wanted.file.filename
+        if size == 0:
+            form.pdf.errors.append(_("The chosen file is empty. Choose the PDF report itself."))
+            return _page(form)
+        if sha256 and sha256 != file_sha:
+            form.sha256.errors.append(_("This fingerprint does not match the chosen file, whose SHA-256 is "
+                                        "%(sha)s. Check both, or leave one of them empty.", sha=file_sha))
+            return _page(form)
+        sha256 = file_sha
+    record = services.find_issued(sha256)
+    result = {"found": record is not None, "sha256": sha256, "file_name": file_name,
+              "record": _record(record) if record else None}
+    return _page(forms.VerifyForm(formdata=None), result)
