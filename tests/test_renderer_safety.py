@@ -8,7 +8,7 @@ import io
 
 import pytest
 from pypdf import PdfReader
-from webhelpers import REALISTIC, complete
+from webhelpers import REALISTIC, complete, spying_fetcher
 
 from app.reports import render
 from app.reports.context import build_report_context
@@ -45,20 +45,7 @@ def test_payload_in_every_free_text_field_fetches_and_attaches_nothing(ruleset, 
     context = build_report_context(ruleset, result, report_id="EA-SAFETY0001",
                                    generated_at=dt.datetime(2026, 11, 29, tzinfo=dt.UTC))
     asked: list[str] = []
-    real = render.asset_fetcher
-
-    def spying_fetcher():
-        fetcher = real()
-        original = fetcher.fetch
-
-        def fetch(url, headers=None):
-            asked.append(url)
-            return original(url, headers)
-
-        fetcher.fetch = fetch
-        return fetcher
-
-    monkeypatch.setattr(render, "asset_fetcher", spying_fetcher)
+    monkeypatch.setattr(render, "asset_fetcher", lambda: spying_fetcher(asked))
     pdf = render.render_pdf(context)
     assert asked and all(url.startswith("eduaudit-asset:") for url in asked), asked
     assert b"root:x:0:0" not in pdf

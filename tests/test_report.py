@@ -9,7 +9,7 @@ import re
 
 import pytest
 from pypdf import PdfReader
-from webhelpers import REALISTIC, complete
+from webhelpers import REALISTIC, complete, spying_fetcher
 
 from app.reports.context import build_report_context
 from app.reports.render import AssetRefused, asset_fetcher, render_html, render_pdf, resolve_asset
@@ -168,16 +168,8 @@ def test_even_raw_markup_cannot_make_the_renderer_fetch_or_attach(tmp_path):
             '<link rel="attachment" href="file:///etc/passwd"><a rel="attachment" href="file:///etc/hostname">a</a>'
             '<img src="http://169.254.169.254/"><img src="data:image/png;base64,iVBORw0KGgo=">'
             '<p style="background: url(file:///etc/passwd)">x</p>')
-    calls = []
-    fetcher = asset_fetcher()
-    original = fetcher.fetch
-
-    def spy(url, headers=None):
-        calls.append(url)
-        return original(url, headers)
-
-    fetcher.fetch = spy
-    pdf = HTML(string=html, base_url="eduaudit-asset:/", url_fetcher=fetcher).write_pdf(
+    calls: list[str] = []
+    pdf = HTML(string=html, base_url="eduaudit-asset:/", url_fetcher=spying_fetcher(calls)).write_pdf(
         attachments=None, uncompressed_pdf=True)
     assert calls, "WeasyPrint asked the fetcher"
     assert b"/EmbeddedFile" not in pdf and b"root:x:0:0" not in pdf

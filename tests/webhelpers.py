@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from app.reports.render import asset_fetcher as _real_asset_fetcher
 from app.rules.questionnaire import Questionnaire
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -97,3 +98,17 @@ def form_fields(questionnaire: Questionnaire, section_id: str, answers: Mapping[
 def step_of(location: str) -> str:
     """The section id at the end of a step URL."""
     return location.rstrip("/").rsplit("/", 1)[-1]
+
+
+def spying_fetcher(asked: list[str]):
+    """The report's allow-list fetcher, recording every URL WeasyPrint asks it for in ``asked``.
+    (Bound at import, so a test may monkeypatch ``render.asset_fetcher`` with this.)"""
+    fetcher = _real_asset_fetcher()
+    original = fetcher.fetch
+
+    def fetch(url, headers=None):
+        asked.append(url)
+        return original(url, headers)
+
+    fetcher.fetch = fetch
+    return fetcher

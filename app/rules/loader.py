@@ -118,6 +118,20 @@ def _date(value: Any, parameters: Mapping[str, Mapping[str, str]]) -> dt.date | 
     return dt.date.fromisoformat(value)
 
 
+def _references(data: list[dict], sources: Mapping[str, Source], bad) -> list[Reference]:
+    """Citations with their effective verification (the weaker of the source's and the pinpoint's);
+    ``bad(index, message)`` is called for each unknown source."""
+    refs = []
+    for i, r in enumerate(data):
+        src = sources.get(r["source"])
+        if src is None:
+            bad(i, f"unknown source '{r['source']}' (not in audit_rules/sources.yaml)")
+            continue
+        status = max(src.verification, r.get("verification", src.verification), key=VERIFICATION_RANK.get)
+        refs.append(Reference(r["source"], r["pinpoint"], status, r.get("note")))
+    return refs
+
+
 def _content_hash(root: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*.yaml") if p.is_file()):
@@ -165,14 +179,7 @@ def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Q
         if cond is not None:
             mitigations.append(Mitigation(m["id"], m["label"], cond, m["lowers"].get("severity", 0),
                                           m["lowers"].get("likelihood", 0)))
-    refs = []
-    for i, r in enumerate(data["references"]):
-        src = sources.get(r["source"])
-        if src is None:
-            bad(["references", i, "source"], f"unknown source '{r['source']}' (not in audit_rules/sources.yaml)")
-            continue
-        status = max(src.verification, r.get("verification", src.verification), key=VERIFICATION_RANK.get)
-        refs.append(Reference(r["source"], r["pinpoint"], status, r.get("note")))
+    refs = _references(data["references"], sources, lambda i, msg: bad(["references", i, "source"], msg))
     if refs and all(r.unverified for r in refs):
         bad(["references"], "every reference is UNVERIFIED: a rule may not rest only on unverified sources")
 
@@ -322,14 +329,8 @@ def _build_screening(ld: _Loader, path: Path, read: tuple[Any, Any], qn: Questio
     tree, data = read
     schemes = []
     for si, s in enumerate(data["schemes"]):
-        refs = []
-        for ri, r in enumerate(s["references"]):
-            src = sources.get(r["source"])
-            if src is None:
-                ld.problems.append(Problem(ld.rel(path), f"unknown source '{r['source']}'", s["id"],
-                                           line_of(tree, ["schemes", si, "references", ri])))
-                continue
-            refs.append(Reference(r["source"], r["pinpoint"], src.verification))
+        refs = _references(s["references"], sources, lambda ri, msg, si=si, sid=s["id"]: ld.problems.append(
+            Problem(ld.rel(path), msg, sid, line_of(tree, ["schemes", si, "references", ri]))))
         criteria = []
         for ci, c in enumerate(s["criteria"]):
             try:

@@ -232,6 +232,23 @@ RULESET: dict = {
     },
 }
 
+REFERENCES = {
+    "type": "array",
+    "minItems": 1,
+    "items": {
+        "type": "object",
+        "required": ["source", "pinpoint"],
+        "additionalProperties": False,
+        "properties": {
+            "source": {"type": "string", "pattern": ID_PATTERN},
+            "pinpoint": {"type": "string", "minLength": 1},
+            "verification": {"enum": list(VERIFICATION)},
+            "note": {"type": "string"},
+        },
+    },
+}
+"""Citations: source id from sources.yaml + pinpoint; ``verification`` may only weaken the source's."""
+
 _EXAMPLE = {
     "type": "object",
     "required": ["answers"],
@@ -299,21 +316,7 @@ RULE: dict = {
                 },
             },
         },
-        "references": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "required": ["source", "pinpoint"],
-                "additionalProperties": False,
-                "properties": {
-                    "source": {"type": "string", "pattern": ID_PATTERN},
-                    "pinpoint": {"type": "string", "minLength": 1},
-                    "verification": {"enum": list(VERIFICATION)},
-                    "note": {"type": "string"},
-                },
-            },
-        },
+        "references": REFERENCES,
         "examples": {
             "type": "object",
             "required": ["fire", "silent"],
@@ -349,11 +352,7 @@ SCREENING: dict = {
                     "effective_note": {"type": "string"},
                     "required_text": _TEXT,
                     "not_required_text": _TEXT,
-                    "references": {
-                        "type": "array", "minItems": 1,
-                        "items": {"type": "object", "required": ["source", "pinpoint"], "additionalProperties": False,
-                                  "properties": {"source": {"type": "string"}, "pinpoint": {"type": "string"}}},
-                    },
+                    "references": REFERENCES,
                     "criteria": {
                         "type": "array",
                         "minItems": 1,
