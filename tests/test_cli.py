@@ -49,8 +49,10 @@ def test_evaluate_prints_the_json_contract():
     result = run("evaluate", COMPLETE, "--jurisdiction", "CN", "--as-of", "2018-09-01", "--format", "json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
-    assert out["jurisdiction"] == "CN" and out["as_of"] == "2018-09-01"
-    assert out["verdict"] in ("low", "medium", "high", "critical", "prohibited") and out["findings"]
+    assert set(out) == {"verdict", "jurisdiction", "as_of", "rule_set", "screening", "findings"}
+    assert (out["verdict"], out["jurisdiction"], out["as_of"]) == ("critical", "CN", "2018-09-01")
+    assert out["screening"] == []  # PIPL's impact assessment did not exist yet in 2018
+    assert out["findings"][0]["rule_id"] == "classroom-emotion-attention-recognition"
 
 
 def test_bad_answers_file_exits_2_names_questions_and_writes_nothing(tmp_path):

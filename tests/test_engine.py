@@ -168,3 +168,43 @@ examples:
     assert result.verdict == "critical"  # the merged core finding's level still decides the verdict
     assert [f.rule_id for f in evaluate(rs, {"sensors": ["classroom_cameras"]}, "CN",
                                         dt.date(2024, 1, 1)).findings] == ["core-camera"]
+
+
+def test_evidence_under_not_shows_only_what_explains_the_finding(tmp_path):
+    # fires when face data is used AND NOT (consent is separate AND guardians consented)
+    rule = """\
+id: test-rule
+version: 1
+title: {en: T, zh: T}
+rationale: {en: R., zh: 理。}
+recommendation: {en: Do., zh: 做。}
+category: children-consent
+effect: risk
+severity: significant
+likelihood: significant
+jurisdictions: [CN, EU, UK, US]
+when:
+  all:
+    - {q: data_categories, includes: face_templates}
+    - not:
+        all:
+          - {q: consent_form, eq: separate_explicit}
+          - {q: guardian_consent, eq: true}
+references: [{source: pipl, pinpoint: Art. 29}]
+examples:
+  fire: [{answers: {data_categories: [face_templates]}}]
+  silent: [{answers: {data_categories: [grades]}}]
+"""
+    rs = load_ruleset(make_rules_dir(tmp_path, {"core/test-rule.yaml": rule}))
+    answers = {"data_categories": ["face_templates"], "legal_basis": "consent", "consent_form": "separate_explicit",
+               "pupil_min_age": 10, "guardian_consent": False}
+    [finding] = [f for f in evaluate(rs, answers, "CN", dt.date(2024, 1, 1)).findings if f.rule_id == "test-rule"]
+    # separate consent was given, so it does not explain the finding; the missing guardian consent does
+    assert [e.question for e in finding.evidence] == ["data_categories", "guardian_consent"]
+
+
+@pytest.mark.parametrize("raw", ["--5", "1²", "9" * 5000, "12a", ""])
+def test_malformed_whole_numbers_are_answer_errors_not_crashes(mini, raw):
+    with pytest.raises(AnswersInvalid) as info:
+        mini.questionnaire.validate_answers({"pupils_affected": raw} if raw else {"pupils_affected": "x"})
+    assert info.value.errors[0].question_id == "pupils_affected"

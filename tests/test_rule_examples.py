@@ -5,12 +5,20 @@ from __future__ import annotations
 import pytest
 
 from app.rules.engine import example_fires
-from app.rules.loader import get_ruleset
+from app.rules.loader import RuleLoadError, get_ruleset
 
-_RULESET = get_ruleset()
-_CASES = [(r, kind, i, ex) for r in _RULESET.rules
+# A broken rule file must fail a test, not abort collection of the whole suite.
+try:
+    _RULESET, _LOAD_ERROR = get_ruleset(), None
+except RuleLoadError as exc:
+    _RULESET, _LOAD_ERROR = None, exc
+_CASES = [(r, kind, i, ex) for r in (_RULESET.rules if _RULESET else ())
           for kind, exs in (("fire", r.fire_examples), ("silent", r.silent_examples))
           for i, ex in enumerate(exs)]
+
+
+def test_rule_set_loads():
+    assert _LOAD_ERROR is None, str(_LOAD_ERROR)
 
 
 @pytest.mark.parametrize(("rule", "kind", "index", "example"), _CASES,

@@ -31,9 +31,22 @@ def test_diff_lists_added_findings_and_verdict_change(tmp_path):
 
 
 def test_diff_ignores_answers_unknown_to_one_side(tmp_path):
-    old, new = (load_ruleset(p) for p in _sets(tmp_path))
-    [change] = diff_rulesets(old, new, [AuditInput("gate", {**FACE_GATE}, "CN", dt.date(2025, 1, 1))])
-    assert change.error is None
+    old = load_ruleset(make_rules_dir(tmp_path / "old"))
+    new_dir = make_rules_dir(tmp_path / "new")
+    questionnaire = new_dir / "questionnaire.yaml"
+    added = """      - id: tablet_model
+        type: text
+        label: {en: Tablet model, zh: 平板型号}
+        help: {en: Which tablet pupils use., zh: 学生使用的平板。}
+"""
+    text = questionnaire.read_text(encoding="utf-8")
+    anchor = "      - id: vendor_name\n"
+    questionnaire.write_text(text.replace(anchor, added + anchor, 1), encoding="utf-8")
+    new = load_ruleset(new_dir)
+    assert "tablet_model" in new.questionnaire.questions and "tablet_model" not in old.questionnaire.questions
+    [change] = diff_rulesets(old, new, [AuditInput("gate", {**FACE_GATE, "tablet_model": "X1"}, "CN",
+                                                   dt.date(2025, 1, 1))])
+    assert change.error is None and change.old_verdict == change.new_verdict
 
 
 def test_cli_diff_between_directories(tmp_path):

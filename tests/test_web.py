@@ -182,7 +182,7 @@ def test_required_questions_still_open_are_listed_on_the_step(client):
     assert 'href="#q-planned_date"' in text and "not answered yet" in text
 
 
-def test_questions_shown_by_answers_on_the_same_step_are_toggled_by_the_static_script(app, client, qn):
+def test_questions_that_depend_on_the_same_step_carry_the_markup_the_static_script_toggles(app, client, qn):
     report_id, location = start(client)
     response = post_step(client, location, {}, goto="hosting")
     hosting_url = response.location

@@ -51,11 +51,12 @@ class Condition:
     def evidence(self, answers: Answers) -> tuple[Leaf, ...]:
         """The leaves that explain why the condition holds for ``answers``.
 
-        For ``all`` every child counts; for ``any`` only the children that hold; under ``not``
-        every leaf counts, since the absence it tests is itself the reason.
+        For ``all`` every child counts, for ``any`` only the children that hold; under ``not`` the
+        roles swap (a negated ``all`` is explained by its failing children, a negated ``any`` by all
+        of them), so a "not confirmed" leaf shows the answer that is missing or different.
         """
         out: list[Leaf] = []
-        _collect(self.tree, answers, out, negated=False)
+        _collect(self.tree, answers, out, target=True)
         seen: set[tuple[str, str, Any]] = set()
         unique = []
         for leaf in out:
@@ -119,20 +120,23 @@ def _node_fn(node: _Node) -> Callable[[Answers], bool]:
     return lambda a: any(f(a) for f in fns)
 
 
-def _collect(node: _Node, answers: Answers, out: list[Leaf], negated: bool) -> None:
+def _collect(node: _Node, answers: Answers, out: list[Leaf], target: bool) -> None:
+    """Add the leaves that explain why ``node`` evaluates to ``target`` for ``answers``."""
     kind = node[0]
     if kind == "leaf":
-        if negated or node[2](answers):
+        if node[2](answers) == target:
             out.append(node[1])
     elif kind == "not":
-        _collect(node[1], answers, out, negated=True)
-    elif kind == "all" or negated:
+        _collect(node[1], answers, out, not target)
+    elif (kind == "all") == target:
+        # all -> True: every child holds; any -> False: every child fails. All of them explain it.
         for child in node[1]:
-            _collect(child, answers, out, negated)
+            _collect(child, answers, out, target)
     else:
+        # any -> True: the children that hold explain it; all -> False: the children that fail.
         for child in node[1]:
-            if _node_fn(child)(answers):
-                _collect(child, answers, out, negated)
+            if _node_fn(child)(answers) == target:
+                _collect(child, answers, out, target)
 
 
 def _typed_value(question: Any, op: str, raw: Any, path: list[str | int]) -> Any:

@@ -11,6 +11,7 @@ laid out from the answers saved so far, and questions within a step reveal one a
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -195,7 +196,9 @@ class Questionnaire:
                 return UNKNOWN
             raise AnswerError(qid, "expected yes, no or unknown (true, false or unknown)")
         if t == "integer":
-            if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+            if isinstance(raw, str):
+                if not re.fullmatch(r"-?[0-9]{1,9}", raw.strip()):
+                    raise AnswerError(qid, "expected a whole number")
                 raw = int(raw.strip())
             if isinstance(raw, bool) or not isinstance(raw, int):
                 raise AnswerError(qid, "expected a whole number")
