@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from .answers import AnswersFileError, read_answers_file
+from .reports.render import PDF_VARIANTS
 from .rules.conditions import canonical
 from .rules.engine import Assessment, evaluate, run_examples
 from .rules.loader import RuleLoadError, load_ruleset
@@ -95,13 +96,34 @@ def main() -> None:
               help="Also write the PDF report here.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the PDF report.")
+@click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS, case_sensitive=False), envvar="REPORT_PDF_VARIANT",
+              help="Write the PDF as an archival (PDF/A) or tagged (PDF/UA) variant [env REPORT_PDF_VARIANT].")
+@click.option("--sign-key", type=click.Path(dir_okay=False, path_type=Path), envvar="REPORT_SIGNING_KEY",
+              help="PEM key to sign the PDF with (with --sign-cert; the key's password from "
+                   "REPORT_SIGNING_KEY_PASSWORD) [env REPORT_SIGNING_KEY].")
+@click.option("--sign-cert", type=click.Path(dir_okay=False, path_type=Path), envvar="REPORT_SIGNING_CERT",
+              help="PEM certificate of the signing key [env REPORT_SIGNING_CERT].")
 @click.option("--rules-dir", type=click.Path(file_okay=False, exists=True), envvar="EDUAUDIT_RULES_DIR")
 def evaluate_cmd(answers_file: Path, jurisdiction: str | None, as_of: dt.datetime | None, fmt: str,
-                 pdf_out: Path | None, lang: str, rules_dir: str | None) -> None:
+                 pdf_out: Path | None, lang: str, pdf_variant: str | None, sign_key: Path | None,
+                 sign_cert: Path | None, rules_dir: str | None) -> None:
     """Evaluate ANSWERS_FILE (YAML or JSON) and print the findings; optionally write the PDF."""
     if pdf_out is not None and not pdf_out.resolve().parent.is_dir():
         click.echo(f"error: cannot write {pdf_out}: folder {pdf_out.resolve().parent} does not exist", err=True)
         sys.exit(2)
+    if (sign_key is None) != (sign_cert is None):
+        click.echo("error: --sign-key and --sign-cert (REPORT_SIGNING_KEY, REPORT_SIGNING_CERT) go together",
+                   err=True)
+        sys.exit(2)
+    password = os.environ.get("REPORT_SIGNING_KEY_PASSWORD") or None
+    if sign_key is not None and pdf_out is not None:
+        from .reports.signing import SigningError, load_signer
+
+        try:
+            load_signer(sign_key, sign_cert, password)
+        except SigningError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
     ruleset = _load(rules_dir)
     try:
         answers, meta = read_answers_file(answers_file, ruleset.questionnaire)
@@ -118,10 +140,14 @@ def evaluate_cmd(answers_file: Path, jurisdiction: str | None, as_of: dt.datetim
         context = build_report_context(ruleset, assessment, report_id=cli_report_id(assessment),
                                        generated_at=dt.datetime.now(dt.UTC), lang=lang)
         try:
-            pdf = render_pdf_limited(context)
+            pdf = render_pdf_limited(context, pdf_variant=pdf_variant.lower() if pdf_variant else None)
         except RenderLimitExceeded as exc:
             click.echo(f"error: no PDF written: {exc}", err=True)
             sys.exit(2)
+        if sign_key is not None:
+            from .reports.signing import sign_pdf
+
+            pdf = sign_pdf(pdf, sign_key, sign_cert, password)
         write_atomically(pdf_out, pdf)
     if fmt == "json":
         click.echo(json.dumps(assessment.to_dict(), ensure_ascii=False, indent=2))

@@ -47,9 +47,18 @@ DEFAULTS: dict[str, Any] = {
     "PDF_MAX_BYTES": 25 * 1024 * 1024,
     # Upload limit of the public /verify page (only that route; see MAX_CONTENT_LENGTH above).
     "VERIFY_MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
+    # None: plain PDF. "pdf/a-3b", "pdf/a-3u"... (archival) or "pdf/ua-1" (tagged, accessible); the
+    # allowed values are app.reports.render.PDF_VARIANTS. WeasyPrint does not validate conformance.
+    "REPORT_PDF_VARIANT": None,
+    # PEM files of a key and its certificate: when both are set, every issued PDF is signed (PAdES
+    # B-B) before its SHA-256 is stored, and /verify checks signatures against this certificate.
+    "REPORT_SIGNING_KEY": None,
+    "REPORT_SIGNING_CERT": None,
+    "REPORT_SIGNING_KEY_PASSWORD": None,
 }
 
-ENVIRONMENT_KEYS = ("EDUAUDIT_ENV", "SECRET_KEY", "RULES_DIR")
+ENVIRONMENT_KEYS = ("EDUAUDIT_ENV", "SECRET_KEY", "RULES_DIR", "REPORT_PDF_VARIANT", "REPORT_SIGNING_KEY",
+                    "REPORT_SIGNING_CERT", "REPORT_SIGNING_KEY_PASSWORD")
 """Settings read from environment variables of the same name (``DATABASE_URL`` is read too)."""
 
 
@@ -81,8 +90,11 @@ def normalise_database_url(url: str) -> str:
 def finalise(config: dict[str, Any], instance_path: str | os.PathLike[str]) -> None:
     """Fill in the derived defaults and refuse unsafe combinations.
 
-    Raises :class:`ConfigError` when ``EDUAUDIT_ENV`` is ``production`` and no ``SECRET_KEY`` is set.
+    Raises :class:`ConfigError` when ``EDUAUDIT_ENV`` is ``production`` and no ``SECRET_KEY`` is set,
+    for an unknown ``REPORT_PDF_VARIANT``, and when only one of ``REPORT_SIGNING_KEY`` and
+    ``REPORT_SIGNING_CERT`` is set or their files cannot be used.
     """
+    check_report_settings(config)
     production = config.get("EDUAUDIT_ENV") == "production"
     if not config.get("SECRET_KEY"):
         if production:
@@ -93,3 +105,27 @@ def finalise(config: dict[str, Any], instance_path: str | os.PathLike[str]) -> N
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(instance_path) / "eduaudit.sqlite3")
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+
+
+def check_report_settings(config: dict[str, Any]) -> None:
+    """Normalise ``REPORT_PDF_VARIANT`` and check the signing files by loading them once.
+
+    Raises :class:`ConfigError` with the setting's name and what is wrong.
+    """
+    from .reports.render import check_pdf_variant
+    from .reports.signing import SigningError, load_signer
+
+    try:
+        config["REPORT_PDF_VARIANT"] = check_pdf_variant(config.get("REPORT_PDF_VARIANT") or None)
+    except ValueError as exc:
+        raise ConfigError(f"REPORT_PDF_VARIANT: {exc}") from None
+    key, cert = config.get("REPORT_SIGNING_KEY") or None, config.get("REPORT_SIGNING_CERT") or None
+    if (key is None) != (cert is None):
+        given, missing = ("REPORT_SIGNING_KEY", "REPORT_SIGNING_CERT") if key else \
+            ("REPORT_SIGNING_CERT", "REPORT_SIGNING_KEY")
+        raise ConfigError(f"{given} is set but {missing} is not: set both to sign issued reports, or neither")
+    if key is not None:
+        try:
+            load_signer(key, cert, config.get("REPORT_SIGNING_KEY_PASSWORD") or None)
+        except SigningError as exc:
+            raise ConfigError(f"report signing: {exc}") from None

@@ -27,7 +27,13 @@ def _drop_everything(engine: sa.Engine) -> None:
 
 
 @pytest.fixture
-def app(tmp_path):
+def app_config():
+    """Settings a test module adds to the app's (override this fixture in the module)."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, app_config):
     """The app on a fresh database, migrated with Alembic (never create_all).
 
     A temporary SQLite file by default; with TEST_DATABASE_URL set (e.g. PostgreSQL) that database,
@@ -38,6 +44,7 @@ def app(tmp_path):
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": shared or f"sqlite:///{tmp_path / 'eduaudit-test.sqlite3'}",
+        **app_config,
     })
     with application.app_context():
         if shared:

@@ -20,6 +20,7 @@ from ..extensions import current_ruleset, db
 from ..models import Assessment, Audit, IssuedReport, new_report_id
 from ..reports.context import build_report_context
 from ..reports.limits import RenderLimits, render_pdf_limited
+from ..reports.signing import sign_pdf
 from ..rules.engine import Assessment as EngineAssessment
 from ..rules.engine import evaluate
 from ..rules.model import RuleSet
@@ -187,7 +188,9 @@ def issue_pdf(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleS
               limits: RenderLimits | None = None) -> bytes:
     """Render the evaluation's report as a PDF in ``lang`` and record it as issued; returns the PDF bytes.
 
-    The render runs in a child process within ``limits`` (default: the app's ``PDF_*`` settings).
+    The render runs in a child process within ``limits`` (default: the app's ``PDF_*`` settings),
+    as the app's ``REPORT_PDF_VARIANT``. When ``REPORT_SIGNING_KEY`` and ``REPORT_SIGNING_CERT`` are
+    set the PDF is signed next, so the stored fingerprint is that of the signed bytes handed out.
     An :class:`IssuedReport` with the SHA-256 and size of the bytes is added and flushed, so the
     PDF can be verified later (``/verify``). ``ruleset`` is the one ``evaluation`` came from
     (default: the app's). Raises :class:`app.reports.limits.RenderLimitExceeded` when a limit stops
@@ -196,7 +199,12 @@ def issue_pdf(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleS
     snapshot = evaluation.snapshot
     context = build_report_context(ruleset or current_ruleset(), evaluation.result, report_id=audit.report_id,
                                    generated_at=snapshot.created_at, lang=lang, status=audit.status)
-    pdf = render_pdf_limited(context, limits or RenderLimits.from_config(current_app.config))
+    config = current_app.config
+    pdf = render_pdf_limited(context, limits or RenderLimits.from_config(config),
+                             pdf_variant=config.get("REPORT_PDF_VARIANT"))
+    if config.get("REPORT_SIGNING_KEY"):
+        pdf = sign_pdf(pdf, config["REPORT_SIGNING_KEY"], config["REPORT_SIGNING_CERT"],
+                       config.get("REPORT_SIGNING_KEY_PASSWORD"))
     db.session.add(IssuedReport(audit=audit, assessment=snapshot, lang=lang, sha256=hashlib.sha256(pdf).hexdigest(),
                                 size_bytes=len(pdf), rule_set_version=snapshot.rule_set_version,
                                 rule_set_sha256=snapshot.rule_set_sha256))

@@ -89,11 +89,13 @@ def answer_chars(context: Mapping[str, Any]) -> int:
 
 
 def render_pdf_limited(context: Mapping[str, Any], limits: RenderLimits | None = None, *,
-                       renderer: str = DEFAULT_RENDERER) -> bytes:
+                       renderer: str = DEFAULT_RENDERER, pdf_variant: str | None = None) -> bytes:
     """The report ``context`` as PDF bytes, rendered by ``renderer`` in a child process within ``limits``.
 
     ``renderer`` is a ``module:function`` path (the child imports it; tests point it at a slow
-    stand-in). Raises :class:`RenderLimitExceeded` when a limit is hit (the child is killed on
+    stand-in). ``pdf_variant`` (e.g. ``"pdf/a-3b"``, see :data:`app.reports.render.PDF_VARIANTS`) is
+    passed to it as a keyword when set; an unknown one raises ``ValueError`` from the renderer.
+    Raises :class:`RenderLimitExceeded` when a limit is hit (the child is killed on
     timeout), :class:`RenderFailed` when the child dies without an answer, and re-raises the
     renderer's own exception (e.g. ``AssetRefused``) when it fails.
     """
@@ -105,7 +107,8 @@ def render_pdf_limited(context: Mapping[str, Any], limits: RenderLimits | None =
             f"{limits.max_answer_chars:,}, so it was not rendered", limit=limits.max_answer_chars, actual=chars)
     ctx = _context()
     receiver, sender = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_render_in_child, args=(sender, renderer, dict(context), limits.max_pdf_bytes),
+    child = ctx.Process(target=_render_in_child,
+                        args=(sender, renderer, dict(context), limits.max_pdf_bytes, pdf_variant),
                         name="eduaudit-pdf", daemon=True)
     try:
         child.start()
@@ -156,11 +159,13 @@ def _resolve(path: str) -> Callable[[Mapping[str, Any]], bytes]:
     return getattr(importlib.import_module(module), name)
 
 
-def _render_in_child(sender: Any, renderer: str, context: dict[str, Any], max_pdf_bytes: int) -> None:
+def _render_in_child(sender: Any, renderer: str, context: dict[str, Any], max_pdf_bytes: int,
+                     pdf_variant: str | None = None) -> None:
     """Child process: render, then send one message: ``("ok", pdf)``, ``("too_large", size)`` or
     ``("error", exception)``."""
+    options = {"pdf_variant": pdf_variant} if pdf_variant else {}
     try:
-        pdf = _resolve(renderer)(context)
+        pdf = _resolve(renderer)(context, **options)
         message: tuple[str, Any] = ("too_large", len(pdf)) if len(pdf) > max_pdf_bytes else ("ok", pdf)
     except Exception as exc:  # not swallowed: the parent raises it
         message = ("error", _portable(exc))

@@ -35,6 +35,11 @@ ASSET_TYPES = {
 }
 """File types the PDF renderer may load from ``app/static``; anything else is refused."""
 PRINT_STYLESHEET = "css/report.css"
+PDF_VARIANTS = ("pdf/a-2b", "pdf/a-2u", "pdf/a-3b", "pdf/a-3u", "pdf/ua-1")
+"""Archival (PDF/A) and accessible (PDF/UA) variants a report may be written as (``REPORT_PDF_VARIANT``).
+WeasyPrint writes their identification and structure; it does not validate conformance."""
+TAGGED_VARIANTS = frozenset({"pdf/ua-1"})
+"""Variants whose PDF carries a structure tree (tags); PDF/UA requires one."""
 
 
 class AssetRefused(ValueError):
@@ -118,10 +123,29 @@ def render_html(context: Mapping[str, Any], *, fragment: bool = False) -> Markup
     return Markup(template.render(report=context, fragment=fragment, stylesheet=asset_url(PRINT_STYLESHEET)))
 
 
-def render_pdf(context: Mapping[str, Any]) -> bytes:
-    """The report as PDF bytes (A4, page x / y), rendered by WeasyPrint with the allow-list fetcher."""
+def check_pdf_variant(variant: str | None) -> str | None:
+    """``variant`` if it is ``None`` or one of :data:`PDF_VARIANTS` (spaces and case ignored), else
+    ``ValueError`` naming the allowed values."""
+    if variant is None:
+        return None
+    wanted = variant.strip().lower()
+    if wanted not in PDF_VARIANTS:
+        raise ValueError(f"unknown PDF variant {variant!r}: use one of {', '.join(PDF_VARIANTS)}, or none")
+    return wanted
+
+
+def render_pdf(context: Mapping[str, Any], *, pdf_variant: str | None = None) -> bytes:
+    """The report as PDF bytes (A4, page x / y), rendered by WeasyPrint with the allow-list fetcher.
+
+    ``pdf_variant`` (one of :data:`PDF_VARIANTS`, default plain PDF) asks WeasyPrint for a PDF/A or
+    PDF/UA file: identification in the XMP metadata, sRGB output intent, and for PDF/UA a tagged
+    structure. Raises ``ValueError`` for any other variant.
+    """
     from weasyprint import HTML
 
+    variant = check_pdf_variant(pdf_variant)
     html = render_html(context)
     document = HTML(string=str(html), base_url=f"{ASSET_SCHEME}:/", url_fetcher=asset_fetcher())
-    return document.write_pdf()
+    if variant is None:
+        return document.write_pdf()
+    return document.write_pdf(pdf_variant=variant, pdf_tags=variant in TAGGED_VARIANTS)

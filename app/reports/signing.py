@@ -34,6 +34,38 @@ class SignatureCheck:
         return self.signed and self.intact and self.covers_whole_file and self.trusted
 
 
+def load_signer(key_path: str | Path, cert_path: str | Path, password: str | None = None):
+    """The pyHanko signer for a PEM key and certificate (the key decrypted with ``password``).
+
+    Raises :class:`SigningError` naming the file that cannot be read, or saying that the key cannot
+    be loaded (wrong password, not a key) or does not belong to the certificate.
+    """
+    from pyhanko.sign import signers
+
+    for setting, path in (("REPORT_SIGNING_KEY", key_path), ("REPORT_SIGNING_CERT", cert_path)):
+        try:
+            with open(path, "rb") as fh:
+                fh.read(1)
+        except OSError as exc:
+            raise SigningError(f"{setting}: cannot read {path}: {exc.strerror or exc}") from None
+    signer = signers.SimpleSigner.load(str(key_path), str(cert_path),
+                                       key_passphrase=password.encode() if password else None)
+    if signer is None:
+        raise SigningError(f"cannot load the signing key {key_path} with certificate {cert_path}: not a PEM key "
+                           "and certificate, or REPORT_SIGNING_KEY_PASSWORD is wrong or missing")
+    if signer.signing_cert.public_key.dump() != _public_key_info(signer):
+        raise SigningError(f"the signing key {key_path} does not belong to the certificate {cert_path}")
+    return signer
+
+
+def _public_key_info(signer) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_der_private_key(signer.signing_key.dump(), password=None)
+    return key.public_key().public_bytes(serialization.Encoding.DER,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
 def sign_pdf(pdf: bytes, key_path: str | Path, cert_path: str | Path, password: str | None = None) -> bytes:
     """Return ``pdf`` with an invisible PAdES B-B signature appended as an incremental update.
 
@@ -42,10 +74,7 @@ def sign_pdf(pdf: bytes, key_path: str | Path, cert_path: str | Path, password: 
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
-    signer = signers.SimpleSigner.load(str(key_path), str(cert_path),
-                                       key_passphrase=password.encode() if password else None)
-    if signer is None:
-        raise SigningError(f"cannot load the signing key {key_path} with certificate {cert_path}")
+    signer = load_signer(key_path, cert_path, password)
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     meta = signers.PdfSignatureMetadata(field_name="EduAuditReport", subfilter=fields.SigSeedSubFilter.PADES,
                                         reason="Issued by EduAudit")

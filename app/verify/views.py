@@ -19,6 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..extensions import csrf, current_ruleset
 from ..i18n import LANGUAGES, ui_lang
 from ..reports.context import LEVEL_LABELS, LEVEL_METER
+from ..reports.signing import SignatureCheck, check_signature
 from . import bp, forms, services
 
 MIB = 1024 * 1024
@@ -50,6 +51,12 @@ def _record(record: services.IssuedRecord) -> dict[str, Any]:
     }
 
 
+def _signature(check: SignatureCheck) -> dict[str, Any]:
+    """A PDF's signature as the page shows it: who signed, whether intact, whether trusted."""
+    return {"signed": check.signed, "signer": check.signer, "intact": check.intact,
+            "covers_whole_file": check.covers_whole_file, "trusted": check.trusted, "valid": check.valid}
+
+
 def _page(form: forms.VerifyForm, result: dict[str, Any] | None = None, code: int = 200):
     limit = current_app.config["VERIFY_MAX_UPLOAD_BYTES"]
     return render_template("verify/verify.html", form=form, result=result,
@@ -76,7 +83,7 @@ def verify():
     if not valid:
         return _page(form)
     wanted = form.to_request()
-    sha256, file_name = wanted.sha256, None
+    sha256, file_name, signature = wanted.sha256, None, None
     if wanted.file is not None:
         file_sha, size = services.file_sha256(wanted.file.stream)
         file_name = wanted.file.filename
@@ -88,7 +95,11 @@ def verify():
                                         "%(sha)s. Check both, or leave one of them empty.", sha=file_sha))
             return _page(form)
         sha256 = file_sha
+        wanted.file.stream.seek(0)
+        signature = _signature(check_signature(wanted.file.stream.read(),
+                                               current_app.config.get("REPORT_SIGNING_CERT")))
     record = services.find_issued(sha256)
     result = {"found": record is not None, "sha256": sha256, "file_name": file_name,
-              "record": _record(record) if record else None}
+              "record": _record(record) if record else None, "signature": signature,
+              "instance_signs": bool(current_app.config.get("REPORT_SIGNING_CERT"))}
     return _page(forms.VerifyForm(formdata=None), result)
