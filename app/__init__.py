@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,7 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
-    app.config.from_mapping(app_config.DEFAULTS)
+    app.config.from_mapping(copy.deepcopy(app_config.DEFAULTS))  # no dict shared between app instances
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_mapping(app_config.from_environment(os.environ))
     if test_config is not None:

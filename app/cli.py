@@ -135,13 +135,14 @@ def evaluate_cmd(answers_file: Path, jurisdiction: str | None, as_of: dt.datetim
     assessment = evaluate(ruleset, answers, jur, day)
     if pdf_out is not None:
         from .reports.context import build_report_context
-        from .reports.limits import RenderLimitExceeded, render_pdf_limited
+        from .reports.limits import RenderFailed, RenderLimitExceeded, render_pdf_limited
+        from .reports.render import AssetRefused
 
         context = build_report_context(ruleset, assessment, report_id=cli_report_id(assessment),
                                        generated_at=dt.datetime.now(dt.UTC), lang=lang)
         try:
             pdf = render_pdf_limited(context, pdf_variant=pdf_variant.lower() if pdf_variant else None)
-        except RenderLimitExceeded as exc:
+        except (RenderLimitExceeded, RenderFailed, AssetRefused) as exc:
             click.echo(f"error: no PDF written: {exc}", err=True)
             sys.exit(2)
         if sign_key is not None:
@@ -229,7 +230,7 @@ def rules_diff(old_ref: str, new_ref: str, answer_paths: tuple[Path, ...], store
 def _answer_inputs(paths, ruleset):
     """Answers files (or folders of them) as diff inputs; a case file's runs come from its sidecar."""
     from .rules.diff import AuditInput
-    from .rules.yamlio import load_yaml, to_plain
+    from .rules.yamlio import YamlError, load_yaml, to_plain
 
     files = []
     for p in paths:
@@ -243,9 +244,17 @@ def _answer_inputs(paths, ruleset):
         sidecar = f.with_name(f.stem + ".expected.yaml")
         default_run = {"jurisdiction": answers.get("jurisdiction"),
                        "as_of": str(meta.get("as_of") or answers.get("planned_date"))}
-        runs = to_plain(load_yaml(sidecar))["runs"] if sidecar.exists() else [default_run]
-        for run in runs:
-            yield AuditInput(f.stem, answers, run["jurisdiction"], dt.date.fromisoformat(str(run["as_of"])))
+        try:
+            runs = to_plain(load_yaml(sidecar))["runs"] if sidecar.exists() else [default_run]
+            inputs = [AuditInput(f.stem, answers, run["jurisdiction"], dt.date.fromisoformat(str(run["as_of"])))
+                      for run in runs]
+        except (YamlError, KeyError, TypeError, ValueError) as exc:
+            click.echo(f"warning: skipped {f}: no jurisdiction and date to run it with ({exc})", err=True)
+            continue
+        if any(i.jurisdiction not in JURISDICTIONS for i in inputs):
+            click.echo(f"warning: skipped {f}: it names no jurisdiction (CN, EU, UK or US)", err=True)
+            continue
+        yield from inputs
 
 
 def _stored_inputs():

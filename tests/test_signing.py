@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfWriter
 
 from app.reports.signing import check_signature, sign_pdf
 
@@ -75,8 +75,16 @@ def test_page_appended_after_signing_is_detected(tmp_path, pdf):
 
     key, cert = _identity(tmp_path, "EduAudit test")
     signed = sign_pdf(pdf, key, cert)
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(signed)))
+    # The real attack: an incremental update leaves the signed bytes intact and adds a page after them.
+    writer = PdfWriter(io.BytesIO(signed), incremental=True)
     writer.add_blank_page(width=200, height=200)
     out = io.BytesIO()
     writer.write(out)
-    assert not check_signature(out.getvalue(), cert).valid
+    check = check_signature(out.getvalue(), cert)
+    assert check.signed and check.intact and check.trusted
+    assert not check.covers_whole_file and not check.valid
+
+
+def test_garbage_after_the_header_is_unsigned_not_a_crash(tmp_path):
+    _, cert = _identity(tmp_path, "EduAudit test")
+    assert check_signature(b"%PDF-1.7\n" + bytes(range(256)) * 40, cert).signed is False

@@ -264,3 +264,23 @@ def test_pdf_download_is_an_attachment_named_after_the_report(app, client, qn):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == f"attachment; filename=eduaudit-{report_id}.pdf"
     assert response.data.startswith(b"%PDF")
+
+
+def test_a_pdf_render_that_fails_gets_a_plain_503_page_and_records_nothing(app, client, qn, monkeypatch):
+    from app.audits import services
+    from app.models import IssuedReport
+    from app.reports.limits import RenderFailed
+
+    answers = complete(qn, REALISTIC)
+    report_id, location = start(client, answers["product_name"], answers["vendor_name"])
+    walk(client, qn, location, answers)
+
+    def crash(*args, **kwargs):
+        raise RenderFailed("the rendering process ended without a result (exit code -9)")
+
+    monkeypatch.setattr(services, "issue_pdf", crash)
+    response = client.get(f"/audits/{report_id}/report.pdf")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "120"
+    assert "The PDF could not be produced" in response.text and "exit code" not in response.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(IssuedReport)) == 0

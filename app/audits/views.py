@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_number
 from flask_babel import gettext as _
 
@@ -18,8 +18,9 @@ from ..extensions import current_ruleset, db
 from ..i18n import ui_lang
 from ..models import Assessment, Audit
 from ..reports.context import LANGS, LEVEL_LABELS, LEVEL_METER, build_report_context
-from ..reports.limits import RenderLimitExceeded
-from ..reports.render import render_html
+from ..reports.limits import RenderFailed, RenderLimitExceeded
+from ..reports.render import AssetRefused, render_html
+from ..reports.signing import SigningError
 from ..rules.questionnaire import AnswerError, Questionnaire, Section
 from . import bp, forms, services
 
@@ -318,11 +319,26 @@ def report_pdf(report_id: str):
     except RenderLimitExceeded as exc:
         db.session.rollback()
         return _pdf_refused(audit, lang, exc)
+    except (RenderFailed, AssetRefused, SigningError):
+        # Logged with its traceback for the operator; the user gets a plain page, nothing is recorded.
+        current_app.logger.exception("PDF of %s could not be produced", audit.report_id)
+        db.session.rollback()
+        return _pdf_failed(audit, lang)
     db.session.commit()
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f"attachment; filename=eduaudit-{audit.report_id}.pdf",
         "Cache-Control": "private, no-store",
     })
+
+
+def _pdf_failed(audit: Audit, lang: str):
+    page = render_template(
+        "audits/pdf_refused.html", title=_("The PDF could not be produced"),
+        message=_("Something went wrong while producing this report's PDF, and the problem has been logged. "
+                  "Your answers and results are saved. Try again in a few minutes; the report can be read "
+                  "in the browser meanwhile."),
+        results_url=url_for("audits.results", report_id=audit.report_id, lang=lang))
+    return page, 503, {"Retry-After": "120"}
 
 
 def _pdf_refused(audit: Audit, lang: str, exc: RenderLimitExceeded):

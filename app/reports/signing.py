@@ -91,6 +91,7 @@ def check_signature(pdf: bytes, trusted_cert_path: str | Path | None) -> Signatu
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError, ValueErrorWithMessage
     from pyhanko_certvalidator import ValidationContext
 
     try:
@@ -105,11 +106,17 @@ def check_signature(pdf: bytes, trusted_cert_path: str | Path | None) -> Signatu
     intact = trusted = True
     signer = None
     for sig in signatures:
-        status = validate_pdf_signature(sig, context)
+        try:
+            status = validate_pdf_signature(sig, context)
+        except (SignatureValidationError, ValueErrorWithMessage, PdfError, ValueError, KeyError, TypeError):
+            # An uploaded file is untrusted input: a malformed signature is a broken one, not a crash.
+            return SignatureCheck(signed=True, intact=False, covers_whole_file=False, trusted=False, signer=signer)
         intact = intact and status.intact and status.valid
         trusted = trusted and status.trusted
         signer = status.signing_cert.subject.human_friendly
-    last = signatures[-1]
-    covers = last.coverage.name in ("ENTIRE_FILE",)
+    try:
+        covers = signatures[-1].coverage.name == "ENTIRE_FILE"
+    except (PdfError, ValueError, KeyError, TypeError):
+        covers = False
     return SignatureCheck(signed=True, intact=intact, covers_whole_file=covers, trusted=trusted and bool(roots),
                           signer=signer)

@@ -92,7 +92,8 @@ def checkout_rules(ref: str, workdir: Path, repo: Path) -> Path:
     if path.is_dir():
         return path
     try:
-        blob = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", ref, "audit_rules"],
+        blob = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", "--end-of-options", ref,
+                               "audit_rules"],
                               check=True, capture_output=True).stdout
     except (subprocess.CalledProcessError, FileNotFoundError) as exc:
         detail = exc.stderr.decode(errors="replace").strip() if isinstance(exc, subprocess.CalledProcessError) \
