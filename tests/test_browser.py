@@ -109,3 +109,33 @@ def test_start_to_pdf_in_chromium(app, live_server, chromium_path):
     assert data.startswith(b"%PDF")
     first_page = PdfReader(io.BytesIO(data)).pages[0].extract_text()
     assert report_id in first_page
+
+
+UNLOAD_BLOCKED = """() => {
+    const event = new Event("beforeunload", {cancelable: true});
+    window.dispatchEvent(event);
+    return event.defaultPrevented;
+}"""
+
+
+def test_leaving_a_step_with_unsent_changes_asks_first(app, live_server, chromium_path):
+    # The page's beforeunload handler is what makes the browser ask; headless Chromium shows no
+    # prompt, so the test fires the event the browser would fire and reads the handler's answer.
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(live_server + "/")
+            page.get_by_label("Product name").fill("Gate 1")
+            page.get_by_label("Vendor").fill("Example Vision")
+            page.get_by_role("button", name="Start a new audit").click()
+            assert page.evaluate(UNLOAD_BLOCKED) is False  # nothing typed yet: leave freely
+            page.locator('[data-question="product_description"] textarea').fill("typed but not sent")
+            assert page.evaluate(UNLOAD_BLOCKED) is True  # unsent change: the browser asks first
+            page.get_by_role("button", name="Save and").click()
+            page.wait_for_url("**/steps/context")
+            assert page.evaluate(UNLOAD_BLOCKED) is False  # sent and saved: leave freely
+        finally:
+            browser.close()

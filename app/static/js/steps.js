@@ -1,7 +1,8 @@
 /* Questionnaire steps: show or hide questions whose show-if depends on answers on the same page,
    and keep "none of these" checkboxes exclusive. The server decides what counts: this only mirrors
    its conditions (data-show-if, reduced to this page's questions) for a live page. Hidden
-   questions keep their inputs, so nothing typed is lost when an answer is changed back. */
+   questions keep their inputs, so nothing typed is lost when an answer is changed back; leaving
+   the page with unsent changes asks first. */
 (function () {
   "use strict";
 
@@ -95,7 +96,18 @@
   var summary = document.querySelector(".error-summary");
   if (summary) { summary.focus(); }
 
-  form.addEventListener("change", function (event) { exclusive(event); refresh(); });
-  form.addEventListener("input", refresh);
+  // Answers typed on this page are saved only when the form is sent: warn before leaving with
+  // unsent changes (a reload, a link, closing the tab). Sending the form clears the warning.
+  var dirty = false;
+  function touched() { dirty = true; }
+  window.addEventListener("beforeunload", function (event) {
+    if (!dirty) { return; }
+    event.preventDefault();
+    event.returnValue = "";
+  });
+  form.addEventListener("submit", function () { dirty = false; });
+
+  form.addEventListener("change", function (event) { exclusive(event); refresh(); touched(); });
+  form.addEventListener("input", function () { refresh(); touched(); });
   refresh();
 }());
