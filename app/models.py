@@ -89,8 +89,9 @@ class IssuedReport(db.Model):
 
     A row is added every time a PDF is generated, so anyone holding a copy can check on ``/verify``
     that this instance issued exactly those bytes. The rule-set version and hash are copied from the
-    assessment so the record stands on its own. Rendering is deterministic: the same assessment in
-    the same language gives the same bytes, so several rows may share a ``sha256``.
+    assessment so the record stands on its own. Unsigned rendering is deterministic (the same
+    assessment in the same language gives the same bytes, so several rows may share a ``sha256``);
+    a signed PDF carries its signing time, so each signed download has its own hash.
     """
 
     __tablename__ = "issued_reports"
