@@ -128,3 +128,11 @@ requirements:
 
 def test_repository_frameworks_load(ruleset):
     assert {f.id for f in ruleset.frameworks} >= {"pipl-art-56", "gdpr-art-35-7"}
+
+
+def test_load_yaml_takes_a_path_or_a_string(tmp_path):
+    from app.rules.yamlio import load_yaml
+
+    path = tmp_path / "x.yaml"
+    path.write_text("a: no\n", encoding="utf-8")
+    assert load_yaml(path) == load_yaml(str(path)) == {"a": "no"}

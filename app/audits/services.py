@@ -61,11 +61,10 @@ class NotReady(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
-    """An engine result and the stored snapshot it matches (``created``: a new snapshot was added)."""
+    """An engine result and the stored snapshot it matches."""
 
     result: EngineAssessment
     snapshot: Assessment
-    created: bool
 
 
 def list_audits() -> list[tuple[Audit, Assessment | None]]:
@@ -175,13 +174,13 @@ def evaluate_audit(ruleset: RuleSet, audit: Audit) -> Evaluation:
     latest = latest_assessment(audit)
     if (latest is not None and latest.rule_set_sha256 == ruleset.sha256 and latest.answers == answers_json
             and latest.jurisdiction == jurisdiction and latest.as_of == as_of):
-        return Evaluation(result, latest, created=False)
+        return Evaluation(result, latest)
     snapshot = Assessment(audit=audit, rule_set_version=ruleset.version, rule_set_sha256=ruleset.sha256,
                           jurisdiction=jurisdiction, as_of=as_of, verdict=result.verdict, answers=answers_json,
                           result=result.to_dict())
     db.session.add(snapshot)
     db.session.flush()
-    return Evaluation(result, snapshot, created=True)
+    return Evaluation(result, snapshot)
 
 
 def issue_pdf(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleSet | None = None,

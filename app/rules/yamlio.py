@@ -35,11 +35,12 @@ def _parser() -> YAML:
     return yaml
 
 
-def load_yaml(path: Path) -> Any:
+def load_yaml(path: Path | str) -> Any:
     """Read ``path`` as strict YAML 1.2 and return the round-trip tree (keeps line numbers).
 
     Raises :class:`YamlError` naming the file and line for syntax errors and duplicate keys.
     """
+    path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
