@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml scripts/install-system-deps.sh
 
 run: setup
 	$(BIN)/flask --app app db upgrade
+	@if [ "$${EDUAUDIT_ENV:-development}" = development ]; then $(BIN)/eduaudit demo; fi
 	$(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
 
 test: setup

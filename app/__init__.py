@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, session
 
 from . import config as app_config
-from .extensions import RULESET_KEY, babel, csrf, db, migrate
+from .extensions import RULESET_KEY, babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = ROOT / "migrations"
@@ -54,14 +54,32 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    register_login(app)
+
+
+def register_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from .accounts.services import load_session_user
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_session_user)
 
 
 def register_blueprints(app: Flask) -> None:
+    from .accounts import bp as accounts_bp
     from .audits import bp as audits_bp
     from .i18n import bp as i18n_bp
+    from .review import bp as review_bp
     from .verify import bp as verify_bp
 
+    app.register_blueprint(accounts_bp)
     app.register_blueprint(audits_bp)
+    app.register_blueprint(review_bp)
     app.register_blueprint(i18n_bp)
     app.register_blueprint(verify_bp)
 

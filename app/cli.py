@@ -295,3 +295,123 @@ def rules_check(rules_dir: str | None) -> None:
     click.echo(f"rule set {ruleset.version} ({ruleset.sha256[:12]}): {len(ruleset.rules)} rules in "
                f"{', '.join(packs)}; {n_examples} examples passed; {len(ruleset.questionnaire.questions)} "
                f"questions; {len(ruleset.sources)} sources")
+
+
+# -- accounts: first set-up from the server's shell ------------------------------------------------
+
+def _web_app():
+    """The web app (its database: DATABASE_URL, else the instance SQLite file)."""
+    from . import create_app
+
+    return create_app()
+
+
+@main.group("orgs")
+def orgs_group() -> None:
+    """Organisations: schools, regulators, NGOs."""
+
+
+@orgs_group.command("create")
+@click.option("--name", required=True, help="Unique name, e.g. \"Hangzhou No. 11 High School\".")
+@click.option("--kind", required=True, type=click.Choice(["school", "regulator", "ngo"]))
+def orgs_create(name: str, kind: str) -> None:
+    """Create an organisation."""
+    from .accounts.services import AccountError, create_org
+    from .extensions import db
+
+    with _web_app().app_context():
+        try:
+            org = create_org(name, kind)
+        except AccountError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        db.session.commit()
+        click.echo(f"created {org.kind} {org.name!r} (id {org.id})")
+
+
+@main.group("users")
+def users_group() -> None:
+    """User accounts."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True, help="The person's name as shown in the app.")
+@click.option("--role", required=True, type=click.Choice(["school_admin", "reviewer", "ngo_analyst", "instance_admin"]))
+@click.option("--org", "org_name", help="Organisation name (required except for instance_admin).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
+def users_create(email: str, name: str, role: str, org_name: str | None, password_stdin: bool) -> None:
+    """Create a user; the password is asked twice (or read from standard input)."""
+    from .accounts.passwords import PasswordPolicyError
+    from .accounts.services import AccountError, create_user, get_org
+    from .extensions import db
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _web_app().app_context():
+        org = None
+        if org_name:
+            org = get_org(org_name)
+            if org is None:
+                click.echo(f"error: no organisation named {org_name!r} (create it with `eduaudit orgs create`)",
+                           err=True)
+                sys.exit(2)
+        try:
+            user = create_user(email=email, name=name, password=password, role=role, organisation=org)
+        except (AccountError, PasswordPolicyError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        db.session.commit()
+        click.echo(f"created {user.role} {user.email}" + (f" of {org.name!r}" if org else ""))
+
+
+@main.command("demo")
+def demo_cmd() -> None:
+    """Create the demo instance (one user of each role), in development only; idempotent."""
+    from .accounts.services import AccountError, create_demo_instance
+    from .extensions import db
+
+    app = _web_app()
+    with app.app_context():
+        try:
+            created = create_demo_instance(environment=app.config["EDUAUDIT_ENV"])
+        except AccountError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        db.session.commit()
+    for account in created:
+        click.echo(f"demo user {account.email} / {account.password} ({account.role})")
+    click.echo("demo instance ready: the sign-in page lists its accounts" if created else
+               "demo instance already present")
+
+
+@main.group("audits")
+def audits_group() -> None:
+    """Audits stored by the web app."""
+
+
+@audits_group.command("adopt")
+@click.option("--org", "org_name", required=True, help="The school that owns the audits without an owner.")
+def audits_adopt(org_name: str) -> None:
+    """Give every audit created before accounts existed (no owning school) to one school."""
+    import sqlalchemy as sa
+
+    from . import trail
+    from .accounts.services import get_org
+    from .extensions import db
+    from .models import Audit
+
+    with _web_app().app_context():
+        org = get_org(org_name)
+        if org is None or org.kind != "school":
+            click.echo(f"error: {org_name!r} is not a school on this instance", err=True)
+            sys.exit(2)
+        audits = list(db.session.scalars(sa.select(Audit).where(Audit.organisation_id.is_(None))))
+        for audit in audits:
+            audit.organisation_id = org.id
+            db.session.flush()
+            trail.record(audit, "adopted", None, {"school": org.name})
+        db.session.commit()
+        click.echo(f"{len(audits)} audit(s) now belong to {org.name!r}")

@@ -15,7 +15,8 @@ from typing import Any
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production, see from_environment()
 
 DEFAULTS: dict[str, Any] = {
-    # "production" makes SECRET_KEY mandatory; anything else is a development or test set-up.
+    # "development" (local: a fixed dev SECRET_KEY is allowed, cookies work over plain http, the demo
+    # instance may be created) or "production" (SECRET_KEY required, Secure cookies, HSTS, no demo users).
     "EDUAUDIT_ENV": "development",
     "SECRET_KEY": None,
     # None: sqlite:///<instance folder>/eduaudit.sqlite3 (filled in by database_uri()).
@@ -30,7 +31,18 @@ DEFAULTS: dict[str, Any] = {
     "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "SESSION_COOKIE_SECURE": False,
+    "SESSION_COOKIE_SECURE": False,  # True outside development (finalise)
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # Sign-in attempts (Flask-Limiter syntax): per client address, and per e-mail address tried.
+    "LOGIN_RATE_LIMIT": "10 per minute;100 per day",
+    "LOGIN_RATE_LIMIT_PER_ACCOUNT": "5 per minute;50 per day",
+    # PDF downloads per signed-in user: each one renders for seconds in a child process.
+    "PDF_RATE_LIMIT": "20 per minute",
+    # Where the counters live: "memory://" is per process; use "redis://127.0.0.1:6379" when the
+    # app runs in several processes, so the limits hold across them.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": False,
     # None: the repository's audit_rules/ (or EDUAUDIT_RULES_DIR), see app.rules.loader.
     "RULES_DIR": None,
     # Interface language ("en" or "zh") when neither the header's switch nor the browser's
@@ -57,9 +69,13 @@ DEFAULTS: dict[str, Any] = {
     "REPORT_SIGNING_KEY_PASSWORD": None,
 }
 
-ENVIRONMENT_KEYS = ("EDUAUDIT_ENV", "SECRET_KEY", "RULES_DIR", "REPORT_PDF_VARIANT", "REPORT_SIGNING_KEY",
-                    "REPORT_SIGNING_CERT", "REPORT_SIGNING_KEY_PASSWORD")
+ENVIRONMENT_KEYS = ("EDUAUDIT_ENV", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "RULES_DIR", "REPORT_PDF_VARIANT",
+                    "REPORT_SIGNING_KEY", "REPORT_SIGNING_CERT", "REPORT_SIGNING_KEY_PASSWORD")
 """Settings read from environment variables of the same name (``DATABASE_URL`` is read too)."""
+
+
+ENVIRONMENTS = ("development", "production")
+SECRET_KEY_MIN = 32
 
 
 class ConfigError(RuntimeError):
@@ -90,18 +106,29 @@ def normalise_database_url(url: str) -> str:
 def finalise(config: dict[str, Any], instance_path: str | os.PathLike[str]) -> None:
     """Fill in the derived defaults and refuse unsafe combinations.
 
-    Raises :class:`ConfigError` when ``EDUAUDIT_ENV`` is ``production`` and no ``SECRET_KEY`` is set,
-    for an unknown ``REPORT_PDF_VARIANT``, and when only one of ``REPORT_SIGNING_KEY`` and
-    ``REPORT_SIGNING_CERT`` is set or their files cannot be used.
+    Raises :class:`ConfigError` for an ``EDUAUDIT_ENV`` other than ``development`` or ``production``;
+    outside development when no ``SECRET_KEY`` is set, or it is the development key or shorter than
+    32 characters; for an unknown ``REPORT_PDF_VARIANT``; and when only one of
+    ``REPORT_SIGNING_KEY`` and ``REPORT_SIGNING_CERT`` is set or their files cannot be used.
+    Outside development session cookies are ``Secure``.
     """
+    env = config.get("EDUAUDIT_ENV")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"EDUAUDIT_ENV is {env!r}; expected one of {', '.join(ENVIRONMENTS)}")
     check_report_settings(config)
-    production = config.get("EDUAUDIT_ENV") == "production"
-    if not config.get("SECRET_KEY"):
-        if production:
-            raise ConfigError("SECRET_KEY must be set in the environment when EDUAUDIT_ENV=production")
-        config["SECRET_KEY"] = DEV_SECRET_KEY
-    if production:
+    development = env == "development"
+    key = config.get("SECRET_KEY")
+    if not development:
+        if not key:
+            raise ConfigError(f"SECRET_KEY must be set in the environment when EDUAUDIT_ENV={env} "
+                              "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+        if key == DEV_SECRET_KEY or len(key) < SECRET_KEY_MIN:
+            raise ConfigError(f"SECRET_KEY must be a random value of at least {SECRET_KEY_MIN} characters "
+                              f"when EDUAUDIT_ENV={env} (not the development key)")
         config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
+    elif not key:
+        config["SECRET_KEY"] = DEV_SECRET_KEY
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(instance_path) / "eduaudit.sqlite3")
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])

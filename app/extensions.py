@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -35,6 +38,9 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address)
+"""Per-client request limits (login attempts, PDF renders); storage ``RATELIMIT_STORAGE_URI``."""
 
 RULESET_KEY = "eduaudit.ruleset"
 

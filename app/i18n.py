@@ -9,10 +9,11 @@ The switch is a small POST form (CSRF-protected like every POST); a GET never ch
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale
+
+from .security import safe_next
 
 LANGUAGES: dict[str, str] = {"en": "English", "zh": "中文"}
 """Interface languages: code -> name in that language (as the switch shows it)."""
@@ -38,15 +39,6 @@ def ui_lang() -> str:
     """``"en"`` or ``"zh"``: the language of the page being built (English outside a request)."""
     locale = get_locale()
     return locale.language if locale is not None and locale.language in LANGUAGES else "en"
-
-
-def _safe_next(target: str | None) -> str:
-    """``target`` if it is a path on this site, else the home page (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("audits.home")
 
 
 def _here() -> str:
@@ -81,4 +73,4 @@ def switch():
     lang = request.form.get("lang")
     if lang in LANGUAGES:
         session[SESSION_KEY] = lang
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))

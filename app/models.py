@@ -1,5 +1,11 @@
-"""Database models: an audit (the draft answers), its assessments (frozen evaluation snapshots) and the
-PDFs issued from them (fingerprints for verification)."""
+"""Database models.
+
+Who: organisations (school, regulator, NGO) and users with one role each. What: an audit (the
+working answers), its assessments (frozen evaluation snapshots), the PDFs issued from them
+(fingerprints for verification). The review loop: submissions (a frozen version sent to a
+regulator, with the regulator's decision), reviews per finding or section, and the action items they
+create. The audit trail: append-only events (see :class:`AuditEvent`).
+"""
 
 from __future__ import annotations
 
@@ -29,12 +35,117 @@ def new_report_id() -> str:
     return REPORT_ID_PREFIX + base64.b32encode(secrets.token_bytes(10)).decode("ascii")[:10]
 
 
+ORG_KINDS = ("school", "regulator", "ngo")
+"""Kinds of organisation sharing one instance."""
+
+ROLES = ("school_admin", "reviewer", "ngo_analyst", "instance_admin")
+"""User roles. Each role belongs to one kind of organisation (:data:`ROLE_ORG_KIND`)."""
+
+ROLE_ORG_KIND: dict[str, str | None] = {"school_admin": "school", "reviewer": "regulator",
+                                        "ngo_analyst": "ngo", "instance_admin": None}
+"""The organisation kind a role requires; ``None``: the role belongs to no organisation."""
+
+AUDIT_STATUSES = ("draft", "submitted", "changes_requested", "approved", "rejected")
+"""Life cycle of an audit. ``draft`` and ``changes_requested`` are editable by the school; the others
+freeze the answers (a new version goes back to ``draft``)."""
+
+EDITABLE_STATUSES = ("draft", "changes_requested")
+
+DECISIONS = ("approved", "changes_requested", "rejected")
+"""A reviewer's decision on a submission; the audit takes the same status."""
+
+RATINGS = ("acceptable", "needs_improvement", "must_be_corrected")
+"""A reviewer's rating of one finding or section (CNIL PIA tool's three evaluation outcomes)."""
+
+ACTION_RATINGS = ("needs_improvement", "must_be_corrected")
+"""Ratings that give the school an action-plan item."""
+
+REVIEW_TARGETS = ("finding", "section")
+
+
+class Organisation(db.Model):
+    """A school, a regulator or an NGO. ``name`` is unique on the instance."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (sa.CheckConstraint("kind IN ('school', 'regulator', 'ngo')", name="kind"),)
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.name!r} ({self.kind})>"
+
+
+def new_session_token() -> str:
+    """A random token (32 bytes, URL-safe base64) that identifies a user's sessions; rotating it
+    signs every session of that user out."""
+    return secrets.token_urlsafe(32)
+
+
+class User(db.Model):
+    """A person who signs in. ``email`` is stored lower-case and unique; ``password_hash`` is an
+    Argon2id hash (:mod:`app.accounts.passwords`). ``session_token`` is part of the session cookie's
+    user id, so changing it (password change) ends every other session. ``demo`` marks the users of
+    the development demo instance, who cannot sign in outside development."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="RESTRICT"),
+                                                        index=True)
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
+    demo: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    password_changed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('school_admin', 'reviewer', 'ngo_analyst', 'instance_admin')", name="role"),
+    )
+
+    # Flask-Login's user interface.
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        """The session's user id: ``<id>:<session_token>`` (see :func:`app.accounts.load_user`)."""
+        return f"{self.id}:{self.session_token}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} ({self.role})>"
+
+
 class Audit(db.Model):
     """A privacy impact assessment of one deployment, as the school administrator fills it in.
 
     ``answers`` maps question id to its JSON value (see ``Questionnaire.to_json``); it is replaced,
     never mutated in place. ``product_name``, ``vendor_name`` and ``jurisdiction`` mirror the
     answers of the same ids so lists and queries need not read the JSON.
+
+    ``organisation_id`` is the school that owns it (``None`` only for audits from before accounts
+    existed: nobody sees those until ``eduaudit audits adopt`` gives them a school);
+    ``regulator_id`` the regulator it was last submitted to. ``revision`` counts every change of
+    the row and is checked on write (SQLAlchemy's version counter), so two administrators saving
+    the same audit at once cannot silently overwrite each other. ``version`` is the number of the
+    answers' version: 1 until the first submission, +1 when a frozen audit is reopened.
     """
 
     __tablename__ = "audits"
@@ -46,6 +157,13 @@ class Audit(db.Model):
     jurisdiction: Mapped[str | None] = mapped_column(sa.String(8))
     answers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     status: Mapped[str] = mapped_column(sa.String(20), default="draft", server_default="draft")
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="RESTRICT"),
+                                                        index=True)
+    regulator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="RESTRICT"),
+                                                     index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
+    revision: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow,
                                                     onupdate=utcnow)
@@ -53,6 +171,19 @@ class Audit(db.Model):
     assessments: Mapped[list[Assessment]] = relationship(
         back_populates="audit", cascade="all, delete-orphan", passive_deletes=True,
         order_by="Assessment.id")
+    organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
+    regulator: Mapped[Organisation | None] = relationship(foreign_keys=[regulator_id])
+
+    __mapper_args__ = {"version_id_col": revision}
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('draft', 'submitted', 'changes_requested', 'approved', 'rejected')",
+                           name="status"),
+    )
+
+    @property
+    def editable(self) -> bool:
+        """Whether the school may change the answers now (``draft`` or ``changes_requested``)."""
+        return self.status in EDITABLE_STATUSES
 
     def __repr__(self) -> str:
         return f"<Audit {self.report_id} {self.product_name!r}>"
@@ -111,3 +242,129 @@ class IssuedReport(db.Model):
 
     def __repr__(self) -> str:
         return f"<IssuedReport {self.id} of audit {self.audit_id}: {self.sha256[:12]}>"
+
+
+class Submission(db.Model):
+    """One version of an audit sent to a regulator: the frozen snapshot and the decision on it.
+
+    ``number`` counts the audit's submissions from 1. ``assessment_id`` is the evaluation snapshot
+    (answers, rule-set version and hash, result) that was submitted; it never changes. ``decision``
+    is ``None`` while the submission waits for review, then one of :data:`DECISIONS`.
+    """
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(sa.ForeignKey("audits.id", ondelete="RESTRICT"), index=True)
+    number: Mapped[int] = mapped_column(sa.Integer)
+    version: Mapped[int] = mapped_column(sa.Integer)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessments.id", ondelete="RESTRICT"))
+    regulator_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+    submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    decision: Mapped[str | None] = mapped_column(sa.String(20))
+    decision_comment: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    audit: Mapped[Audit] = relationship()
+    assessment: Mapped[Assessment] = relationship()
+    regulator: Mapped[Organisation] = relationship()
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    reviews: Mapped[list[Review]] = relationship(back_populates="submission", order_by="Review.id")
+
+    __table_args__ = (
+        sa.UniqueConstraint("audit_id", "number", name="uq_submissions_audit_id_number"),
+        sa.CheckConstraint("decision IS NULL OR decision IN ('approved', 'changes_requested', 'rejected')",
+                           name="decision"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Submission {self.number} of audit {self.audit_id}: {self.decision or 'pending'}>"
+
+
+class Review(db.Model):
+    """A reviewer's rating of one finding (``target_id`` = rule id) or one questionnaire section
+    (``target_id`` = section id) of a submission, with a comment. One per target and submission;
+    it can be changed until the submission is decided."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id", ondelete="RESTRICT"), index=True)
+    target_kind: Mapped[str] = mapped_column(sa.String(10))
+    target_id: Mapped[str] = mapped_column(sa.String(100))
+    rating: Mapped[str] = mapped_column(sa.String(20))
+    comment: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="reviews")
+    reviewer: Mapped[User | None] = relationship()
+    action_item: Mapped[ActionItem | None] = relationship(back_populates="review", uselist=False)
+
+    __table_args__ = (
+        sa.UniqueConstraint("submission_id", "target_kind", "target_id", name="uq_reviews_submission_target"),
+        sa.CheckConstraint("target_kind IN ('finding', 'section')", name="target_kind"),
+        sa.CheckConstraint("rating IN ('acceptable', 'needs_improvement', 'must_be_corrected')", name="rating"),
+    )
+
+
+class ActionItem(db.Model):
+    """An action-plan item for the school, created by a "needs improvement" or "must be corrected"
+    review: what to do, who owns it, by when (``due_date``, a calendar date)."""
+
+    __tablename__ = "action_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(sa.ForeignKey("audits.id", ondelete="RESTRICT"), index=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="RESTRICT"), unique=True)
+    action: Mapped[str] = mapped_column(sa.Text)
+    owner: Mapped[str] = mapped_column(sa.String(200))
+    due_date: Mapped[dt.date] = mapped_column(sa.Date)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    review: Mapped[Review] = relationship(back_populates="action_item")
+
+
+EVENT_KINDS = ("created", "answers_saved", "submitted", "reviewed", "approved", "changes_requested", "rejected",
+               "new_version", "pdf_generated", "published", "adopted")
+"""What an audit-trail event records."""
+
+
+class TrailImmutable(RuntimeError):
+    """Raised on any attempt to change or delete an :class:`AuditEvent`."""
+
+
+class AuditEvent(db.Model):
+    """One entry of an audit's trail: who (``actor_id`` and the e-mail at that time, ``actor``),
+    when (``at``, UTC), what (``kind`` from :data:`EVENT_KINDS`, ``details`` JSON).
+
+    Append-only: the ORM refuses updates and deletes (:class:`TrailImmutable`) and the database
+    refuses them too (triggers created by migration 0003 on SQLite and PostgreSQL).
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(sa.ForeignKey("audits.id", ondelete="RESTRICT"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    actor: Mapped[str] = mapped_column(sa.String(254))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.id} {self.kind} of audit {self.audit_id} by {self.actor}>"
+
+
+@sa.event.listens_for(AuditEvent, "before_update")
+def _refuse_event_update(mapper, connection, target) -> None:  # noqa: ARG001 - SQLAlchemy's signature
+    raise TrailImmutable(f"audit-trail event {target.id} cannot be changed")
+
+
+@sa.event.listens_for(AuditEvent, "before_delete")
+def _refuse_event_delete(mapper, connection, target) -> None:  # noqa: ARG001
+    raise TrailImmutable(f"audit-trail event {target.id} cannot be deleted")

@@ -58,10 +58,46 @@ def app(tmp_path, app_config):
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing():
+    """Argon2id with minimal cost in tests (the algorithm and format stay real; the production
+    parameters cost ~50 ms and 64 MiB per hash, which hundreds of sign-ins would multiply)."""
+    from argon2 import PasswordHasher
+
+    from app.accounts import passwords
+
+    real = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    passwords._hasher = real
+
+
 @pytest.fixture
-def client(app):
-    """A test client with cookies (the CSRF token lives in the session)."""
+def accounts(app):
+    """Every test organisation and one user per key of ``webhelpers.ACCOUNTS``: key -> e-mail."""
+    from webhelpers import create_accounts
+
+    with app.app_context():
+        return create_accounts()
+
+
+@pytest.fixture
+def anon_client(app):
+    """A test client with cookies, signed out."""
     return app.test_client()
+
+
+@pytest.fixture
+def client(app, accounts):
+    """A test client signed in as the school administrator of "Test School" (the CSRF token lives in
+    the session, so the cookies are kept)."""
+    from webhelpers import login
+
+    test_client = app.test_client()
+    response = login(test_client, accounts["school"])
+    assert response.status_code == 302, response.text
+    test_client.get(response.location)  # as a browser would: the "signed in" message is shown and gone
+    return test_client
 
 
 @pytest.fixture

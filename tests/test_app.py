@@ -29,10 +29,22 @@ def test_production_needs_a_secret_key(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app()
-    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    for weak in ("short-key", "dev-only-not-secret"):
+        monkeypatch.setenv("SECRET_KEY", weak)
+        with pytest.raises(ConfigError, match="at least 32 characters"):
+            create_app()
+    key = "from-the-environment-" + "x" * 32
+    monkeypatch.setenv("SECRET_KEY", key)
     application = create_app()
-    assert application.config["SECRET_KEY"] == "from-the-environment"
+    assert application.config["SECRET_KEY"] == key
     assert application.config["SESSION_COOKIE_SECURE"] is True
+    assert application.config["REMEMBER_COOKIE_SECURE"] is True
+
+
+def test_an_unknown_environment_is_refused(monkeypatch):
+    monkeypatch.setenv("EDUAUDIT_ENV", "staging")
+    with pytest.raises(ConfigError, match="EDUAUDIT_ENV is 'staging'; expected one of development, production"):
+        create_app()
 
 
 def test_database_url_from_the_environment(monkeypatch):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from webhelpers import REALISTIC, complete
+from webhelpers import PASSWORD, REALISTIC, complete
 from werkzeug.serving import make_server
 
 pytestmark = pytest.mark.browser
@@ -43,6 +43,15 @@ def live_server(app):
     server.server_close()
 
 
+def sign_in(page, base_url: str, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the form, as a person would."""
+    page.goto(base_url + "/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
 def answer_step(page, questionnaire, section_id, answers):
     """Fill this step's questions as a person would: in order, skipping the ones the page hides."""
     for q in questionnaire.section(section_id).questions:
@@ -64,7 +73,7 @@ def answer_step(page, questionnaire, section_id, answers):
             block.locator(f'[name="{q.id}"]').fill(str(value))
 
 
-def test_start_to_pdf_in_chromium(app, live_server, chromium_path):
+def test_start_to_pdf_in_chromium(app, accounts, live_server, chromium_path):
     from playwright.sync_api import expect, sync_playwright
 
     qn = app.extensions["eduaudit.ruleset"].questionnaire
@@ -74,6 +83,7 @@ def test_start_to_pdf_in_chromium(app, live_server, chromium_path):
         try:
             context = browser.new_context(accept_downloads=True)
             page = context.new_page()
+            sign_in(page, live_server, accounts["school"])
             page.goto(live_server + "/")
             page.get_by_label("Product name").fill(answers["product_name"])
             page.get_by_label("Vendor").fill(answers["vendor_name"])
@@ -118,7 +128,7 @@ UNLOAD_BLOCKED = """() => {
 }"""
 
 
-def test_leaving_a_step_with_unsent_changes_asks_first(app, live_server, chromium_path):
+def test_leaving_a_step_with_unsent_changes_asks_first(app, accounts, live_server, chromium_path):
     # The page's beforeunload handler is what makes the browser ask; headless Chromium shows no
     # prompt, so the test fires the event the browser would fire and reads the handler's answer.
     from playwright.sync_api import sync_playwright
@@ -127,6 +137,7 @@ def test_leaving_a_step_with_unsent_changes_asks_first(app, live_server, chromiu
         browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
+            sign_in(page, live_server, accounts["school"])
             page.goto(live_server + "/")
             page.get_by_label("Product name").fill("Gate 1")
             page.get_by_label("Vendor").fill("Example Vision")

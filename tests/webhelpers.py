@@ -112,3 +112,56 @@ def spying_fetcher(asked: list[str]):
 
     fetcher.fetch = fetch
     return fetcher
+
+
+PASSWORD = "correct horse battery staple"
+"""Password of every test user (see ``accounts`` in conftest)."""
+
+ACCOUNTS = {
+    # key: (email, role, organisation name or None)
+    "school": ("head@school.test", "school_admin", "Test School"),
+    "school2": ("colleague@school.test", "school_admin", "Test School"),
+    "other_school": ("head@other-school.test", "school_admin", "Other School"),
+    "reviewer": ("officer@regulator.test", "reviewer", "Test Regulator"),
+    "other_reviewer": ("officer@other-regulator.test", "reviewer", "Other Regulator"),
+    "ngo": ("analyst@ngo.test", "ngo_analyst", "Test NGO"),
+    "admin": ("admin@instance.test", "instance_admin", None),
+}
+ORGS = {"Test School": "school", "Other School": "school", "Test Regulator": "regulator",
+        "Other Regulator": "regulator", "Test NGO": "ngo"}
+
+
+def create_accounts(keys=None) -> dict[str, str]:
+    """Create the organisations and the users of ``ACCOUNTS`` (``keys``: a subset), committed; inside an
+    app context. Returns key -> e-mail."""
+    from app.accounts.services import create_org, create_user, get_org
+    from app.extensions import db
+
+    out = {}
+    for key in keys or ACCOUNTS:
+        email, role, org_name = ACCOUNTS[key]
+        org = None
+        if org_name:
+            org = get_org(org_name) or create_org(org_name, ORGS[org_name])
+        create_user(email=email, name=key.replace("_", " ").title(), password=PASSWORD, role=role, organisation=org)
+        out[key] = email
+    for name, kind in ORGS.items():  # every organisation exists, so forms list the same choices
+        if get_org(name) is None:
+            create_org(name, kind)
+    db.session.commit()
+    return out
+
+
+def login(client, email: str, password: str = PASSWORD):
+    """Sign ``client`` in as ``email``; returns the response of the sign-in POST (a redirect on success)."""
+    page = client.get("/login")
+    return client.post("/login", data={"csrf_token": csrf_token(page.text), "email": email, "password": password})
+
+
+def logout(client):
+    page = client.get("/account/password")
+    return client.post("/logout", data={"csrf_token": csrf_token(page.text)})
+
+
+ACCOUNT_WORDS = {word for email, _role, org in ACCOUNTS.values() for word in re.findall(r"[A-Za-z]+", f"{email} {org}")}
+"""Latin words of the test users' e-mails and organisation names (shown in the page header)."""

@@ -16,8 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from .. import trail
 from ..extensions import current_ruleset, db
-from ..models import Assessment, Audit, IssuedReport, new_report_id
+from ..models import Assessment, Audit, AuditEvent, IssuedReport, Organisation, User, new_report_id
 from ..reports.context import build_report_context
 from ..reports.limits import RenderLimits, render_pdf_limited
 from ..reports.signing import sign_pdf
@@ -43,10 +44,11 @@ class LoadedAnswers:
 
 @dataclass(frozen=True, slots=True)
 class StepSaved:
-    """What :func:`save_step` did: ``saved`` question ids written, ``errors`` question id -> message
-    for values refused by checks that span questions (the previous answer is kept)."""
+    """What :func:`save_step` did: ``changed`` question id -> ``{"from": old, "to": new}`` stored JSON
+    values (``None``: no answer) for answers that changed; ``errors`` question id -> message for values
+    refused by checks that span questions (the previous answer is kept)."""
 
-    saved: tuple[str, ...]
+    changed: dict[str, dict[str, Any]]
     errors: dict[str, str]
 
 
@@ -67,11 +69,13 @@ class Evaluation:
     snapshot: Assessment
 
 
-def list_audits() -> list[tuple[Audit, Assessment | None]]:
-    """Every audit with its latest snapshot (``None`` if never evaluated), most recently changed first."""
+def list_audits(visible: sa.Select) -> list[tuple[Audit, Assessment | None]]:
+    """The audits of ``visible`` (a SELECT of :class:`Audit`, see :func:`app.access.visible_audits`)
+    with their latest snapshot (``None`` if never evaluated), most recently changed first."""
     latest = (sa.select(Assessment.audit_id, sa.func.max(Assessment.id).label("assessment_id"))
               .group_by(Assessment.audit_id).subquery())
-    stmt = (sa.select(Audit, Assessment)
+    ids = visible.with_only_columns(Audit.id).subquery()
+    stmt = (sa.select(Audit, Assessment).where(Audit.id.in_(sa.select(ids.c.id)))
             .outerjoin(latest, latest.c.audit_id == Audit.id)
             .outerjoin(Assessment, Assessment.id == latest.c.assessment_id)
             .order_by(Audit.updated_at.desc(), Audit.id.desc()))
@@ -83,8 +87,10 @@ def get_audit(report_id: str) -> Audit | None:
     return db.session.scalar(sa.select(Audit).where(Audit.report_id == report_id))
 
 
-def create_audit(questionnaire: Questionnaire, *, product_name: str, vendor_name: str) -> Audit:
-    """Add a draft audit whose first answers are the product and vendor names (flushed, not committed).
+def create_audit(questionnaire: Questionnaire, *, product_name: str, vendor_name: str,
+                 organisation: Organisation | None = None, user: User | None = None) -> Audit:
+    """Add a draft audit of ``organisation`` (a school) whose first answers are the product and vendor
+    names, and its "created" trail event by ``user`` (flushed, not committed).
 
     Raises :class:`AnswerError` if a name is not acceptable text for its question (too long...).
     """
@@ -96,10 +102,12 @@ def create_audit(questionnaire: Questionnaire, *, product_name: str, vendor_name
     report_id = new_report_id()
     while db.session.scalar(sa.select(Audit.id).where(Audit.report_id == report_id)) is not None:
         report_id = new_report_id()  # 50 random bits: a clash is all but impossible, but cheap to rule out
-    audit = Audit(report_id=report_id, answers=questionnaire.to_json(answers), status="draft")
+    audit = Audit(report_id=report_id, answers=questionnaire.to_json(answers), status="draft",
+                  organisation_id=organisation.id if organisation else None, created_by_id=user.id if user else None)
     _mirror(audit, answers)
     db.session.add(audit)
     db.session.flush()
+    trail.record(audit, "created", user, {"product": audit.product_name, "vendor": audit.vendor_name})
     return audit
 
 
@@ -122,12 +130,16 @@ def load_answers(questionnaire: Questionnaire, stored: Mapping[str, Any]) -> Loa
     return LoadedAnswers(typed, stale, questionnaire.cross_check(typed))
 
 
-def save_step(questionnaire: Questionnaire, audit: Audit, values: Mapping[str, Any]) -> StepSaved:
+def save_step(questionnaire: Questionnaire, audit: Audit, values: Mapping[str, Any],
+              user: User | None = None) -> StepSaved:
     """Write the typed ``values`` (question id -> typed answer, ``None`` = no answer) into ``audit``.
 
     Only the given ids change; every other stored answer is kept, including answers to questions
     that are now hidden and answers that no longer fit the questionnaire. A value refused by a
-    cross-question check is not written and comes back in ``errors``. Flushes.
+    cross-question check is not written and comes back in ``errors``. When answers changed, an
+    "answers_saved" trail event by ``user`` records them (with the audit's new ``revision``).
+    Flushes; raises :class:`sqlalchemy.orm.exc.StaleDataError` if another transaction changed the
+    audit row meanwhile (see :attr:`app.models.Audit.revision`).
     """
     before = load_answers(questionnaire, audit.answers).typed
     after = dict(before)
@@ -138,8 +150,8 @@ def save_step(questionnaire: Questionnaire, audit: Audit, values: Mapping[str, A
             after[qid] = value
     errors = {e.question_id: sentence(e.message) for e in questionnaire.cross_check(after)
               if e.question_id in values}
-    stored = dict(audit.answers)
-    saved = []
+    old = dict(audit.answers)
+    stored = dict(old)
     for qid, value in values.items():
         if qid in errors:
             continue
@@ -147,13 +159,63 @@ def save_step(questionnaire: Questionnaire, audit: Audit, values: Mapping[str, A
             stored.pop(qid, None)
         else:
             stored.update(questionnaire.to_json({qid: value}))
-        saved.append(qid)
-    if stored != audit.answers:
+    changed = {qid: {"from": old.get(qid), "to": stored.get(qid)} for qid in values
+               if old.get(qid) != stored.get(qid)}
+    if changed:
         audit.answers = stored
         audit.updated_at = dt.datetime.now(dt.UTC)
     _mirror(audit, load_answers(questionnaire, stored).typed)
     db.session.flush()
-    return StepSaved(tuple(saved), errors)
+    if changed:
+        trail.record(audit, "answers_saved", user, {"revision": audit.revision, "changed": changed})
+    return StepSaved(changed, errors)
+
+
+@dataclass(frozen=True, slots=True)
+class EditConflict:
+    """An answer another user changed since the page was loaded, which this save would overwrite."""
+
+    question_id: str
+    current: Any
+    actor: str
+    at: dt.datetime
+
+
+def edit_conflicts(questionnaire: Questionnaire, audit: Audit, base_revision: int,
+                   values: Mapping[str, Any]) -> tuple[list[EditConflict], dict[str, Any]]:
+    """Compare a step's ``values`` (typed, as sent) loaded at ``base_revision`` with what others saved since.
+
+    Returns ``(conflicts, values_to_save)``. For each question another user changed after
+    ``base_revision`` (from the trail's "answers_saved" events): if this user's value equals the
+    current one, nothing to do; if it equals what they saw when the page was loaded, they did not
+    touch it and the other user's answer is kept (dropped from ``values_to_save``); otherwise it is
+    a conflict. Questions nobody else changed are saved as sent.
+    """
+    if base_revision >= audit.revision:
+        return [], dict(values)
+    seen: dict[str, Any] = {}
+    last: dict[str, tuple[str, dt.datetime]] = {}
+    for event in db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.audit_id == audit.id, AuditEvent.kind == "answers_saved").order_by(AuditEvent.id)):
+        if int(event.details.get("revision", 0)) <= base_revision:
+            continue
+        for qid, change in event.details.get("changed", {}).items():
+            seen.setdefault(qid, change.get("from"))
+            last[qid] = (event.actor, event.at)
+    conflicts, to_save = [], {}
+    for qid, value in values.items():
+        if qid not in seen:
+            to_save[qid] = value
+            continue
+        mine = questionnaire.to_json({qid: value}).get(qid) if value is not None else None
+        current = audit.answers.get(qid)
+        if mine == current:
+            to_save[qid] = value
+        elif mine == seen[qid]:
+            continue  # untouched here: keep the other user's answer
+        else:
+            conflicts.append(EditConflict(qid, current, *last[qid]))
+    return conflicts, to_save
 
 
 def evaluate_audit(ruleset: RuleSet, audit: Audit) -> Evaluation:
@@ -184,30 +246,37 @@ def evaluate_audit(ruleset: RuleSet, audit: Audit) -> Evaluation:
 
 
 def issue_pdf(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleSet | None = None,
-              limits: RenderLimits | None = None) -> bytes:
+              limits: RenderLimits | None = None, user: User | None = None,
+              review: dict[str, Any] | None = None) -> bytes:
     """Render the evaluation's report as a PDF in ``lang`` and record it as issued; returns the PDF bytes.
 
     The render runs in a child process within ``limits`` (default: the app's ``PDF_*`` settings),
     as the app's ``REPORT_PDF_VARIANT``. When ``REPORT_SIGNING_KEY`` and ``REPORT_SIGNING_CERT`` are
     set the PDF is signed next, so the stored fingerprint is that of the signed bytes handed out.
     An :class:`IssuedReport` with the SHA-256 and size of the bytes is added and flushed, so the
-    PDF can be verified later (``/verify``). ``ruleset`` is the one ``evaluation`` came from
-    (default: the app's). Raises :class:`app.reports.limits.RenderLimitExceeded` when a limit stops
+    PDF can be verified later (``/verify``), with a "pdf_generated" trail event by ``user``.
+    ``review`` is the review section of the report (:func:`app.review.report.review_context`).
+    ``ruleset`` is the one ``evaluation`` came from (default: the app's). Raises
+    :class:`app.reports.limits.RenderLimitExceeded` when a limit stops
     the render; nothing is recorded then.
     """
     snapshot = evaluation.snapshot
     context = build_report_context(ruleset or current_ruleset(), evaluation.result, report_id=audit.report_id,
-                                   generated_at=snapshot.created_at, lang=lang, status=audit.status)
+                                   generated_at=snapshot.created_at, lang=lang, status=audit.status,
+                                   review=review)
     config = current_app.config
     pdf = render_pdf_limited(context, limits or RenderLimits.from_config(config),
                              pdf_variant=config.get("REPORT_PDF_VARIANT"))
     if config.get("REPORT_SIGNING_KEY"):
         pdf = sign_pdf(pdf, config["REPORT_SIGNING_KEY"], config["REPORT_SIGNING_CERT"],
                        config.get("REPORT_SIGNING_KEY_PASSWORD"))
-    db.session.add(IssuedReport(audit=audit, assessment=snapshot, lang=lang, sha256=hashlib.sha256(pdf).hexdigest(),
+    digest = hashlib.sha256(pdf).hexdigest()
+    db.session.add(IssuedReport(audit=audit, assessment=snapshot, lang=lang, sha256=digest,
                                 size_bytes=len(pdf), rule_set_version=snapshot.rule_set_version,
                                 rule_set_sha256=snapshot.rule_set_sha256))
     db.session.flush()
+    trail.record(audit, "pdf_generated", user, {"lang": lang, "sha256": digest, "status": audit.status,
+                                                "rule_set": snapshot.rule_set_version})
     return pdf
 
 

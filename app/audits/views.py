@@ -1,38 +1,48 @@
-"""Audit pages: home, new audit, one page per questionnaire step, results, PDF download.
+"""Audit pages: home, new audit, overview (status, review, trail), questionnaire steps, results,
+PDF download, submission to a regulator, trail export.
 
 Views read the request, call :mod:`.services`, commit once, and hand templates plain data (the
-step form is the one presentation object they get). Questionnaire texts are picked in the interface
-language (:func:`app.i18n.ui_lang`); the report is in that language too unless ``?lang=`` asks.
+step form is the one presentation object they get). Every audit route asks :func:`app.access.audit_for`
+for the audit with the action it needs (404 for an audit the user may not see, 403 for an action
+they may not take). Questionnaire texts are picked in the interface language
+(:func:`app.i18n.ui_lang`); the report is in that language too unless ``?lang=`` asks.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_number
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
 
-from ..extensions import current_ruleset, db
+from .. import access, trail
+from ..extensions import current_ruleset, db, limiter
 from ..i18n import ui_lang
+from ..labels import STATUS_NAMES, display_json
 from ..models import Assessment, Audit
 from ..reports.context import LANGS, LEVEL_LABELS, LEVEL_METER, build_report_context
 from ..reports.limits import RenderFailed, RenderLimitExceeded
 from ..reports.render import AssetRefused, render_html
 from ..reports.signing import SigningError
+from ..review import report as review_report
+from ..review import services as review_services
 from ..rules.questionnaire import AnswerError, Questionnaire, Section
+from ..timefmt import as_utc, format_utc
 from . import bp, forms, services
 
 LIST_SEPARATOR = {"en": "; ", "zh": "；"}
 """Between question labels in one sentence (Chinese labels carry their own commas)."""
 
 
-def _audit_or_404(report_id: str) -> Audit:
-    audit = services.get_audit(report_id)
-    if audit is None:
-        abort(404)
-    return audit
+def _pdf_limit() -> str:
+    return current_app.config["PDF_RATE_LIMIT"]
+
+
+def _user_key() -> str:
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else "anonymous"
 
 
 def _report_lang() -> str:
@@ -41,22 +51,15 @@ def _report_lang() -> str:
     return lang if lang in LANGS else ui_lang()
 
 
-def _when(value: dt.datetime | None) -> str:
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _verdict(assessment: Assessment | None, audit: Audit) -> dict[str, Any] | None:
     if assessment is None:
         return None
-    created = assessment.created_at if assessment.created_at.tzinfo else assessment.created_at.replace(tzinfo=dt.UTC)
-    updated = audit.updated_at if audit.updated_at.tzinfo else audit.updated_at.replace(tzinfo=dt.UTC)
+    created, updated = as_utc(assessment.created_at), as_utc(audit.updated_at)
     current = current_ruleset()
     return {"id": assessment.verdict, "label": LEVEL_LABELS[assessment.verdict][ui_lang()],
-            "meter": LEVEL_METER[assessment.verdict], "evaluated": _when(assessment.created_at),
+            "meter": LEVEL_METER[assessment.verdict], "evaluated": format_utc(assessment.created_at),
             "outdated": updated > created,
             "stale_rules": None if assessment.rule_set_sha256 == current.sha256 else {
                 "evaluated_with": assessment.rule_set_version, "evaluated_sha": assessment.rule_set_sha256[:12],
@@ -120,11 +123,14 @@ def _audit_rows() -> list[dict[str, Any]]:
         "product": audit.product_name,
         "vendor": audit.vendor_name,
         "jurisdiction": _jurisdiction(audit.jurisdiction),
-        "updated": _when(audit.updated_at),
+        "updated": format_utc(audit.updated_at),
         "verdict": _verdict(assessment, audit),
-        "url": url_for("audits.resume", report_id=audit.report_id),
+        "status": {"id": audit.status, "label": STATUS_NAMES[audit.status]()},
+        "url": url_for("audits.overview", report_id=audit.report_id),
         "results_url": url_for("audits.results", report_id=audit.report_id),
-    } for audit, assessment in services.list_audits()]
+    } for audit, assessment in services.list_audits(access.visible_audits(current_user))]
+
+
 
 
 def _hints() -> dict[str, str]:
@@ -135,18 +141,28 @@ def _hints() -> dict[str, str]:
 
 @bp.get("/")
 def home():
-    """What the tool does, the button to start, and the audits so far."""
-    return render_template("audits/home.html", audits=_audit_rows(), form=forms.NewAuditForm(), hints=_hints())
+    """What the tool does; signed in, the user's own start page: a school's audits and the button to
+    start one, a reviewer's queue, an NGO's and an instance administrator's pages."""
+    if not current_user.is_authenticated:
+        return render_template("audits/welcome.html")
+    if current_user.role == "reviewer":
+        return redirect(url_for("review.queue"))
+    if current_user.role == "school_admin":
+        return render_template("audits/home.html", audits=_audit_rows(), form=forms.NewAuditForm(),
+                               hints=_hints())
+    return render_template("audits/other_home.html")
 
 
 @bp.post("/audits")
+@access.roles_required("school_admin")
 def create():
-    """Create a draft audit from the product and vendor names, then go to the first step."""
+    """Create a draft audit of the user's school from the product and vendor names, then go to the first step."""
     form = forms.NewAuditForm()
     qn = current_ruleset().questionnaire
     if form.validate_on_submit():
         try:
-            audit = services.create_audit(qn, product_name=form.product_name.data, vendor_name=form.vendor_name.data)
+            audit = services.create_audit(qn, product_name=form.product_name.data, vendor_name=form.vendor_name.data,
+                                          organisation=current_user.organisation, user=current_user)
         except AnswerError as exc:
             getattr(form, exc.question_id).errors.append(forms.friendly_error(
                 qn.questions[exc.question_id], getattr(form, exc.question_id).data, exc, ui_lang()))
@@ -158,10 +174,11 @@ def create():
     return render_template("audits/home.html", audits=_audit_rows(), form=form, hints=_hints())
 
 
-@bp.get("/audits/<report_id>")
+@bp.get("/audits/<report_id>/continue")
+@login_required
 def resume(report_id: str):
     """Continue an audit at its first step with required answers still open (or the results)."""
-    audit = _audit_or_404(report_id)
+    audit = access.audit_for(report_id, "edit")
     qn = current_ruleset().questionnaire
     typed = services.load_answers(qn, audit.answers).typed
     missing = qn.missing_required(typed)
@@ -171,9 +188,21 @@ def resume(report_id: str):
 
 
 @bp.route("/audits/<report_id>/steps/<section_id>", methods=["GET", "POST"])
+@login_required
 def step(report_id: str, section_id: str):
-    """One questionnaire step. POST saves every valid field, then continues, goes back or jumps."""
-    audit = _audit_or_404(report_id)
+    """One questionnaire step. POST saves every valid field, then continues, goes back or jumps.
+
+    The form carries the audit's ``revision``; a save based on an older revision is compared with
+    what others saved since (:func:`.services.edit_conflicts`): answers both changed differently are
+    not saved, the page says who changed what, and keeps this user's input.
+    """
+    audit = access.audit_for(report_id, "view")
+    if not access.allowed(current_user, "edit", audit):
+        if access.is_role(current_user, "school_admin"):
+            flash(_("This audit was submitted, so its answers are frozen. Start a new version to change them."),
+                  "info")
+            return redirect(url_for("audits.overview", report_id=audit.report_id))
+        abort(403)
     qn = current_ruleset().questionnaire
     lang = ui_lang()
     try:
@@ -190,11 +219,24 @@ def step(report_id: str, section_id: str):
     slots = forms.step_slots(qn, section, loaded.typed)
     form_class = forms.step_form_class(qn, slots, lang)
 
+    conflicts: list[services.EditConflict] = []
+    revision = audit.revision
     if request.method == "POST":
         form = form_class()
         form.validate()
         values = forms.step_values(form, slots)
-        outcome = services.save_step(qn, audit, values)
+        conflicts, values = services.edit_conflicts(qn, audit, _base_revision(audit), values)
+        if conflicts:
+            values = {}  # save nothing of this page: the user decides with the other answers in view
+        try:
+            outcome = services.save_step(qn, audit, values, user=current_user)
+        except StaleDataError:
+            # Another save of this audit committed between our read and our write: nothing of ours was
+            # written. Show the page again with this user's input; the next save compares properly.
+            db.session.rollback()
+            flash(_("Someone else saved this audit at the same moment, so nothing on this page was saved. "
+                    "Check the answers below and save again."), "warning")
+            return redirect(_step_url(audit, section.id))
         for qid, message in outcome.errors.items():
             message = forms.conflict_error(qid, {**loaded.typed, **values}, message)
             forms.question_field(form, qn.questions[qid]).errors.append(message)
@@ -219,6 +261,9 @@ def step(report_id: str, section_id: str):
                                                                              report_id=audit.report_id)
         else:
             target = None  # stay: show the refused answers with their messages
+        if conflicts:
+            target = None  # stay: show what the other user changed beside this user's input
+            revision = audit.revision  # saving again now overwrites deliberately
         if target is not None:
             if invalid:
                 names = LIST_SEPARATOR[lang].join(q.label[lang] for q in invalid)
@@ -247,24 +292,66 @@ def step(report_id: str, section_id: str):
     steps = _steps(qn, loaded.typed, section.id)
     previous, following = _neighbours(visible, section.id)
     current = next(s for s in steps if s["current"])
+    comments = _review_comments(audit, section.id, {s.question.id for s in slots})
+    for q in questions:
+        q["comments"] = comments["questions"].get(q["id"], [])
     return render_template(
         "audits/step.html",
         audit={"report_id": audit.report_id, "product": audit.product_name, "vendor": audit.vendor_name,
-               "updated": _when(audit.updated_at)},
+               "updated": format_utc(audit.updated_at)},
         section={"id": section.id, "title": section.title[lang], "intro": (section.intro or {}).get(lang)},
         questions=questions, form=form, steps=steps, current=current, total=len(steps),
         has_previous=previous is not None, is_last=following is None,
         open_questions=[{"id": q["id"], "label": q["label"]} for q in questions if q["open"] and not q["hidden"]],
         problems=[{"id": q["id"], "label": q["label"], "message": " ".join(q["errors"])}
                   for q in questions if q["errors"]],
-        stale=_stale_rows(qn, loaded.stale),
+        stale=_stale_rows(qn, loaded.stale), revision=revision,
+        conflicts=[{"label": qn.questions[c.question_id].label[lang],
+                    "current": display_json(qn, c.question_id, c.current, lang),
+                    "actor": c.actor, "at": format_utc(c.at)} for c in conflicts],
+        section_comments=comments["section"],
     )
 
 
+def _base_revision(audit: Audit) -> int:
+    """The revision the posted form was loaded at (the current one if the form did not say)."""
+    raw = request.form.get("revision", "")
+    return int(raw) if raw.isdigit() else audit.revision
+
+
+
+
+def _review_comments(audit: Audit, section_id: str, question_ids: set[str]) -> dict[str, Any]:
+    """The reviewer's comments of the latest decided submission that concern this step: ratings of the
+    section itself, and ratings of findings beside the questions whose answers raised them."""
+    submission = review_services.latest_submission(audit)
+    out: dict[str, Any] = {"section": [], "questions": {}}
+    if submission is None or submission.decision is None:
+        return out
+    ruleset, lang = current_ruleset(), ui_lang()
+    evidence = {f["rule_id"]: [e["question"] for e in f.get("evidence", [])]
+                for f in submission.assessment.result.get("findings", [])}
+    for review in submission.reviews:
+        entry = {"rating": {"id": review.rating, "label": review_report.RATING_LABELS[review.rating][lang],
+                            "mark": review_report.RATING_MARKS[review.rating]},
+                 "comment": review.comment,
+                 "target": review_report.target_label(ruleset, review.target_kind, review.target_id, lang),
+                 "action": review.action_item.action if review.action_item else "",
+                 "due": review.action_item.due_date.isoformat() if review.action_item else ""}
+        if review.target_kind == "section" and review.target_id == section_id:
+            out["section"].append(entry)
+        elif review.target_kind == "finding":
+            for qid in evidence.get(review.target_id, []):
+                if qid in question_ids:
+                    out["questions"].setdefault(qid, []).append(entry)
+    return out
+
+
 @bp.get("/audits/<report_id>/results")
+@login_required
 def results(report_id: str):
     """The report, or the list of what is still missing (with links to the steps)."""
-    audit = _audit_or_404(report_id)
+    audit = access.audit_for(report_id, "view")
     ruleset = current_ruleset()
     qn = ruleset.questionnaire
     lang, ui = _report_lang(), ui_lang()
@@ -289,7 +376,8 @@ def results(report_id: str):
                                steps=_steps(qn, loaded.typed, None))
     db.session.commit()
     context = build_report_context(ruleset, evaluation.result, report_id=audit.report_id,
-                                   generated_at=evaluation.snapshot.created_at, lang=lang, status=audit.status)
+                                   generated_at=evaluation.snapshot.created_at, lang=lang, status=audit.status,
+                                   review=review_report.review_context(ruleset, audit, lang))
     return render_template(
         "audits/results.html",
         audit={"report_id": audit.report_id, "product": audit.product_name},
@@ -300,13 +388,16 @@ def results(report_id: str):
 
 
 @bp.get("/audits/<report_id>/report.pdf")
+@login_required
+@limiter.limit(_pdf_limit, key_func=_user_key)
 def report_pdf(report_id: str):
     """The same report as a PDF download (A4), named after the report id, recorded for ``/verify``.
 
     The PDF renders in a child process within the ``PDF_*`` limits; a render stopped by a limit
     gets a page in plain words (503 for time, so a client may retry; 422 for size) instead.
+    Downloads are limited per user (``PDF_RATE_LIMIT``).
     """
-    audit = _audit_or_404(report_id)
+    audit = access.audit_for(report_id, "pdf")
     ruleset = current_ruleset()
     try:
         evaluation = services.evaluate_audit(ruleset, audit)
@@ -315,7 +406,8 @@ def report_pdf(report_id: str):
     db.session.commit()  # the snapshot is kept even if the render below is stopped
     lang = _report_lang()
     try:
-        pdf = services.issue_pdf(audit, evaluation, lang, ruleset=ruleset)
+        pdf = services.issue_pdf(audit, evaluation, lang, ruleset=ruleset, user=current_user,
+                                 review=review_report.review_context(ruleset, audit, lang))
     except RenderLimitExceeded as exc:
         db.session.rollback()
         return _pdf_refused(audit, lang, exc)
@@ -365,3 +457,140 @@ def _pdf_refused(audit: Audit, lang: str, exc: RenderLimitExceeded):
                            results_url=url_for("audits.results", report_id=audit.report_id, lang=lang))
     headers = {"Retry-After": "120"} if code == 503 else {}
     return page, code, headers
+
+
+EVENT_NAMES = {
+    "created": lambda: _("Audit created"),
+    "answers_saved": lambda: _("Answers saved"),
+    "submitted": lambda: _("Submitted to the regulator"),
+    "reviewed": lambda: _("Reviewed"),
+    "approved": lambda: _("Approved"),
+    "changes_requested": lambda: _("Changes requested"),
+    "rejected": lambda: _("Rejected"),
+    "new_version": lambda: _("New version started"),
+    "pdf_generated": lambda: _("PDF generated"),
+    "published": lambda: _("Published"),
+    "adopted": lambda: _("Assigned to a school"),
+}
+
+
+def _event_summary(kind: str, details: dict[str, Any]) -> str:
+    qn = current_ruleset().questionnaire
+    lang = ui_lang()
+    if kind == "answers_saved":
+        labels = [qn.questions[q].label[lang] if q in qn.questions else q for q in details.get("changed", {})]
+        return LIST_SEPARATOR[lang].join(labels)
+    if kind == "submitted":
+        return _("submission %(n)s (version %(v)s) to %(regulator)s; verdict %(verdict)s",
+                 n=details.get("submission"), v=details.get("version"), regulator=details.get("regulator", ""),
+                 verdict=LEVEL_LABELS.get(details.get("verdict"), {}).get(lang, details.get("verdict", "")))
+    if kind in ("approved", "changes_requested", "rejected"):
+        return details.get("comment", "")
+    if kind == "reviewed":
+        return _("%(num)s rating(s)", num=len(details.get("ratings", {})))
+    if kind == "pdf_generated":
+        return f"{details.get('lang', '')} · SHA-256 {details.get('sha256', '')[:16]}…"
+    if kind == "new_version":
+        return _("version %(v)s", v=details.get("version"))
+    return ""
+
+
+@bp.get("/audits/<report_id>")
+@login_required
+def overview(report_id: str):
+    """The audit's page: status and version, the verdict, submission and review history with the
+    reviewer's comments and action plan, what the user can do next, and the audit trail."""
+    audit = access.audit_for(report_id, "view")
+    ruleset = current_ruleset()
+    lang = ui_lang()
+    loaded = services.load_answers(ruleset.questionnaire, audit.answers)
+    ready = not ruleset.questionnaire.missing_required(loaded.typed) and not loaded.conflicts
+    submit_form = None
+    if access.allowed(current_user, "submit", audit):
+        submit_form = forms.SubmitForm()
+        submit_form.regulator.choices = [(str(r.id), r.name) for r in review_services.regulators()]
+        if audit.regulator_id:
+            submit_form.regulator.data = str(audit.regulator_id)
+    history = [{
+        "number": s.number, "version": s.version, "submitted": format_utc(s.submitted_at),
+        "regulator": s.regulator.name,
+        "verdict": {"id": s.assessment.verdict, "label": LEVEL_LABELS[s.assessment.verdict][lang],
+                    "meter": LEVEL_METER[s.assessment.verdict]},
+        "decision": review_report.DECISION_LABELS[s.decision][lang], "decision_id": s.decision or "pending",
+        "decided": format_utc(s.decided_at), "comment": s.decision_comment, "note": s.note,
+    } for s in review_services.submissions(audit)]
+    review = review_report.review_context(ruleset, audit, lang)
+    events = [{"at": format_utc(e.at), "actor": e.actor, "kind": EVENT_NAMES[e.kind](),
+               "summary": _event_summary(e.kind, e.details)} for e in trail.events(audit)]
+    return render_template(
+        "audits/overview.html",
+        audit={"report_id": audit.report_id, "product": audit.product_name, "vendor": audit.vendor_name,
+               "school": audit.organisation.name if audit.organisation else "", "version": audit.version,
+               "status": {"id": audit.status, "label": STATUS_NAMES[audit.status]()},
+               "updated": format_utc(audit.updated_at), "jurisdiction": _jurisdiction(audit.jurisdiction)},
+        verdict=_verdict(services.latest_assessment(audit), audit), ready=ready, history=history, review=review,
+        events=events, submit_form=submit_form, new_version_form=forms.ConfirmForm()
+        if access.allowed(current_user, "new_version", audit) else None,
+        can_edit=access.allowed(current_user, "edit", audit),
+        can_review=access.allowed(current_user, "review", audit),
+    )
+
+
+@bp.post("/audits/<report_id>/submit")
+@login_required
+def submit(report_id: str):
+    """Send the audit to the chosen regulator: its answers are evaluated, frozen and queued for review."""
+    audit = access.audit_for(report_id, "submit")
+    form = forms.SubmitForm()
+    regulators = {str(r.id): r for r in review_services.regulators()}
+    form.regulator.choices = [(key, r.name) for key, r in regulators.items()]
+    if not form.validate_on_submit():
+        for message in (*form.regulator.errors, *form.note.errors):
+            flash(message, "warning")
+        return redirect(url_for("audits.overview", report_id=audit.report_id))
+    ruleset = current_ruleset()
+    try:
+        evaluation = services.evaluate_audit(ruleset, audit)
+    except services.NotReady:
+        flash(_("The audit cannot be submitted yet: some required answers are missing or conflict."), "warning")
+        return redirect(url_for("audits.results", report_id=audit.report_id))
+    try:
+        review_services.submit(audit, evaluation.snapshot, current_user, regulators[form.regulator.data],
+                               form.note.data or "")
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        flash(_("Someone else changed this audit at the same moment; check it and submit again."), "warning")
+        return redirect(url_for("audits.overview", report_id=audit.report_id))
+    flash(_("Submitted to %(regulator)s. The answers are frozen until the review is done.",
+            regulator=regulators[form.regulator.data].name), "success")
+    return redirect(url_for("audits.overview", report_id=audit.report_id))
+
+
+@bp.post("/audits/<report_id>/new-version")
+@login_required
+def new_version(report_id: str):
+    """Reopen an approved or rejected audit as a new draft version; the submitted versions stay as they were."""
+    audit = access.audit_for(report_id, "new_version")
+    form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        review_services.new_version(audit, current_user)
+        db.session.commit()
+        flash(_("Version %(v)s started: change the answers, then submit again.", v=audit.version), "success")
+    return redirect(url_for("audits.overview", report_id=audit.report_id))
+
+
+@bp.get("/audits/<report_id>/trail.<fmt>")
+@login_required
+def trail_export(report_id: str, fmt: str):
+    """The audit trail as CSV or JSON (see :mod:`app.trail` for the columns)."""
+    audit = access.audit_for(report_id, "trail")
+    if fmt == "json":
+        body, mimetype = trail.export_json(audit), "application/json"
+    elif fmt == "csv":
+        body, mimetype = trail.export_csv(audit), "text/csv"
+    else:
+        abort(404)
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename=eduaudit-{audit.report_id}-trail.{fmt}",
+        "Cache-Control": "private, no-store"})

@@ -21,6 +21,7 @@ from ..rules.engine import Assessment, Evidence, Finding
 from ..rules.model import Reference, RuleSet, ScreeningCriterion
 from ..rules.questionnaire import UNKNOWN, Questionnaire
 from ..rules.schema import RISK_LEVELS, SCALE
+from ..timefmt import format_utc
 from . import charts, prose
 from .texts import (
     CATEGORY_LABELS,
@@ -63,10 +64,6 @@ def _scale(value: str, lang: str) -> dict[str, str]:
     return {"id": value, "label": SCALE_LABELS[value][lang]}
 
 
-def _fmt_datetime(value: dt.datetime) -> str:
-    if value.tzinfo is None:  # SQLite returns naive values; they were stored in UTC
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _parse_date(value: str | None) -> dt.date | None:
@@ -474,14 +471,16 @@ def _appendix(questionnaire: Questionnaire, answers: Mapping[str, Any], lang: st
 
 
 def build_report_context(ruleset: RuleSet, assessment: Assessment, *, report_id: str, generated_at: dt.datetime,
-                         lang: str = "en", status: str = "draft") -> dict[str, Any]:
+                         lang: str = "en", status: str = "draft",
+                         review: dict[str, Any] | None = None) -> dict[str, Any]:
     """The report as plain data (str, int, bool, list, dict, None; charts as ``Markup``) in ``lang``.
 
     ``assessment`` is the engine's result for the audit's answers (its ``answers`` are the effective
     typed answers); ``generated_at`` the time of the stored snapshot. Keys: ``lang``, ``t`` (headings),
     ``report_id``, ``status``, ``cover``, ``summary``, ``screening``, ``deployment``, ``risk_map``,
     ``findings``, ``obligations``, ``action_plan``, ``parents``, ``bibliography``, ``appendix``,
-    ``methodology``, ``has_unverified``.
+    ``methodology``, ``has_unverified``, ``review`` (the regulator's review as given, or ``None``
+    before any submission: see :func:`app.review.report.review_context`).
     Raises ``ValueError`` for an unknown ``lang``, ``KeyError`` if a finding names a rule or source
     the rule set does not have (the assessment came from another rule set).
     """
@@ -513,7 +512,7 @@ def build_report_context(ruleset: RuleSet, assessment: Assessment, *, report_id:
         "verdict_explanation": VERDICT_EXPLANATION[assessment.verdict][lang],
         "report_id": report_id,
         "status": {"id": status, "label": status_label},
-        "generated_at": _fmt_datetime(generated_at),
+        "generated_at": format_utc(generated_at),
         "rule_set_version": assessment.rule_set_version,
     }
     needs_assessment = answers.get("impact_assessment") != "done" or any(s["required"] for s in screening["schemes"])
@@ -553,4 +552,5 @@ def build_report_context(ruleset: RuleSet, assessment: Assessment, *, report_id:
             "rules_count": len(ruleset.rules),
         },
         "has_unverified": any(r["unverified"] for f in findings for r in (*f["references"], *f["elsewhere"])),
+        "review": review,
     }

@@ -431,7 +431,9 @@ EFFECT_LABELS: dict[str, dict[str, str]] = {
 STATUS_LABELS: dict[str, dict[str, str]] = {
     "draft": {"en": "Draft", "zh": "草稿"},
     "submitted": {"en": "Submitted for review", "zh": "已提交审核"},
-    "reviewed": {"en": "Reviewed", "zh": "已审核"},
+    "changes_requested": {"en": "Reviewed: changes requested", "zh": "已审核：要求修改"},
+    "approved": {"en": "Reviewed: approved", "zh": "已审核：批准"},
+    "rejected": {"en": "Reviewed: rejected", "zh": "已审核：驳回"},
 }
 OBLIGATION_MARKS = {"met": "✓", "not_met": "✗", "unknown": "?"}
 """Marks beside each obligation status, so it reads without colour."""

@@ -8,7 +8,6 @@ app-wide hook (which would parse the body under the smaller limit first).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import current_app, render_template, request
@@ -20,13 +19,12 @@ from ..extensions import csrf, current_ruleset
 from ..i18n import LANGUAGES, ui_lang
 from ..reports.context import LEVEL_LABELS, LEVEL_METER
 from ..reports.signing import SignatureCheck, check_signature
+from ..timefmt import format_utc
 from . import bp, forms, services
 
 MIB = 1024 * 1024
 
 
-def _when(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _jurisdiction(code: str) -> str:
@@ -45,8 +43,8 @@ def _record(record: services.IssuedRecord) -> dict[str, Any]:
         "lang": LANGUAGES.get(record.lang, record.lang), "lang_tag": record.lang,
         "size": _("%(num)s bytes", num=format_number(record.size_bytes)),
         "rule_set": {"version": record.rule_set_version, "sha256": record.rule_set_sha256},
-        "evaluated": _when(record.evaluated_at), "first_issued": _when(record.first_issued_at),
-        "last_issued": _when(record.last_issued_at), "times_issued": record.times_issued,
+        "evaluated": format_utc(record.evaluated_at), "first_issued": format_utc(record.first_issued_at),
+        "last_issued": format_utc(record.last_issued_at), "times_issued": record.times_issued,
         "superseded": record.superseded,
     }
 

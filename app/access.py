@@ -1,0 +1,119 @@
+"""Who may see and do what with an audit. Every audit route asks :func:`audit_for` first.
+
+Visibility (a school's audits are seen only by that school and by the regulator it submitted to):
+
+- school administrator: audits of their own school;
+- reviewer: audits submitted at least once to their regulator;
+- NGO analyst and instance administrator: no audit through these routes (NGOs read published
+  audits only, on the public pages; instance administrators manage accounts, not audit content);
+- anyone signed out: nothing.
+
+An audit a user may not see answers 404, exactly as a report id that does not exist, so report ids
+cannot be probed. An action the user may not take on an audit they can see answers 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user, login_required
+
+from .extensions import db
+from .models import Audit, Submission, User
+
+ACTIONS = ("view", "edit", "submit", "new_version", "review", "decide", "pdf", "trail")
+"""What a route may ask to do with an audit."""
+
+
+def _role(user: Any) -> str | None:
+    return getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None
+
+
+def visible_audits(user: Any) -> sa.Select:
+    """A SELECT of the audits ``user`` may see (empty for roles that see none)."""
+    role = _role(user)
+    stmt = sa.select(Audit)
+    if role == "school_admin":
+        return stmt.where(Audit.organisation_id == user.organisation_id)
+    if role == "reviewer":
+        submitted = sa.select(Submission.audit_id).where(Submission.regulator_id == user.organisation_id)
+        return stmt.where(Audit.id.in_(submitted))
+    return stmt.where(sa.false())
+
+
+def can_view(user: Any, audit: Audit) -> bool:
+    """Whether ``user`` may see ``audit`` at all (see the module's rules)."""
+    role = _role(user)
+    if role == "school_admin":
+        return audit.organisation_id is not None and audit.organisation_id == user.organisation_id
+    if role == "reviewer":
+        return db.session.scalar(sa.select(Submission.id).where(
+            Submission.audit_id == audit.id, Submission.regulator_id == user.organisation_id).limit(1)) is not None
+    return False
+
+
+def allowed(user: Any, action: str, audit: Audit) -> bool:
+    """Whether ``user`` may take ``action`` (one of :data:`ACTIONS`) on ``audit``, given its status.
+
+    Raises ``ValueError`` for an unknown action.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
+    if not can_view(user, audit):
+        return False
+    role = _role(user)
+    if action in ("view", "pdf", "trail"):
+        return True
+    if role == "school_admin":
+        if action == "edit":
+            return audit.editable
+        if action == "submit":
+            return audit.editable
+        if action == "new_version":
+            return audit.status in ("approved", "rejected")
+        return False
+    if role == "reviewer":
+        if action in ("review", "decide"):
+            return audit.status == "submitted" and audit.regulator_id == user.organisation_id
+        return False
+    return False
+
+
+def audit_for(report_id: str, action: str = "view") -> Audit:
+    """The audit with ``report_id`` if the signed-in user may take ``action`` on it.
+
+    Aborts 404 if it does not exist or the user may not see it, 403 if they may see it but not take
+    ``action`` now (e.g. editing answers that were submitted).
+    """
+    audit = db.session.scalar(sa.select(Audit).where(Audit.report_id == report_id))
+    if audit is None or not can_view(current_user, audit):
+        abort(404)
+    if not allowed(current_user, action, audit):
+        abort(403)
+    return audit
+
+
+def roles_required(*roles: str) -> Callable:
+    """Decorator: the view needs a signed-in user (else the sign-in page) with one of ``roles``
+    (else 403)."""
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def is_role(user: Any, *roles: str) -> bool:
+    """Whether ``user`` is signed in with one of ``roles``."""
+    return _role(user) in roles
+
+
+__all__ = ["ACTIONS", "User", "allowed", "audit_for", "can_view", "is_role", "roles_required", "visible_audits"]

@@ -1,0 +1,48 @@
+"""Password hashing with Argon2id (argon2-cffi's defaults, RFC 9106 low-memory profile) and the
+password policy (OWASP ASVS 4.0 V2.1: at least 12 characters, at most 128, no composition rules)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_LENGTH = 12
+MAX_LENGTH = 128
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not a password anyone has: used to spend the same time on unknown e-mails")
+
+
+class PasswordPolicyError(ValueError):
+    """The password breaks the policy; the message says how, in plain words."""
+
+
+def check_policy(password: str, *, email: str = "") -> None:
+    """Raise :class:`PasswordPolicyError` unless 12 <= len(password) <= 128 characters and the password
+    is not the e-mail address or its name part."""
+    if len(password) < MIN_LENGTH:
+        raise PasswordPolicyError(f"the password must have at least {MIN_LENGTH} characters")
+    if len(password) > MAX_LENGTH:
+        raise PasswordPolicyError(f"the password must have at most {MAX_LENGTH} characters")
+    lowered = password.strip().lower()
+    if email and lowered in {email.lower(), email.lower().split("@", 1)[0]}:
+        raise PasswordPolicyError("the password must not be the e-mail address")
+
+
+def hash_password(password: str) -> str:
+    """An Argon2id hash in PHC string format (salt and parameters included)."""
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches ``stored_hash``. With ``stored_hash=None`` (unknown user) a dummy
+    hash is checked so the answer takes as long as for a known user, and ``False`` is returned."""
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    """Whether the hash was made with weaker parameters than the current ones."""
+    return _hasher.check_needs_rehash(stored_hash)

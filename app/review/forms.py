@@ -1,0 +1,55 @@
+"""Review forms: the queue's filters, one rating block per finding or section, the decision."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, Form, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from .services import ACTION_MAX, COMMENT_MAX, OWNER_MAX
+
+RATING_CHOICES = [("", _l("Not rated")), ("acceptable", _l("Acceptable")),
+                  ("needs_improvement", _l("Needs improvement")), ("must_be_corrected", _l("Must be corrected"))]
+DECISION_CHOICES = [("approved", _l("Approve")), ("changes_requested", _l("Request changes")),
+                    ("rejected", _l("Reject"))]
+"""Labels of :data:`app.models.DECISIONS`, in the order the form offers them."""
+
+
+class QueueFilterForm(Form):
+    """GET filters of the queue (no CSRF: it changes nothing)."""
+
+    status = SelectField(_l("Status"), validators=[Optional()])
+    verdict = SelectField(_l("Verdict"), validators=[Optional()])
+    category = SelectField(_l("Category"), validators=[Optional()])
+    school = SelectField(_l("School"), validators=[Optional()])
+    submitted_from = DateField(_l("Submitted from"), validators=[Optional()])
+    submitted_to = DateField(_l("Submitted until"), validators=[Optional()])
+
+
+def review_form_class(count: int, defaults_due: dict[str, dt.date]) -> type[FlaskForm]:
+    """A form with fields ``t<i>_rating``, ``t<i>_comment``, ``t<i>_action``, ``t<i>_owner``,
+    ``t<i>_due`` for each of ``count`` review targets (the targets' order is the page's)."""
+    attrs: dict[str, Any] = {}
+    for i in range(count):
+        attrs[f"t{i}_rating"] = SelectField(_l("Rating"), choices=RATING_CHOICES, validators=[Optional()])
+        attrs[f"t{i}_comment"] = TextAreaField(_l("Comment"), validators=[Length(max=COMMENT_MAX)],
+                                               render_kw={"rows": 2, "maxlength": COMMENT_MAX})
+        attrs[f"t{i}_action"] = TextAreaField(_l("Action for the school"), validators=[Length(max=ACTION_MAX)],
+                                              render_kw={"rows": 2, "maxlength": ACTION_MAX})
+        attrs[f"t{i}_owner"] = StringField(_l("Owner"), validators=[Length(max=OWNER_MAX)],
+                                           render_kw={"maxlength": OWNER_MAX})
+        attrs[f"t{i}_due"] = DateField(_l("Due date"), validators=[Optional()])
+    return type("ReviewForm", (FlaskForm,), attrs)
+
+
+class DecisionForm(FlaskForm):
+    """The reviewer's decision on the submission, with a comment for the school."""
+
+    decision = RadioField(_l("Decision"), choices=DECISION_CHOICES,
+                          validators=[DataRequired(_l("Choose a decision."))])
+    comment = TextAreaField(_l("Comment to the school"), validators=[Length(max=COMMENT_MAX)],
+                            render_kw={"rows": 4, "maxlength": COMMENT_MAX})

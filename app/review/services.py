@@ -1,0 +1,316 @@
+"""The review loop: submit, review per finding and section, decide, start a new version.
+
+Plain functions that change the session and flush; views commit. Each state change appends an
+event to the audit trail (:func:`app.trail.record`). Errors are :class:`ReviewError` with a message
+that says what is wrong.
+
+The loop follows CNIL's PIA method (evaluation per section with "acceptable / improvable / must be
+corrected", an action plan, then validation) with a regulator as the validating party.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import trail
+from ..extensions import db
+from ..models import (
+    ACTION_RATINGS,
+    DECISIONS,
+    RATINGS,
+    REVIEW_TARGETS,
+    ActionItem,
+    Assessment,
+    Audit,
+    Organisation,
+    Review,
+    Submission,
+    User,
+)
+from ..rules.model import RuleSet
+from ..rules.schema import VERDICTS
+
+ACTION_MAX = 2000
+COMMENT_MAX = 5000
+OWNER_MAX = 200
+DUE_DAYS = {"needs_improvement": 60, "must_be_corrected": 30}
+"""Default days until an action item is due, by rating (the reviewer may change the date)."""
+
+RISK_RANK = {level: i for i, level in enumerate(VERDICTS)}
+"""Verdict -> rank (higher is worse: low ... critical, prohibited), for sorting the queue by risk."""
+
+
+class ReviewError(ValueError):
+    """The review action cannot be done as asked; the message says why."""
+
+
+def regulators() -> list[Organisation]:
+    """Every regulator organisation, by name (the choices of the submit form)."""
+    return list(db.session.scalars(sa.select(Organisation).where(Organisation.kind == "regulator")
+                                   .order_by(Organisation.name)))
+
+
+def submissions(audit: Audit) -> list[Submission]:
+    """Every submission of ``audit``, oldest first."""
+    return list(db.session.scalars(sa.select(Submission).where(Submission.audit_id == audit.id)
+                                   .order_by(Submission.number)))
+
+
+def latest_submission(audit: Audit) -> Submission | None:
+    """The most recent submission of ``audit``, or ``None`` if it was never submitted."""
+    return db.session.scalar(sa.select(Submission).where(Submission.audit_id == audit.id)
+                             .order_by(Submission.number.desc()).limit(1))
+
+
+def submit(audit: Audit, snapshot: Assessment, user: User, regulator: Organisation, note: str = "") -> Submission:
+    """Send the audit's current evaluation ``snapshot`` to ``regulator``; the answers freeze.
+
+    Raises :class:`ReviewError` if the audit is not editable (already submitted, approved or
+    rejected), ``regulator`` is not a regulator, ``snapshot`` is not of this audit, or the note is
+    longer than 5,000 characters.
+    """
+    if not audit.editable:
+        raise ReviewError(f"audit {audit.report_id} is {audit.status}: only a draft or an audit with changes "
+                          "requested can be submitted")
+    if regulator.kind != "regulator":
+        raise ReviewError(f"{regulator.name!r} is not a regulator")
+    if snapshot.audit_id != audit.id:
+        raise ReviewError("the evaluation does not belong to this audit")
+    note = (note or "").strip()
+    if len(note) > COMMENT_MAX:
+        raise ReviewError(f"the note has {len(note)} characters; at most {COMMENT_MAX} are allowed")
+    previous = latest_submission(audit)
+    submission = Submission(audit_id=audit.id, number=(previous.number + 1) if previous else 1,
+                            version=audit.version, assessment_id=snapshot.id, regulator_id=regulator.id,
+                            submitted_by_id=user.id, note=note)
+    db.session.add(submission)
+    audit.status = "submitted"
+    audit.regulator_id = regulator.id
+    db.session.flush()
+    trail.record(audit, "submitted", user, {"submission": submission.number, "version": audit.version,
+                                            "regulator": regulator.name, "verdict": snapshot.verdict,
+                                            "rule_set": snapshot.rule_set_version})
+    return submission
+
+
+def new_version(audit: Audit, user: User) -> None:
+    """Reopen an approved or rejected audit as a new draft version (the submitted one stays as it was).
+
+    Raises :class:`ReviewError` for any other status.
+    """
+    if audit.status not in ("approved", "rejected"):
+        raise ReviewError(f"audit {audit.report_id} is {audit.status}: only an approved or rejected audit "
+                          "starts a new version")
+    previous = audit.status
+    audit.version += 1
+    audit.status = "draft"
+    db.session.flush()
+    trail.record(audit, "new_version", user, {"version": audit.version, "after": previous})
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewInput:
+    """One rating as a reviewer enters it. ``action``, ``owner`` and ``due_date`` are needed for
+    the ratings of :data:`app.models.ACTION_RATINGS` (they become an action-plan item)."""
+
+    target_kind: str
+    target_id: str
+    rating: str
+    comment: str = ""
+    action: str = ""
+    owner: str = ""
+    due_date: dt.date | None = None
+
+
+def review_targets(ruleset: RuleSet, submission: Submission) -> dict[str, set[str]]:
+    """What can be reviewed in ``submission``: ``{"finding": rule ids, "section": section ids}``."""
+    findings = {f["rule_id"] for f in submission.assessment.result.get("findings", [])}
+    return {"finding": findings, "section": {s.id for s in ruleset.questionnaire.sections}}
+
+
+def check_review(item: ReviewInput, targets: dict[str, set[str]], today: dt.date) -> None:
+    """Raise :class:`ReviewError` naming the problem: unknown target or rating, missing comment, action,
+    owner or due date for a rating that needs them, a due date in the past, texts too long."""
+    if item.target_kind not in REVIEW_TARGETS:
+        raise ReviewError(f"unknown review target {item.target_kind!r}; expected finding or section")
+    if item.target_id not in targets[item.target_kind]:
+        raise ReviewError(f"{item.target_kind} {item.target_id!r} is not part of this submission")
+    if item.rating not in RATINGS:
+        raise ReviewError(f"unknown rating {item.rating!r}; expected one of {', '.join(RATINGS)}")
+    for name, value, limit in (("comment", item.comment, COMMENT_MAX), ("action", item.action, ACTION_MAX),
+                               ("owner", item.owner, OWNER_MAX)):
+        if len(value or "") > limit:
+            raise ReviewError(f"the {name} has {len(value)} characters; at most {limit} are allowed")
+    if item.rating in ACTION_RATINGS:
+        if not (item.comment or "").strip():
+            raise ReviewError("say in the comment what is wrong (needed for this rating)")
+        if not (item.action or "").strip():
+            raise ReviewError("name the action the school must take (needed for this rating)")
+        if not (item.owner or "").strip():
+            raise ReviewError("name who owns the action (needed for this rating)")
+        if item.due_date is None:
+            raise ReviewError("give the date the action is due (needed for this rating)")
+        if item.due_date < today:
+            raise ReviewError(f"the due date {item.due_date.isoformat()} is in the past")
+
+
+def save_reviews(ruleset: RuleSet, submission: Submission, reviewer: User, items: list[ReviewInput],
+                 *, today: dt.date | None = None) -> list[Review]:
+    """Create or replace the reviewer's ratings on ``submission`` (one per target), with their action
+    items; returns the reviews written. All items are checked before anything is written.
+
+    Raises :class:`ReviewError` if the submission is already decided or any item is invalid (the
+    message names the target).
+    """
+    if submission.decision is not None:
+        raise ReviewError(f"submission {submission.number} was already decided ({submission.decision})")
+    today = today or dt.date.today()
+    targets = review_targets(ruleset, submission)
+    for item in items:
+        try:
+            check_review(item, targets, today)
+        except ReviewError as exc:
+            raise ReviewError(f"{item.target_kind} {item.target_id}: {exc}") from None
+    existing = {(r.target_kind, r.target_id): r for r in submission.reviews}
+    written = []
+    for item in items:
+        review = existing.get((item.target_kind, item.target_id))
+        if review is None:
+            review = Review(submission=submission, target_kind=item.target_kind, target_id=item.target_id,
+                            rating=item.rating)
+            db.session.add(review)
+        review.rating = item.rating
+        review.comment = (item.comment or "").strip()
+        review.reviewer_id = reviewer.id
+        db.session.flush()
+        if item.rating in ACTION_RATINGS:
+            action = review.action_item or ActionItem(audit_id=submission.audit_id, review_id=review.id,
+                                                      action="", owner="", due_date=item.due_date)
+            action.action, action.owner, action.due_date = item.action.strip(), item.owner.strip(), item.due_date
+            db.session.add(action)
+        elif review.action_item is not None:
+            raise ReviewError(f"{item.target_kind} {item.target_id}: it already has an action-plan item; "
+                              "keep a rating that needs action")
+        written.append(review)
+    db.session.flush()
+    if written:
+        trail.record(submission.audit, "reviewed", reviewer, {
+            "submission": submission.number,
+            "ratings": {f"{r.target_kind}:{r.target_id}": r.rating for r in written}})
+    return written
+
+
+def decide(submission: Submission, reviewer: User, decision: str, comment: str = "") -> None:
+    """Record the reviewer's ``decision`` (one of :data:`app.models.DECISIONS`) on ``submission``; the
+    audit takes that status. Requesting changes opens a new version of the answers for the school.
+
+    Raises :class:`ReviewError` if the submission is already decided, the decision is unknown, an
+    approval meets a finding or section rated "must be corrected", or changes are requested (or the
+    audit rejected) with neither a comment nor a rating that says what to change.
+    """
+    if submission.decision is not None:
+        raise ReviewError(f"submission {submission.number} was already decided ({submission.decision})")
+    if decision not in DECISIONS:
+        raise ReviewError(f"unknown decision {decision!r}; expected one of {', '.join(DECISIONS)}")
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX:
+        raise ReviewError(f"the comment has {len(comment)} characters; at most {COMMENT_MAX} are allowed")
+    ratings = Counter(r.rating for r in submission.reviews)
+    if decision == "approved" and ratings["must_be_corrected"]:
+        raise ReviewError(f"{ratings['must_be_corrected']} item(s) are rated “must be corrected”: request "
+                          "changes, or change those ratings before approving")
+    if decision in ("changes_requested", "rejected") and not comment and not (
+            ratings["needs_improvement"] or ratings["must_be_corrected"]):
+        raise ReviewError("say what must change: write a comment or rate at least one finding or section")
+    audit = submission.audit
+    submission.decision = decision
+    submission.decision_comment = comment
+    submission.decided_by_id = reviewer.id
+    submission.decided_at = dt.datetime.now(dt.UTC)
+    audit.status = decision
+    if decision == "changes_requested":
+        audit.version += 1
+    db.session.flush()
+    trail.record(audit, decision, reviewer, {"submission": submission.number, "comment": comment,
+                                             "ratings": dict(ratings)})
+
+
+def answer_changes(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """``(question id, before, after)`` for every answer that differs between two JSON answer maps
+    (``None``: not answered), in question-id order of ``after`` then removed ones."""
+    out = [(qid, before.get(qid), value) for qid, value in after.items() if before.get(qid) != value]
+    out += [(qid, value, None) for qid, value in before.items() if qid not in after]
+    return out
+
+
+def action_items(audit: Audit) -> list[tuple[ActionItem, Review, Submission]]:
+    """Every action item of ``audit`` with the review and submission it came from, oldest first."""
+    stmt = (sa.select(ActionItem, Review, Submission)
+            .join(Review, Review.id == ActionItem.review_id)
+            .join(Submission, Submission.id == Review.submission_id)
+            .where(ActionItem.audit_id == audit.id)
+            .order_by(Submission.number, ActionItem.id))
+    return [(a, r, s) for a, r, s in db.session.execute(stmt)]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilters:
+    """Filters of the reviewer's queue. Empty values do not filter; dates are submission dates (UTC)."""
+
+    status: str = ""
+    verdict: str = ""
+    category: str = ""
+    school: str = ""
+    submitted_from: dt.date | None = None
+    submitted_to: dt.date | None = None
+
+
+def queue(regulator_id: int, filters: QueueFilters) -> list[dict[str, Any]]:
+    """The latest submission of every audit sent to ``regulator_id`` that passes ``filters``, worst
+    verdict first, then oldest submission first (the one waiting longest).
+
+    Rows: ``audit``, ``submission``, ``assessment``, ``school`` (name), ``categories`` (of findings).
+    """
+    latest = (sa.select(Submission.audit_id, sa.func.max(Submission.number).label("number"))
+              .where(Submission.regulator_id == regulator_id).group_by(Submission.audit_id).subquery())
+    stmt = (sa.select(Audit, Submission, Assessment, Organisation.name)
+            .join(latest, latest.c.audit_id == Audit.id)
+            .join(Submission, sa.and_(Submission.audit_id == Audit.id, Submission.number == latest.c.number))
+            .join(Assessment, Assessment.id == Submission.assessment_id)
+            .outerjoin(Organisation, Organisation.id == Audit.organisation_id))
+    if filters.status:
+        stmt = stmt.where(Audit.status == filters.status)
+    if filters.verdict:
+        stmt = stmt.where(Assessment.verdict == filters.verdict)
+    if filters.school:
+        stmt = stmt.where(Organisation.name == filters.school)
+    if filters.submitted_from:
+        stmt = stmt.where(Submission.submitted_at >= dt.datetime.combine(filters.submitted_from, dt.time(),
+                                                                         dt.UTC))
+    if filters.submitted_to:
+        stmt = stmt.where(Submission.submitted_at < dt.datetime.combine(
+            filters.submitted_to + dt.timedelta(days=1), dt.time(), dt.UTC))
+    rows = []
+    for audit, submission, assessment, school in db.session.execute(stmt):
+        categories = sorted({f["category"] for f in assessment.result.get("findings", [])})
+        if filters.category and filters.category not in categories:
+            continue
+        rows.append({"audit": audit, "submission": submission, "assessment": assessment, "school": school or "",
+                     "categories": categories})
+    rows.sort(key=lambda r: (-RISK_RANK.get(r["assessment"].verdict, -1), r["submission"].submitted_at,
+                             r["audit"].id))
+    return rows
+
+
+def schools_of(regulator_id: int) -> list[str]:
+    """Names of the schools that submitted to ``regulator_id`` (the queue's school filter)."""
+    stmt = (sa.select(Organisation.name).distinct()
+            .join(Audit, Audit.organisation_id == Organisation.id)
+            .join(Submission, Submission.audit_id == Audit.id)
+            .where(Submission.regulator_id == regulator_id).order_by(Organisation.name))
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,207 @@
+"""Reviewer pages: the queue (filters, sorted by risk), the review of a submission, the decision.
+
+Only reviewers reach these pages, and only for audits submitted to their own regulator
+(:func:`app.access.audit_for`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import access
+from ..extensions import current_ruleset, db
+from ..i18n import ui_lang
+from ..labels import STATUS_NAMES, display_json
+from ..models import ACTION_RATINGS, AUDIT_STATUSES, Audit
+from ..reports.context import LEVEL_LABELS, LEVEL_METER
+from ..reports.texts import CATEGORY_LABELS
+from ..rules.schema import CATEGORIES, VERDICTS
+from ..timefmt import format_utc
+from . import bp, forms, report, services
+
+
+def _verdict(verdict: str, lang: str) -> dict[str, str]:
+    return {"id": verdict, "label": LEVEL_LABELS[verdict][lang], "meter": LEVEL_METER[verdict]}
+
+
+@bp.get("/review")
+@access.roles_required("reviewer")
+def queue():
+    """Audits submitted to the reviewer's regulator: filter by status, verdict, category, school and
+    submission date; worst verdict first, then the one waiting longest."""
+    lang = ui_lang()
+    regulator_id = current_user.organisation_id
+    form = forms.QueueFilterForm(request.args)
+    form.status.choices = [("", _("Any status"))] + [(s, STATUS_NAMES[s]()) for s in AUDIT_STATUSES if s != "draft"]
+    form.verdict.choices = [("", _("Any verdict"))] + [(v, LEVEL_LABELS[v][lang]) for v in reversed(VERDICTS)]
+    form.category.choices = [("", _("Any category"))] + [(c, CATEGORY_LABELS[c][lang]) for c in CATEGORIES]
+    form.school.choices = [("", _("Any school"))] + [(s, s) for s in services.schools_of(regulator_id)]
+    filters = services.QueueFilters()
+    if request.args and form.validate():
+        filters = services.QueueFilters(status=form.status.data or "", verdict=form.verdict.data or "",
+                                        category=form.category.data or "", school=form.school.data or "",
+                                        submitted_from=form.submitted_from.data,
+                                        submitted_to=form.submitted_to.data)
+    rows = [{
+        "report_id": r["audit"].report_id, "product": r["audit"].product_name, "vendor": r["audit"].vendor_name,
+        "school": r["school"], "submitted": format_utc(r["submission"].submitted_at), "number": r["submission"].number,
+        "status": {"id": r["audit"].status, "label": STATUS_NAMES[r["audit"].status]()},
+        "verdict": _verdict(r["assessment"].verdict, lang),
+        "categories": [CATEGORY_LABELS[c][lang] for c in r["categories"]],
+        "url": url_for("review.review", report_id=r["audit"].report_id),
+    } for r in services.queue(regulator_id, filters)]
+    return render_template("review/queue.html", rows=rows, form=form, filtered=filters != services.QueueFilters())
+
+
+def _targets(submission: Any, lang: str) -> list[dict[str, Any]]:
+    """The review targets of a submission in page order: findings (worst first), then sections."""
+    ruleset = current_ruleset()
+    qn = ruleset.questionnaire
+    answers = submission.assessment.answers
+    out: list[dict[str, Any]] = []
+    for f in submission.assessment.result.get("findings", []):
+        level = "prohibited" if f["effect"] == "prohibited" else f["risk_level"]
+        out.append({"kind": "finding", "id": f["rule_id"],
+                    "title": report.target_label(ruleset, "finding", f["rule_id"], lang),
+                    "level": _verdict(level, lang),
+                    "answers": [qn.questions[e["question"]].label[lang] for e in f.get("evidence", [])
+                                if e["question"] in qn.questions]})
+    from ..audits.services import load_answers
+
+    typed = load_answers(qn, answers).typed
+    for section in qn.visible_sections(typed):
+        rows = [{"label": q.label[lang], "answer": qn.display(q, typed.get(q.id), lang)}
+                for q in section.questions if q.id in typed]
+        if rows:
+            out.append({"kind": "section", "id": section.id, "title": section.title[lang], "rows": rows})
+    return out
+
+
+def _changes(audit: Audit, submission: Any, lang: str) -> list[dict[str, str]] | None:
+    """What changed in the answers since the previous submission (``None`` for the first)."""
+    previous = [s for s in services.submissions(audit) if s.number < submission.number]
+    if not previous:
+        return None
+    qn = current_ruleset().questionnaire
+    out = []
+    for qid, before, after in services.answer_changes(previous[-1].assessment.answers,
+                                                       submission.assessment.answers):
+        label = qn.questions[qid].label[lang] if qid in qn.questions else qid
+        out.append({"label": label, "before": display_json(qn, qid, before, lang),
+                    "after": display_json(qn, qid, after, lang)})
+    return out
+
+
+@bp.route("/audits/<report_id>/review", methods=["GET", "POST"])
+@access.roles_required("reviewer")
+def review(report_id: str):
+    """Rate each finding and section of the latest submission (acceptable / needs improvement / must be
+    corrected) with a comment; ratings that need action give the school an action-plan item."""
+    audit = access.audit_for(report_id, "view")
+    submission = services.latest_submission(audit)
+    lang = ui_lang()
+    targets = _targets(submission, lang)
+    today = dt.date.today()
+    form_class = forms.review_form_class(len(targets), {})
+    can_review = access.allowed(current_user, "review", audit)
+    existing = {(r.target_kind, r.target_id): r for r in submission.reviews}
+    if request.method == "POST":
+        if not can_review:
+            flash(_("This submission was already decided; its review can no longer change."), "warning")
+            return redirect(url_for("review.review", report_id=audit.report_id))
+        form = form_class()
+        if form.validate():
+            items, problems = [], []
+            for i, target in enumerate(targets):
+                rating = form[f"t{i}_rating"].data
+                if not rating:
+                    continue
+                item = services.ReviewInput(
+                    target["kind"], target["id"], rating, form[f"t{i}_comment"].data or "",
+                    form[f"t{i}_action"].data or "", form[f"t{i}_owner"].data or "", form[f"t{i}_due"].data)
+                try:
+                    services.check_review(item, services.review_targets(current_ruleset(), submission), today)
+                except services.ReviewError as exc:
+                    form[f"t{i}_rating"].errors.append(services_message(exc))
+                    problems.append(target["title"])
+                    continue
+                items.append(item)
+            if not problems:
+                try:
+                    services.save_reviews(current_ruleset(), submission, current_user, items, today=today)
+                except services.ReviewError as exc:
+                    db.session.rollback()
+                    flash(services_message(exc), "warning")
+                else:
+                    db.session.commit()
+                    flash(_("Review saved (%(num)s rating(s)). Decide below when you are done.", num=len(items)),
+                          "success")
+                    return redirect(url_for("review.review", report_id=audit.report_id) + "#decision")
+            else:
+                flash(_("Nothing was saved: %(num)s rating(s) need more detail (see the marked items).",
+                        num=len(problems)), "warning")
+    else:
+        data: dict[str, Any] = {}
+        for i, target in enumerate(targets):
+            r = existing.get((target["kind"], target["id"]))
+            if r is not None:
+                data[f"t{i}_rating"] = r.rating
+                data[f"t{i}_comment"] = r.comment
+                if r.action_item:
+                    data[f"t{i}_action"] = r.action_item.action
+                    data[f"t{i}_owner"] = r.action_item.owner
+                    data[f"t{i}_due"] = r.action_item.due_date
+            else:
+                data[f"t{i}_owner"] = _("School administrator")
+                data[f"t{i}_due"] = today + dt.timedelta(days=services.DUE_DAYS["needs_improvement"])
+        form = form_class(formdata=None, data=data)
+    blocks = [{**t, "rating": form[f"t{i}_rating"], "comment": form[f"t{i}_comment"],
+               "action": form[f"t{i}_action"], "owner": form[f"t{i}_owner"], "due": form[f"t{i}_due"]}
+              for i, t in enumerate(targets)]
+    decision_form = forms.DecisionForm()
+    return render_template(
+        "review/review.html",
+        audit={"report_id": audit.report_id, "product": audit.product_name, "vendor": audit.vendor_name,
+               "school": audit.organisation.name if audit.organisation else "", "status": audit.status},
+        submission={"number": submission.number, "version": submission.version,
+                    "submitted": format_utc(submission.submitted_at), "note": submission.note,
+                    "verdict": _verdict(submission.assessment.verdict, lang),
+                    "decision": report.DECISION_LABELS[submission.decision][lang]},
+        changes=_changes(audit, submission, lang), blocks=blocks, form=form, decision_form=decision_form,
+        can_review=can_review, action_ratings=list(ACTION_RATINGS),
+        results_url=url_for("audits.results", report_id=audit.report_id),
+    )
+
+
+def services_message(exc: services.ReviewError) -> str:
+    """A review error as a sentence for the page (the services speak English; the page shows it as is)."""
+    text = str(exc).strip()
+    return (text[:1].upper() + text[1:]).rstrip(".") + "."
+
+
+@bp.post("/audits/<report_id>/decision")
+@access.roles_required("reviewer")
+def decide(report_id: str):
+    """Approve, request changes or reject the latest submission."""
+    audit = access.audit_for(report_id, "decide")
+    submission = services.latest_submission(audit)
+    form = forms.DecisionForm()
+    if not form.validate_on_submit():
+        for message in form.decision.errors + form.comment.errors:
+            flash(message, "warning")
+        return redirect(url_for("review.review", report_id=audit.report_id) + "#decision")
+    try:
+        services.decide(submission, current_user, form.decision.data, form.comment.data or "")
+    except services.ReviewError as exc:
+        db.session.rollback()
+        flash(services_message(exc), "warning")
+        return redirect(url_for("review.review", report_id=audit.report_id) + "#decision")
+    db.session.commit()
+    flash(_("Decision recorded: %(decision)s. The school sees it with your comments.",
+            decision=report.DECISION_LABELS[form.decision.data][ui_lang()]), "success")
+    return redirect(url_for("review.queue"))
