@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 from .extensions import db
 from .models import Audit, Submission, User
 
-ACTIONS = ("view", "edit", "submit", "new_version", "review", "decide", "pdf", "trail")
+ACTIONS = ("view", "edit", "submit", "new_version", "publish", "review", "decide", "pdf", "trail")
 """What a route may ask to do with an audit."""
 
 
@@ -75,6 +75,8 @@ def allowed(user: Any, action: str, audit: Audit) -> bool:
             return audit.editable
         if action == "new_version":
             return audit.status in ("approved", "rejected")
+        if action == "publish":
+            return audit.status == "approved"
         return False
     if role == "reviewer":
         if action in ("review", "decide"):

@@ -39,6 +39,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_RATE_LIMIT_PER_ACCOUNT": "5 per minute;50 per day",
     # PDF downloads per signed-in user: each one renders for seconds in a child process.
     "PDF_RATE_LIMIT": "20 per minute",
+    # Comparison PDFs of the public registry pages, per client address (no login there).
+    "PUBLIC_PDF_RATE_LIMIT": "10 per minute",
     # Where the counters live: "memory://" is per process; use "redis://127.0.0.1:6379" when the
     # app runs in several processes, so the limits hold across them.
     "RATELIMIT_STORAGE_URI": "memory://",

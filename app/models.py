@@ -146,6 +146,8 @@ class Audit(db.Model):
     the row and is checked on write (SQLAlchemy's version counter), so two administrators saving
     the same audit at once cannot silently overwrite each other. ``version`` is the number of the
     answers' version: 1 until the first submission, +1 when a frozen audit is reopened.
+    ``product_id`` is the registry product the answers name (linked whenever the product or vendor
+    answers change, see :func:`app.registry.services.link_audit`).
     """
 
     __tablename__ = "audits"
@@ -171,8 +173,11 @@ class Audit(db.Model):
     assessments: Mapped[list[Assessment]] = relationship(
         back_populates="audit", cascade="all, delete-orphan", passive_deletes=True,
         order_by="Assessment.id")
+    product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("products.id", ondelete="RESTRICT"), index=True)
+
     organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
     regulator: Mapped[Organisation | None] = relationship(foreign_keys=[regulator_id])
+    product: Mapped[Product | None] = relationship()
 
     __mapper_args__ = {"version_id_col": revision}
     __table_args__ = (
@@ -368,3 +373,97 @@ def _refuse_event_update(mapper, connection, target) -> None:  # noqa: ARG001 - 
 @sa.event.listens_for(AuditEvent, "before_delete")
 def _refuse_event_delete(mapper, connection, target) -> None:  # noqa: ARG001
     raise TrailImmutable(f"audit-trail event {target.id} cannot be deleted")
+
+
+PRODUCT_CATEGORIES = ("face_gate", "classroom_analytics", "wearable", "learning_platform", "homework_tutoring",
+                      "proctoring", "monitoring", "school_management", "other")
+"""Registry categories: the options of the questionnaire's ``product_kind`` question, so an audit's
+answer names its product's category directly."""
+
+
+class Vendor(db.Model):
+    """A company in the product registry. ``normalised_name`` (see :func:`app.registry.normalise_name`)
+    is unique, so "Hikvision Co., Ltd." and "HIKVISION" are one vendor. ``country`` is the
+    questionnaire's ``vendor_country`` option (cn, eu, uk, us, other) or ``None``."""
+
+    __tablename__ = "vendors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    normalised_name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    country: Mapped[str | None] = mapped_column(sa.String(20))
+    website: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    products: Mapped[list[Product]] = relationship(back_populates="vendor", order_by="Product.name")
+
+
+class Product(db.Model):
+    """A product in the registry: unique by vendor and normalised name. ``category`` is one of
+    :data:`PRODUCT_CATEGORIES`; versions are those named by the audits of it."""
+
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(sa.ForeignKey("vendors.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    normalised_name: Mapped[str] = mapped_column(sa.String(200), index=True)
+    category: Mapped[str] = mapped_column(sa.String(30), default="other", server_default="other")
+    website: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    vendor: Mapped[Vendor] = relationship(back_populates="products")
+
+    __table_args__ = (
+        sa.UniqueConstraint("vendor_id", "normalised_name", name="uq_products_vendor_id_normalised_name"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Product {self.name!r} of vendor {self.vendor_id}>"
+
+
+class Publication(db.Model):
+    """An approved audit a school chose to publish, redacted (see :mod:`app.registry.publish`).
+
+    Holds only what the public pages and exports show: product, version, jurisdiction, the month of
+    the planned deployment, verdict, rule-set version, the school's kind (and its name only if
+    ``school_name`` was chosen), and the findings (``findings``: rule id, category, level, effect).
+    ``public_id`` is not the audit's report id, so a published record cannot be matched to a PDF.
+    """
+
+    __tablename__ = "publications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    audit_id: Mapped[int] = mapped_column(sa.ForeignKey("audits.id", ondelete="RESTRICT"), unique=True)
+    submission_number: Mapped[int] = mapped_column(sa.Integer)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="RESTRICT"), index=True)
+    product_version: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
+    jurisdiction: Mapped[str] = mapped_column(sa.String(8))
+    deployment_month: Mapped[str] = mapped_column(sa.String(7))
+    verdict: Mapped[str] = mapped_column(sa.String(20))
+    verdict_rank: Mapped[int] = mapped_column(sa.Integer)
+    rule_set_version: Mapped[str] = mapped_column(sa.String(40))
+    school_kind: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    school_name: Mapped[str | None] = mapped_column(sa.String(200))
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    published_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    product: Mapped[Product] = relationship()
+
+
+class PublishedFinding(db.Model):
+    """One finding of a publication, in columns so product and comparison pages aggregate in SQL.
+    ``level_rank`` orders ``level`` (low 0 ... critical 3, prohibited 4)."""
+
+    __tablename__ = "published_findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int] = mapped_column(sa.ForeignKey("publications.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="RESTRICT"))
+    rule_id: Mapped[str] = mapped_column(sa.String(100))
+    category: Mapped[str] = mapped_column(sa.String(40))
+    level: Mapped[str] = mapped_column(sa.String(20))
+    level_rank: Mapped[int] = mapped_column(sa.Integer)
+
+    __table_args__ = (sa.Index("ix_published_findings_product_id_category", "product_id", "category"),)

@@ -22,7 +22,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, Field, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget
@@ -284,6 +284,12 @@ class SubmitForm(FlaskForm):
     note = TextAreaField(_l("Note to the reviewer (optional)"), validators=[
         Length(max=5000, message=_l("Shorten the note to 5,000 characters or fewer."))],
         render_kw={"maxlength": 5000, "rows": 3})
+
+
+class PublishForm(FlaskForm):
+    """Publish the approved audit to the public product registry, redacted."""
+
+    show_school_name = BooleanField(_l("Show our school's name with the published audit"))
 
 
 class ConfirmForm(FlaskForm):

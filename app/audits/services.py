@@ -287,10 +287,14 @@ def latest_assessment(audit: Audit) -> Assessment | None:
 
 
 def _mirror(audit: Audit, typed: Mapping[str, Any]) -> None:
-    # Copied onto columns so lists and queries need not read the JSON.
+    # Copied onto columns so lists and queries need not read the JSON; the registry product follows
+    # the product and vendor answers.
+    from ..registry.services import link_audit
+
     audit.product_name = typed.get("product_name") or ""
     audit.vendor_name = typed.get("vendor_name") or ""
     audit.jurisdiction = typed.get("jurisdiction")
+    link_audit(audit, typed)
 
 
 def sentence(message: str) -> str:

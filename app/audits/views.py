@@ -23,6 +23,7 @@ from ..extensions import current_ruleset, db, limiter
 from ..i18n import ui_lang
 from ..labels import STATUS_NAMES, display_json
 from ..models import Assessment, Audit
+from ..registry import services as registry_services
 from ..reports.context import LANGS, LEVEL_LABELS, LEVEL_METER, build_report_context
 from ..reports.limits import RenderFailed, RenderLimitExceeded
 from ..reports.render import AssetRefused, render_html
@@ -532,6 +533,9 @@ def overview(report_id: str):
         events=events, submit_form=submit_form, new_version_form=forms.ConfirmForm()
         if access.allowed(current_user, "new_version", audit) else None,
         can_edit=access.allowed(current_user, "edit", audit),
+        publication=_publication(audit),
+        publish_form=forms.PublishForm() if access.allowed(current_user, "publish", audit)
+        and registry_services.publication_of(audit) is None else None,
         can_review=access.allowed(current_user, "review", audit),
     )
 
@@ -594,3 +598,32 @@ def trail_export(report_id: str, fmt: str):
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f"attachment; filename=eduaudit-{audit.report_id}-trail.{fmt}",
         "Cache-Control": "private, no-store"})
+
+
+def _publication(audit: Audit) -> dict[str, Any] | None:
+    publication = registry_services.publication_of(audit)
+    if publication is None:
+        return None
+    return {"public_id": publication.public_id, "published": format_utc(publication.published_at),
+            "school_name": publication.school_name,
+            "url": url_for("registry.product", product_id=publication.product_id)}
+
+
+@bp.post("/audits/<report_id>/publish")
+@login_required
+def publish(report_id: str):
+    """Publish the approved audit, redacted, to the public product registry (once)."""
+    audit = access.audit_for(report_id, "publish")
+    form = forms.PublishForm()
+    if form.validate_on_submit():
+        try:
+            publication = registry_services.publish(audit, current_user,
+                                                    show_school_name=bool(form.show_school_name.data))
+        except registry_services.RegistryError as exc:
+            db.session.rollback()
+            flash(services.sentence(str(exc)), "warning")
+        else:
+            db.session.commit()
+            flash(_("Published as %(id)s. Anyone can now read it on the product's page, without your school's "
+                    "or anyone's name unless you chose to show the school's.", id=publication.public_id), "success")
+    return redirect(url_for("audits.overview", report_id=audit.report_id))

@@ -1,0 +1,444 @@
+"""The product registry, publishing approved audits (redacted), and the NGO's aggregates.
+
+Registry: vendors and products are unique by normalised name (:func:`normalise_name`); an audit is
+linked to its product whenever the product or vendor answers change (:func:`link_audit`).
+
+Publishing (:func:`publish`): after a regulator approved an audit, its school may publish it. What
+is published is a redacted copy (:class:`app.models.Publication`): product, version, jurisdiction,
+month of the planned deployment, verdict, rule-set version, the school's kind, the school's name
+only if it chose so, and the findings as rule id, category, level and effect. Never published: the
+report id, free-text answers, the exact date, people (users, reviewers), the regulator, review
+comments, and every other answer.
+
+Aggregates (:func:`product_stats`, :func:`comparison`) run a fixed number of SQL statements
+whatever the number of audits or products (GROUP BY in the database, not loops in Python).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import trail
+from ..extensions import db
+from ..models import (
+    PRODUCT_CATEGORIES,
+    Audit,
+    Product,
+    Publication,
+    PublishedFinding,
+    Submission,
+    User,
+    Vendor,
+)
+from ..rules.schema import CATEGORIES, VERDICTS
+
+LEVEL_RANK = {level: i for i, level in enumerate(VERDICTS)}
+"""low 0, medium 1, high 2, critical 3, prohibited 4."""
+HIGH_RANK = LEVEL_RANK["high"]
+COMPARE_MIN, COMPARE_MAX = 2, 10
+TOP_FINDINGS = 5
+
+LEGAL_SUFFIXES = ("co", "company", "corp", "corporation", "inc", "incorporated", "llc", "ltd", "limited", "plc",
+                  "gmbh", "ag", "sa", "sas", "bv", "pte", "pty", "group")
+"""Words dropped from the end of a vendor's name when normalising ("Hikvision Co., Ltd." = "hikvision")."""
+CJK_LEGAL_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团", "公司")
+
+
+class RegistryError(ValueError):
+    """A registry or publishing action cannot be done as asked; the message says why."""
+
+
+def normalise_name(name: str, *, vendor: bool = False) -> str:
+    """The registry key of a name: Unicode NFKC, case-folded, punctuation and spacing collapsed to
+    single spaces; for a vendor also without trailing legal forms (Co., Ltd., Inc., 有限公司...).
+
+    >>> normalise_name("  Smart-Classroom   System ")
+    'smart classroom system'
+    >>> normalise_name("Hikvision Co., Ltd.", vendor=True)
+    'hikvision'
+    """
+    text = unicodedata.normalize("NFKC", name or "").casefold()
+    text = re.sub(r"[\W_]+", " ", text).strip()
+    if vendor:
+        changed = True
+        while changed and text:
+            changed = False
+            for suffix in CJK_LEGAL_SUFFIXES:
+                if text.endswith(suffix) and len(text) > len(suffix):
+                    text, changed = text[: -len(suffix)].rstrip(), True
+            words = text.split()
+            while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
+                words.pop()
+                changed = True
+            text = " ".join(words)
+    return text
+
+
+def find_or_create_vendor(name: str, *, country: str | None = None) -> Vendor:
+    """The vendor whose normalised name matches ``name``, or a new one (flushed). A known vendor
+    without a country takes ``country``. Raises :class:`RegistryError` for a name with no letters."""
+    key = normalise_name(name, vendor=True)
+    if not key:
+        raise RegistryError(f"the vendor name {name!r} has no letters or digits")
+    vendor = db.session.scalar(sa.select(Vendor).where(Vendor.normalised_name == key))
+    if vendor is None:
+        vendor = Vendor(name=name.strip(), normalised_name=key, country=country)
+        db.session.add(vendor)
+        db.session.flush()
+    elif vendor.country is None and country:
+        vendor.country = country
+    return vendor
+
+
+def find_or_create_product(vendor: Vendor, name: str, *, category: str | None = None,
+                           website: str | None = None) -> Product:
+    """The vendor's product whose normalised name matches ``name``, or a new one (flushed). The first
+    category and website given are kept (a later audit with another answer does not change them).
+    Raises :class:`RegistryError` for a name with no letters or an unknown category."""
+    key = normalise_name(name)
+    if not key:
+        raise RegistryError(f"the product name {name!r} has no letters or digits")
+    if category is not None and category not in PRODUCT_CATEGORIES:
+        raise RegistryError(f"unknown product category {category!r}; expected one of {', '.join(PRODUCT_CATEGORIES)}")
+    product = db.session.scalar(sa.select(Product).where(Product.vendor_id == vendor.id,
+                                                         Product.normalised_name == key))
+    if product is None:
+        product = Product(vendor_id=vendor.id, name=name.strip(), normalised_name=key, category=category or "other",
+                          website=website or None)
+        db.session.add(product)
+        db.session.flush()
+    else:
+        if product.category == "other" and category:
+            product.category = category
+        if not product.website and website:
+            product.website = website
+    return product
+
+
+def link_audit(audit: Audit, typed: Mapping[str, Any]) -> Product | None:
+    """Point ``audit.product_id`` at the registry product its answers name (``product_name``,
+    ``vendor_name``, ``product_kind``, ``vendor_country``, ``product_website``), creating vendor and
+    product if new; ``None`` (and no link) while either name is missing or has no letters."""
+    product_name, vendor_name = typed.get("product_name"), typed.get("vendor_name")
+    if not product_name or not vendor_name or not normalise_name(product_name) \
+            or not normalise_name(vendor_name, vendor=True):
+        audit.product_id = None
+        return None
+    vendor = find_or_create_vendor(vendor_name, country=typed.get("vendor_country"))
+    kind = typed.get("product_kind")
+    product = find_or_create_product(vendor, product_name, category=kind if kind in PRODUCT_CATEGORIES else None,
+                                     website=typed.get("product_website"))
+    if audit.product_id != product.id:
+        previous = audit.product_id
+        audit.product_id = product.id
+        db.session.flush()
+        if previous is not None:
+            _drop_if_unused(previous)
+    return product
+
+
+def _drop_if_unused(product_id: int) -> None:
+    """Delete a product (and its vendor, if it has no other product) that no audit and no publication
+    names any more: a name corrected while typing leaves nothing behind in the registry."""
+    in_use = sa.union_all(sa.select(Audit.id).where(Audit.product_id == product_id),
+                          sa.select(Publication.id).where(Publication.product_id == product_id))
+    if db.session.scalar(sa.select(sa.func.count()).select_from(in_use.subquery())):
+        return
+    product = db.session.get(Product, product_id)
+    if product is None:
+        return
+    vendor_id = product.vendor_id
+    db.session.delete(product)
+    db.session.flush()
+    if db.session.scalar(sa.select(Product.id).where(Product.vendor_id == vendor_id).limit(1)) is None:
+        vendor = db.session.get(Vendor, vendor_id)
+        if vendor is not None:
+            db.session.delete(vendor)
+            db.session.flush()
+
+
+def new_public_id() -> str:
+    """``PUB-`` + 10 random base32 characters: the published record's id (not the report id)."""
+    return "PUB-" + base64.b32encode(secrets.token_bytes(10)).decode("ascii")[:10]
+
+
+def headline_level(finding: Mapping[str, Any]) -> str:
+    """A stored finding's level: ``prohibited`` for a prohibition, else its inherent risk level."""
+    return "prohibited" if finding.get("effect") == "prohibited" else finding["risk_level"]
+
+
+def publish(audit: Audit, user: User, *, show_school_name: bool) -> Publication:
+    """Publish the approved audit, redacted (see the module's docstring); flushed, with a trail event.
+
+    Raises :class:`RegistryError` if the audit is not approved, is already published, or names no
+    product.
+    """
+    if audit.status != "approved":
+        raise RegistryError(f"audit {audit.report_id} is {audit.status}: only an approved audit can be published")
+    if db.session.scalar(sa.select(Publication.id).where(Publication.audit_id == audit.id)) is not None:
+        raise RegistryError(f"audit {audit.report_id} is already published")
+    submission = db.session.scalar(sa.select(Submission).where(
+        Submission.audit_id == audit.id, Submission.decision == "approved").order_by(Submission.number.desc()))
+    if submission is None:  # pragma: no cover - status "approved" is set only with an approved submission
+        raise RegistryError(f"audit {audit.report_id} has no approved submission")
+    snapshot = submission.assessment
+    from ..audits.services import load_answers
+    from ..extensions import current_ruleset
+
+    typed = load_answers(current_ruleset().questionnaire, snapshot.answers).typed
+    product = link_audit(audit, typed)
+    if product is None:
+        raise RegistryError("the audit names no product and vendor; it cannot be published")
+    findings = [{"rule_id": f["rule_id"], "category": f["category"], "effect": f["effect"],
+                 "level": headline_level(f)} for f in snapshot.result.get("findings", [])]
+    publication = Publication(
+        public_id=new_public_id(), audit_id=audit.id, submission_number=submission.number, product_id=product.id,
+        product_version=(typed.get("product_version") or "")[:60], jurisdiction=snapshot.jurisdiction,
+        deployment_month=snapshot.as_of.strftime("%Y-%m"), verdict=snapshot.verdict,
+        verdict_rank=LEVEL_RANK[snapshot.verdict], rule_set_version=snapshot.rule_set_version,
+        school_kind=typed.get("school_type") or "",
+        school_name=audit.organisation.name if show_school_name and audit.organisation else None,
+        findings=findings)
+    db.session.add(publication)
+    db.session.flush()
+    db.session.add_all([PublishedFinding(publication_id=publication.id, product_id=product.id, rule_id=f["rule_id"],
+                                         category=f["category"], level=f["level"], level_rank=LEVEL_RANK[f["level"]])
+                        for f in findings])
+    db.session.flush()
+    trail.record(audit, "published", user, {"public_id": publication.public_id,
+                                            "school_name_shown": bool(publication.school_name)})
+    return publication
+
+
+def publication_of(audit: Audit) -> Publication | None:
+    """The audit's publication, or ``None``."""
+    return db.session.scalar(sa.select(Publication).where(Publication.audit_id == audit.id))
+
+
+# -- reading: listing, product page, comparison ---------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ProductRow:
+    """A product in the public list: with the number of its published audits and their worst verdict."""
+
+    id: int
+    name: str
+    vendor: str
+    category: str
+    audits: int
+    worst_rank: int
+
+
+def list_products(*, query: str = "", category: str = "", limit: int = 50, offset: int = 0) -> tuple[
+        list[ProductRow], int]:
+    """Products with at least one published audit, matching ``query`` (normalised substring of the
+    product's or vendor's name) and ``category``; by name. Returns ``(rows, total)``; two statements."""
+    counts = (sa.select(Publication.product_id, sa.func.count().label("n"),
+                        sa.func.max(Publication.verdict_rank).label("worst"))
+              .group_by(Publication.product_id).subquery())
+    stmt = (sa.select(Product.id, Product.name, Vendor.name, Product.category, counts.c.n, counts.c.worst)
+            .join(counts, counts.c.product_id == Product.id).join(Vendor, Vendor.id == Product.vendor_id))
+    key = normalise_name(query)
+    if key:
+        like = f"%{key.replace('%', '').replace('_', ' ')}%"
+        stmt = stmt.where(sa.or_(Product.normalised_name.like(like), Vendor.normalised_name.like(like)))
+    if category:
+        stmt = stmt.where(Product.category == category)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    rows = db.session.execute(stmt.order_by(Product.normalised_name, Product.id).limit(limit).offset(offset))
+    return [ProductRow(*row) for row in rows], int(total or 0)
+
+
+def has_publications(product_id: int) -> bool:
+    """Whether at least one published audit names the product (so its public pages exist)."""
+    return db.session.scalar(sa.select(Publication.id).where(Publication.product_id == product_id).limit(1)) \
+        is not None
+
+
+def _counts(rows: Any) -> dict[Any, Counter]:
+    out: dict[Any, Counter] = defaultdict(Counter)
+    for key, sub, n in rows:
+        out[key][sub] += n
+    return out
+
+
+def product_stats(product_id: int) -> dict[str, Any] | None:
+    """Everything the product page shows, in six statements; ``None`` if the product has no published
+    audit (unpublished products are not public).
+
+    Keys: ``product`` (id, name, vendor, vendor_country, category, website), ``audits`` (count),
+    ``verdicts`` (verdict -> count), ``jurisdictions`` (code -> count), ``by_category`` (category ->
+    list of ``{rule_id, count, worst}`` most frequent first), ``versions`` (version -> verdict ->
+    count, in version order), ``years`` (year -> verdict -> count).
+    """
+    head = db.session.execute(
+        sa.select(Product.id, Product.name, Vendor.name, Vendor.country, Product.category, Product.website)
+        .join(Vendor, Vendor.id == Product.vendor_id).where(Product.id == product_id)).first()
+    if head is None:
+        return None
+    of_product = Publication.product_id == product_id
+    verdicts = Counter(dict(db.session.execute(
+        sa.select(Publication.verdict, sa.func.count()).where(of_product).group_by(Publication.verdict)).all()))
+    total = sum(verdicts.values())
+    if total == 0:
+        return None
+    jurisdictions = Counter(dict(db.session.execute(
+        sa.select(Publication.jurisdiction, sa.func.count()).where(of_product)
+        .group_by(Publication.jurisdiction)).all()))
+    by_category: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for category, rule_id, n, worst in db.session.execute(
+            sa.select(PublishedFinding.category, PublishedFinding.rule_id,
+                      sa.func.count(sa.distinct(PublishedFinding.publication_id)),
+                      sa.func.max(PublishedFinding.level_rank))
+            .where(PublishedFinding.product_id == product_id)
+            .group_by(PublishedFinding.category, PublishedFinding.rule_id)):
+        by_category[category].append({"rule_id": rule_id, "count": n, "worst": VERDICTS[worst]})
+    for items in by_category.values():
+        items.sort(key=lambda i: (-i["count"], i["rule_id"]))
+    versions = _counts(db.session.execute(
+        sa.select(Publication.product_version, Publication.verdict, sa.func.count()).where(of_product)
+        .group_by(Publication.product_version, Publication.verdict)))
+    year = sa.func.substr(Publication.deployment_month, 1, 4)
+    years = _counts(db.session.execute(
+        sa.select(year, Publication.verdict, sa.func.count()).where(of_product).group_by(year, Publication.verdict)))
+    pid, name, vendor, country, category, website = head
+    return {
+        "product": {"id": pid, "name": name, "vendor": vendor, "vendor_country": country, "category": category,
+                    "website": website},
+        "audits": total, "verdicts": verdicts, "jurisdictions": jurisdictions,
+        "by_category": {c: by_category[c] for c in CATEGORIES if c in by_category},
+        "versions": {v: versions[v] for v in sorted(versions, key=_version_key)},
+        "years": {y: years[y] for y in sorted(years)},
+    }
+
+
+def _version_key(version: str) -> tuple:
+    """Natural order of version strings ("" first, then 1.2 < 1.10)."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", version)
+                 if part)
+
+
+def parse_product_ids(values: list[str]) -> list[int]:
+    """Distinct product ids from query values, in the order given. Raises :class:`RegistryError` for a
+    value that is not a positive integer, or fewer than 2 or more than 10 products."""
+    ids: list[int] = []
+    for value in values:
+        if not value.isdigit() or int(value) < 1:
+            raise RegistryError(f"{value!r} is not a product id")
+        if int(value) not in ids:
+            ids.append(int(value))
+    if not COMPARE_MIN <= len(ids) <= COMPARE_MAX:
+        raise RegistryError(f"choose between {COMPARE_MIN} and {COMPARE_MAX} products to compare; got {len(ids)}")
+    return ids
+
+
+def comparison(product_ids: list[int]) -> list[dict[str, Any]]:
+    """Side by side, in five statements: per product ``product`` (as in :func:`product_stats`),
+    ``audits``, ``verdicts``, ``high_share`` (category -> share 0..1 of its published audits with a
+    finding of that category at high or worse), ``top_findings`` (up to 5 ``{rule_id, count}``),
+    ``jurisdictions`` (code -> count). Products without a published audit are left out."""
+    heads = db.session.execute(
+        sa.select(Product.id, Product.name, Vendor.name, Vendor.country, Product.category, Product.website)
+        .join(Vendor, Vendor.id == Product.vendor_id).where(Product.id.in_(product_ids))).all()
+    in_ids = Publication.product_id.in_(product_ids)
+    verdicts = _counts(db.session.execute(
+        sa.select(Publication.product_id, Publication.verdict, sa.func.count()).where(in_ids)
+        .group_by(Publication.product_id, Publication.verdict)))
+    high = _counts(db.session.execute(
+        sa.select(PublishedFinding.product_id, PublishedFinding.category,
+                  sa.func.count(sa.distinct(PublishedFinding.publication_id)))
+        .where(PublishedFinding.product_id.in_(product_ids), PublishedFinding.level_rank >= HIGH_RANK)
+        .group_by(PublishedFinding.product_id, PublishedFinding.category)))
+    rules = _counts(db.session.execute(
+        sa.select(PublishedFinding.product_id, PublishedFinding.rule_id,
+                  sa.func.count(sa.distinct(PublishedFinding.publication_id)))
+        .where(PublishedFinding.product_id.in_(product_ids))
+        .group_by(PublishedFinding.product_id, PublishedFinding.rule_id)))
+    jurisdictions = _counts(db.session.execute(
+        sa.select(Publication.product_id, Publication.jurisdiction, sa.func.count()).where(in_ids)
+        .group_by(Publication.product_id, Publication.jurisdiction)))
+    by_id = {row[0]: row for row in heads}
+    out = []
+    for pid in product_ids:
+        total = sum(verdicts[pid].values())
+        if pid not in by_id or total == 0:
+            continue
+        _id, name, vendor, country, category, website = by_id[pid]
+        out.append({
+            "product": {"id": pid, "name": name, "vendor": vendor, "vendor_country": country, "category": category,
+                        "website": website},
+            "audits": total, "verdicts": verdicts[pid],
+            "high_share": {c: high[pid][c] / total for c in CATEGORIES},
+            "top_findings": [{"rule_id": r, "count": n} for r, n in
+                             sorted(rules[pid].items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_FINDINGS]],
+            "jurisdictions": jurisdictions[pid],
+        })
+    return out
+
+
+# -- exports --------------------------------------------------------------------------------------
+
+EXPORT_SCHEMA = "https://eduaudit.example/schemas/published-audits/1.0"
+"""``$id`` of docs/schemas/published-audits-1.0.schema.json, written into every JSON export."""
+EXPORT_SCHEMA_VERSION = "1.0"
+CSV_COLUMNS = ("public_id", "product_id", "product", "vendor", "vendor_country", "category", "product_version",
+               "jurisdiction", "deployment_month", "verdict", "rule_set_version", "school_kind", "school_name",
+               "published_at", "findings_count", "high_or_worse_categories", "rule_ids")
+
+
+def export_records(product_ids: list[int] | None = None, *, batch: int = 500) -> Iterator[dict[str, Any]]:
+    """Published audits as export records (the ``audits`` items of the JSON schema), oldest first;
+    all of them, or those of ``product_ids``. Streams from the database in batches of ``batch`` rows
+    (memory does not grow with the number of audits)."""
+    P = Publication
+    stmt = (sa.select(P.public_id, P.product_id, Product.name, Product.category, Vendor.name, Vendor.country,
+                      P.product_version, P.jurisdiction, P.deployment_month, P.verdict, P.rule_set_version,
+                      P.school_kind, P.school_name, P.published_at, P.findings)
+            .join(Product, Product.id == P.product_id).join(Vendor, Vendor.id == Product.vendor_id)
+            .order_by(P.id).execution_options(yield_per=batch))
+    if product_ids is not None:
+        stmt = stmt.where(P.product_id.in_(product_ids))
+    for (public_id, product_id, product, category, vendor, country, version, jurisdiction, month, verdict,
+         rule_set_version, school_kind, school_name, published_at, findings) in db.session.execute(stmt):
+        yield {
+            "public_id": public_id,
+            "product": {"id": product_id, "name": product, "category": category, "vendor": vendor,
+                        "vendor_country": country},
+            "product_version": version,
+            "jurisdiction": jurisdiction,
+            "deployment_month": month,
+            "verdict": verdict,
+            "rule_set_version": rule_set_version,
+            "school": {"kind": school_kind, "name": school_name},
+            "published_at": published_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "findings": findings,
+        }
+
+
+def csv_row(record: Mapping[str, Any]) -> list[str]:
+    """One export record as a CSV row (:data:`CSV_COLUMNS`)."""
+    high = sorted({f["category"] for f in record["findings"] if LEVEL_RANK[f["level"]] >= HIGH_RANK})
+    p = record["product"]
+    return [record["public_id"], str(p["id"]), p["name"], p["vendor"], p["vendor_country"] or "", p["category"],
+            record["product_version"], record["jurisdiction"], record["deployment_month"], record["verdict"],
+            record["rule_set_version"], record["school"]["kind"], record["school"]["name"] or "",
+            record["published_at"], str(len(record["findings"])), ";".join(high),
+            ";".join(f["rule_id"] for f in record["findings"])]
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: str) -> str:
+    """A cell that spreadsheet programs will not run as a formula (OWASP CSV injection): text starting
+    with = + - @ tab or CR gets a leading apostrophe."""
+    return "'" + value if value.startswith(FORMULA_START) else value

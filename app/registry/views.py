@@ -1,0 +1,256 @@
+"""Public registry pages (no login): product list and search, product page, comparison (HTML and
+PDF), exports (CSV and JSON) of a product, a comparison, or every published audit.
+
+Only published audits are reachable here (:class:`app.models.Publication`); a product that no
+published audit names is not listed and its page is 404. Exports stream row by row.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+
+from ..extensions import current_ruleset, limiter
+from ..i18n import ui_lang
+from ..reports.texts import CATEGORY_LABELS, LEVEL_LABELS, LEVEL_LETTERS, LEVEL_METER
+from ..rules.schema import CATEGORIES, VERDICTS
+from . import bp, charts, services
+
+PAGE_SIZE = 50
+ORDER = tuple(reversed(VERDICTS))
+
+
+def _letters(lang: str) -> dict[str, str]:
+    return {level: marks[lang] for level, marks in LEVEL_LETTERS.items()}
+
+
+def _labels(lang: str) -> dict[str, str]:
+    return {level: LEVEL_LABELS[level][lang] for level in VERDICTS}
+
+
+def _kind_label(category: str, lang: str) -> str:
+    option = current_ruleset().questionnaire.questions["product_kind"].option(category)
+    return option.label[lang] if option else category
+
+
+def _country_label(code: str | None, lang: str) -> str:
+    option = current_ruleset().questionnaire.questions["vendor_country"].option(code) if code else None
+    return option.label[lang] if option else ""
+
+
+def _jurisdiction_label(code: str, lang: str) -> str:
+    option = current_ruleset().questionnaire.questions["jurisdiction"].option(code)
+    return option.label[lang] if option else code
+
+
+def _rule_title(rule_id: str, lang: str) -> str:
+    try:
+        return current_ruleset().rule(rule_id).title[lang]
+    except KeyError:
+        return rule_id
+
+
+def _safe_url(value: str | None) -> str | None:
+    """A website to link to: only http(s) addresses (a typed ``javascript:`` never becomes a link)."""
+    return value if value and value.lower().startswith(("https://", "http://")) else None
+
+
+def _product_head(p: dict[str, Any], lang: str) -> dict[str, Any]:
+    return {**p, "category_label": _kind_label(p["category"], lang),
+            "country_label": _country_label(p["vendor_country"], lang), "website": _safe_url(p["website"]),
+            "url": url_for("registry.product", product_id=p["id"])}
+
+
+@bp.get("/products")
+def products():
+    """Products with published audits: search by product or vendor name, filter by category."""
+    lang = ui_lang()
+    query = (request.args.get("q") or "").strip()[:200]
+    category = request.args.get("category") or ""
+    if category and current_ruleset().questionnaire.questions["product_kind"].option(category) is None:
+        category = ""
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    rows, total = services.list_products(query=query, category=category, limit=PAGE_SIZE,
+                                         offset=(page - 1) * PAGE_SIZE)
+    kinds = [(o.id, o.label[lang]) for o in current_ruleset().questionnaire.questions["product_kind"].options]
+    return render_template(
+        "registry/products.html", query=query, category=category, kinds=kinds, total=total, page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        rows=[{"id": r.id, "name": r.name, "vendor": r.vendor, "category": _kind_label(r.category, lang),
+               "audits": r.audits,
+               "worst": {"id": VERDICTS[r.worst_rank], "label": LEVEL_LABELS[VERDICTS[r.worst_rank]][lang],
+                         "meter": LEVEL_METER[VERDICTS[r.worst_rank]]},
+               "url": url_for("registry.product", product_id=r.id)} for r in rows])
+
+
+@bp.get("/products/<int:product_id>")
+def product(product_id: int):
+    """One product: published audits, verdicts, findings most often raised by category, verdicts by
+    version and by year, jurisdictions."""
+    lang = ui_lang()
+    stats = services.product_stats(product_id)
+    if stats is None:
+        abort(404)
+    letters, labels = _letters(lang), _labels(lang)
+    by_category = [{"label": CATEGORY_LABELS[c][lang], "rows": [
+        {"title": _rule_title(i["rule_id"], lang), "rule_id": i["rule_id"], "count": i["count"],
+         "share": i["count"] / stats["audits"], "worst": {"id": i["worst"], "label": labels[i["worst"]]}}
+        for i in items[:services.TOP_FINDINGS]]} for c, items in stats["by_category"].items()]
+    versions_chart = charts.verdict_bars(
+        prefix="versions", title=_("Verdicts by product version"), order=ORDER, letters=letters, labels=labels,
+        rows=[(v or _("version not given"), counts) for v, counts in stats["versions"].items()])
+    years_chart = charts.verdict_bars(
+        prefix="years", title=_("Verdicts by year of deployment"), order=ORDER, letters=letters, labels=labels,
+        rows=list(stats["years"].items()))
+    overall_chart = charts.verdict_bars(prefix="all", title=_("Verdicts of all published audits"), order=ORDER,
+                                        letters=letters, labels=labels, rows=[(_("All"), stats["verdicts"])])
+    return render_template(
+        "registry/product.html", product=_product_head(stats["product"], lang), audits=stats["audits"],
+        overall_chart=overall_chart, versions_chart=versions_chart, years_chart=years_chart,
+        by_category=by_category,
+        jurisdictions=[{"label": _jurisdiction_label(j, lang), "count": n}
+                       for j, n in sorted(stats["jurisdictions"].items())],
+        exports={fmt: url_for("registry.product_export", product_id=product_id, fmt=fmt) for fmt in ("csv", "json")},
+        compare_url=url_for("registry.products"))
+
+
+def _comparison_context(ids: list[int], lang: str) -> dict[str, Any]:
+    rows = services.comparison(ids)
+    letters, labels = _letters(lang), _labels(lang)
+    products = [{**_product_head(r["product"], lang), "audits": r["audits"],
+                 "top": [{"title": _rule_title(f["rule_id"], lang), "rule_id": f["rule_id"], "count": f["count"]}
+                         for f in r["top_findings"]],
+                 "jurisdictions": [{"label": _jurisdiction_label(j, lang), "count": n}
+                                   for j, n in sorted(r["jurisdictions"].items())]} for r in rows]
+    names = [f'{r["product"]["name"]} ({r["product"]["vendor"]})' for r in rows]
+    share_rows = [(CATEGORY_LABELS[c][lang], [(names[i], r["high_share"][c], round(r["high_share"][c] * r["audits"]))
+                                               for i, r in enumerate(rows)])
+                  for c in CATEGORIES if any(r["high_share"][c] for r in rows)]
+    table = [{"label": CATEGORY_LABELS[c][lang], "shares": [r["high_share"][c] for r in rows]} for c in CATEGORIES]
+    return {
+        "products": products, "ids": [r["product"]["id"] for r in rows], "table": table,
+        "verdict_chart": charts.verdict_bars(
+            prefix="cmp-verdicts", title=_("Verdicts of published audits"), order=ORDER, letters=letters, labels=labels,
+            rows=[(n, r["verdicts"]) for n, r in zip(names, rows, strict=True)]),
+        "share_chart": charts.share_bars(
+            prefix="cmp-shares", title=_("Share of audits with a high, critical or prohibited finding"),
+            rows=share_rows) if share_rows else None,
+    }
+
+
+def _compare_ids() -> list[int]:
+    try:
+        return services.parse_product_ids(request.args.getlist("p"))
+    except services.RegistryError as exc:
+        abort(Response(render_template("registry/compare_error.html", message=str(exc)), 400))
+
+
+@bp.get("/compare")
+def compare():
+    """2 to 10 products side by side (``?p=<id>&p=<id>...``)."""
+    ids = _compare_ids()
+    context = _comparison_context(ids, ui_lang())
+    if len(context["products"]) < services.COMPARE_MIN:
+        abort(404)
+    query = [("p", str(i)) for i in context["ids"]]
+    return render_template("registry/compare.html", **context,
+                           pdf_url=url_for("registry.compare_pdf") + "?" + _qs(query),
+                           exports={fmt: url_for("registry.compare_export", fmt=fmt) + "?" + _qs(query)
+                                    for fmt in ("csv", "json")})
+
+
+def _qs(pairs: list[tuple[str, str]]) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(pairs)
+
+
+def _public_limit() -> str:
+    return current_app.config["PUBLIC_PDF_RATE_LIMIT"]
+
+
+@bp.get("/compare.pdf")
+@limiter.limit(_public_limit)
+def compare_pdf():
+    """The comparison as a PDF (A4, same content as the page), through the allow-list fetcher."""
+    from ..reports.render import asset_fetcher
+
+    ids = _compare_ids()
+    lang = ui_lang()
+    context = _comparison_context(ids, lang)
+    if len(context["products"]) < services.COMPARE_MIN:
+        abort(404)
+    html = render_template("registry/compare_pdf.html", **context, lang=lang,
+                           generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    import weasyprint
+
+    pdf = weasyprint.HTML(string=html, base_url="eduaudit-asset:/", url_fetcher=asset_fetcher()).write_pdf()
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": "attachment; filename=eduaudit-comparison.pdf"})
+
+
+def _export(product_ids: list[int] | None, fmt: str, scope: dict[str, Any], filename: str) -> Response:
+    records = services.export_records(product_ids)
+    if fmt == "json":
+        body: Iterator[str] = _json_stream(records, scope)
+        mimetype = "application/json"
+    elif fmt == "csv":
+        body = _csv_stream(records)
+        mimetype = "text/csv"
+    else:
+        abort(404)
+    return Response(stream_with_context(body), mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename={filename}.{fmt}"})
+
+
+def _json_stream(records: Iterator[dict[str, Any]], scope: dict[str, Any]) -> Iterator[str]:
+    head = {"$schema": services.EXPORT_SCHEMA, "schema_version": services.EXPORT_SCHEMA_VERSION,
+            "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "scope": scope}
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "audits": ['
+    first = True
+    for record in records:
+        yield ("" if first else ",") + "\n" + json.dumps(record, ensure_ascii=False)
+        first = False
+    yield "\n]}\n"
+
+
+def _csv_stream(records: Iterator[dict[str, Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(services.CSV_COLUMNS)
+    for record in records:
+        writer.writerow([services.csv_safe(v) for v in services.csv_row(record)])
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+@bp.get("/products/<int:product_id>/export.<fmt>")
+def product_export(product_id: int, fmt: str):
+    """A product's published audits as CSV or JSON."""
+    if not services.has_publications(product_id):
+        abort(404)
+    return _export([product_id], fmt, {"kind": "product", "products": [product_id]},
+                   f"eduaudit-product-{product_id}")
+
+
+@bp.get("/compare/export.<fmt>")
+def compare_export(fmt: str):
+    """The compared products' published audits as CSV or JSON."""
+    ids = _compare_ids()
+    return _export(ids, fmt, {"kind": "comparison", "products": ids}, "eduaudit-comparison")
+
+
+@bp.get("/published/export.<fmt>")
+def published_export(fmt: str):
+    """Every published audit as CSV or JSON."""
+    return _export(None, fmt, {"kind": "all", "products": None}, "eduaudit-published-audits")
