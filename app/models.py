@@ -167,8 +167,9 @@ class Audit(db.Model):
     version: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
     revision: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow,
-                                                    onupdate=utcnow)
+    # When the answers last changed (set by save_step): status and version changes leave it alone, so
+    # "answers changed since the evaluation" stays true to its word.
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     assessments: Mapped[list[Assessment]] = relationship(
         back_populates="audit", cascade="all, delete-orphan", passive_deletes=True,

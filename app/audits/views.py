@@ -226,7 +226,9 @@ def step(report_id: str, section_id: str):
         form = form_class()
         form.validate()
         values = forms.step_values(form, slots)
+        sent = values
         conflicts, values = services.edit_conflicts(qn, audit, _base_revision(audit), values)
+        untouched = set(sent) - set(values) - {c.question_id for c in conflicts}
         if conflicts:
             values = {}  # save nothing of this page: the user decides with the other answers in view
         try:
@@ -265,6 +267,12 @@ def step(report_id: str, section_id: str):
         if conflicts:
             target = None  # stay: show what the other user changed beside this user's input
             revision = audit.revision  # saving again now overwrites deliberately
+            current = forms.form_data(slots, loaded.typed)
+            for slot in slots:
+                if slot.question.id in untouched:  # show the other user's answer, so saving again keeps it
+                    field = forms.question_field(form, slot.question)
+                    field.process(None, current.get(forms.FIELD_PREFIX + slot.question.id))
+                    field.raw_data = None
         if target is not None:
             if invalid:
                 names = LIST_SEPARATOR[lang].join(q.label[lang] for q in invalid)
@@ -342,9 +350,10 @@ def _review_comments(audit: Audit, section_id: str, question_ids: set[str]) -> d
         if review.target_kind == "section" and review.target_id == section_id:
             out["section"].append(entry)
         elif review.target_kind == "finding":
-            for qid in evidence.get(review.target_id, []):
-                if qid in question_ids:
-                    out["questions"].setdefault(qid, []).append(entry)
+            # Beside the first question of this step whose answer raised the finding (once per step).
+            first = next((qid for qid in evidence.get(review.target_id, []) if qid in question_ids), None)
+            if first is not None:
+                out["questions"].setdefault(first, []).append(entry)
     return out
 
 

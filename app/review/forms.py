@@ -8,14 +8,16 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Form, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from .services import ACTION_MAX, COMMENT_MAX, OWNER_MAX
 
-RATING_CHOICES = [("", _l("Not rated")), ("acceptable", _l("Acceptable")),
-                  ("needs_improvement", _l("Needs improvement")), ("must_be_corrected", _l("Must be corrected"))]
-DECISION_CHOICES = [("approved", _l("Approve")), ("changes_requested", _l("Request changes")),
-                    ("rejected", _l("Reject"))]
+RATING_CHOICES = [SelectChoice(*c) for c in (
+    ("", _l("Not rated")), ("acceptable", _l("Acceptable")),
+    ("needs_improvement", _l("Needs improvement")), ("must_be_corrected", _l("Must be corrected")))]
+DECISION_CHOICES = [SelectChoice(*c) for c in (
+    ("approved", _l("Approve")), ("changes_requested", _l("Request changes")), ("rejected", _l("Reject")))]
 """Labels of :data:`app.models.DECISIONS`, in the order the form offers them."""
 
 

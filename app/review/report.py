@@ -27,11 +27,14 @@ HEADINGS = {
            "submitted": "Submitted", "decision": "Decision", "decided": "Decided", "comment": "Reviewer's comment",
            "plan": "Action plan set by the reviewer", "item": "Concerns", "rating": "Rating", "action": "Action",
            "owner": "Owner", "due": "Due", "no_items": "The reviewer set no actions.",
-           "version": "version {version}", "finding": "Finding", "section": "Section"},
+           "version": "version {version}", "finding": "Finding", "section": "Section",
+           "outdated": "This review concerns version {reviewed} of the answers; this report shows version {current}, "
+                       "which has not been reviewed yet."},
     "zh": {"title": "监管机构审核", "regulator": "监管机构", "submission": "提交", "submitted": "提交时间",
            "decision": "决定", "decided": "决定时间", "comment": "审核意见", "plan": "审核人员确定的行动计划",
            "item": "涉及", "rating": "评级", "action": "行动", "owner": "负责人", "due": "截止日期",
-           "no_items": "审核人员未设定行动。", "version": "第 {version} 版", "finding": "发现", "section": "部分"},
+           "no_items": "审核人员未设定行动。", "version": "第 {version} 版", "finding": "发现", "section": "部分",
+           "outdated": "此审核针对第 {reviewed} 版回答；本报告显示的是尚未审核的第 {current} 版。"},
 }
 
 
@@ -53,7 +56,8 @@ def review_context(ruleset: RuleSet, audit: Audit, lang: str) -> dict[str, Any] 
     Keys: ``t`` (headings), ``submission``, ``version``, ``regulator`` (organisation name),
     ``submitted_at``, ``decision`` (``id``, ``label``), ``decided_at``, ``comment``, ``items`` (one
     per rating: ``kind``, ``target``, ``rating`` (``id``, ``label``, ``mark``), ``comment``, and for
-    action items ``action``, ``owner``, ``due`` ISO date). The reviewer is named by organisation
+    action items ``action``, ``owner``, ``due`` ISO date), ``outdated`` (a sentence when the audit's
+    answers are a newer version than the one reviewed, else ""). The reviewer is named by organisation
     only: the report is shared with parents.
     """
     submission = services.latest_submission(audit)
@@ -84,4 +88,6 @@ def review_context(ruleset: RuleSet, audit: Audit, lang: str) -> dict[str, Any] 
         "comment": submission.decision_comment,
         "items": items,
         "actions": [i for i in items if i["action"]],
+        "outdated": t["outdated"].format(reviewed=submission.version, current=audit.version)
+        if submission.version != audit.version else "",
     }

@@ -189,7 +189,7 @@ def save_reviews(ruleset: RuleSet, submission: Submission, reviewer: User, items
         review.reviewer_id = reviewer.id
         db.session.flush()
         if item.rating in ACTION_RATINGS:
-            action = review.action_item or ActionItem(audit_id=submission.audit_id, review_id=review.id,
+            action = review.action_item or ActionItem(audit_id=submission.audit_id, review=review,
                                                       action="", owner="", due_date=item.due_date)
             action.action, action.owner, action.due_date = item.action.strip(), item.owner.strip(), item.due_date
             db.session.add(action)
