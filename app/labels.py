@@ -6,7 +6,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from .audits.services import load_answers
 from .rules.questionnaire import Questionnaire
 
 STATUS_NAMES = {
@@ -22,6 +21,8 @@ STATUS_NAMES = {
 def display_json(qn: Questionnaire, qid: str, value: Any, lang: str) -> str:
     """A stored JSON answer to question ``qid`` as text in ``lang`` (``None``: "no answer"; an answer
     that no longer fits the question: its raw value)."""
+    from .audits.services import load_answers  # here: app.audits imports this module
+
     if value is None:
         return _("no answer")
     loaded = load_answers(qn, {qid: value})

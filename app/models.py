@@ -439,7 +439,7 @@ class Publication(db.Model):
     audit_id: Mapped[int] = mapped_column(sa.ForeignKey("audits.id", ondelete="RESTRICT"), unique=True)
     submission_number: Mapped[int] = mapped_column(sa.Integer)
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="RESTRICT"), index=True)
-    product_version: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
+    product_version: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     jurisdiction: Mapped[str] = mapped_column(sa.String(8))
     deployment_month: Mapped[str] = mapped_column(sa.String(7))
     verdict: Mapped[str] = mapped_column(sa.String(20))

@@ -101,7 +101,9 @@ def test_start_to_pdf_in_chromium(app, accounts, live_server, chromium_path):
                     page.locator('[data-question="leaves_country"] input[value="yes"]').check()
                     expect(transfer).to_be_visible()
                 answer_step(page, qn, section_id, answers)
+                before = page.url
                 page.get_by_role("button", name="Save and").click()
+                page.wait_for_url(lambda url, before=before: url != before)  # saved: the next step or results
                 expect(page.locator(".field-error")).to_have_count(0)
             else:
                 pytest.fail("never reached the results page")
@@ -150,3 +152,159 @@ def test_leaving_a_step_with_unsent_changes_asks_first(app, accounts, live_serve
             assert page.evaluate(UNLOAD_BLOCKED) is False  # sent and saved: leave freely
         finally:
             browser.close()
+
+
+RATED_FINDING = "eu-emotion-recognition-education-ban"
+"""The finding the reviewer rates; its answers (step "inference") carry the reviewer's comment."""
+
+
+def _start_and_answer(page, base_url: str, qn, answers) -> str:
+    """Start an audit on the home page, answer every step, land on the results; returns the report id."""
+    from playwright.sync_api import expect
+
+    page.goto(base_url + "/")
+    page.get_by_label("Product name").fill(answers["product_name"])
+    page.get_by_label("Vendor").fill(answers["vendor_name"])
+    page.get_by_role("button", name="Start a new audit").click()
+    expect(page.locator(".step-count")).to_contain_text("Step 1 of")
+    for _ in range(40):
+        if page.url.endswith("/results"):
+            break
+        answer_step(page, qn, page.url.rsplit("/", 1)[-1], answers)
+        before = page.url
+        page.get_by_role("button", name="Save and").click()
+        page.wait_for_url(lambda url, before=before: url != before)  # saved: the next step or results
+        expect(page.locator(".field-error")).to_have_count(0)
+    else:
+        pytest.fail("never reached the results page")
+    expect(page.locator(".cover .verdict__value")).to_be_visible()
+    return page.url.split("/")[-2]
+
+
+def _submit(page, base_url: str, report_id: str, regulator: str, note: str = "") -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/audits/{report_id}")
+    page.get_by_label("Regulator", exact=True).select_option(label=regulator)
+    if note:
+        page.get_by_label("Note to the reviewer").fill(note)
+    page.get_by_role("button", name="Submit for review").click()
+    page.wait_for_url(f"**/audits/{report_id}")
+    expect(page.locator(".flash--success")).to_contain_text(f"Submitted to {regulator}")
+    expect(page.locator(".facts .status")).to_have_text("Submitted, awaiting review")
+
+
+def _decide(page, decision: str, comment: str) -> None:
+    page.get_by_label(decision, exact=True).check()
+    page.get_by_label("Comment to the school").fill(comment)
+    page.get_by_role("button", name="Record the decision").click()
+    page.wait_for_url("**/review")
+
+
+def test_submit_review_resubmit_approve_in_chromium(app, accounts, live_server, chromium_path):
+    """The review loop with three people, each in their own browser: the school submits, the reviewer
+    rates a finding and requests changes, the school sees why, changes an answer and resubmits, the
+    reviewer sees the change and approves, and the PDF carries the approval. An NGO analyst cannot
+    open the audit."""
+    import datetime as dt
+
+    from playwright.sync_api import expect, sync_playwright
+
+    qn = app.extensions["eduaudit.ruleset"].questionnaire
+    answers = complete(qn, REALISTIC)
+    changed_question = qn.questions["inferred_states"]
+    assert "behaviours" in answers["inferred_states"]
+    removed = changed_question.option("behaviours").label["en"]
+    comment = "Reading pupils' emotions is banned in schools; remove this function."
+    action = "Switch off the emotion and behaviour analysis and send the vendor's confirmation."
+    due = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            school = browser.new_context(accept_downloads=True).new_page()
+            reviewer = browser.new_context().new_page()
+            ngo = browser.new_context().new_page()
+            sign_in(school, live_server, accounts["school"])
+            sign_in(reviewer, live_server, accounts["reviewer"])
+            sign_in(ngo, live_server, accounts["ngo"])
+
+            # School: answer everything, then submit from the overview.
+            report_id = _start_and_answer(school, live_server, qn, answers)
+            school.goto(f"{live_server}/audits/{report_id}")
+            expect(school.locator(".facts .status")).to_have_text("Draft")
+            _submit(school, live_server, report_id, "Test Regulator", note="First submission.")
+
+            # Reviewer: the queue lists it; rate one finding, save, request changes.
+            reviewer.goto(live_server + "/")
+            reviewer.wait_for_url("**/review")
+            row = reviewer.locator("table.queue tbody tr", has_text=report_id)
+            expect(row).to_contain_text("Test School")
+            expect(row.locator(".status")).to_have_text("Submitted, awaiting review")
+            row.get_by_role("link", name=answers["product_name"]).click()
+            reviewer.wait_for_url(f"**/audits/{report_id}/review")
+            expect(reviewer.locator("dl.facts").first).to_contain_text("First submission.")
+            expect(reviewer.get_by_text("What changed since the previous submission")).to_have_count(0)
+            block = reviewer.locator(f"#t-finding-{RATED_FINDING}")
+            block.get_by_label("Rating").select_option("needs_improvement")
+            block.get_by_label("Comment").fill(comment)
+            block.get_by_label("Action for the school").fill(action)
+            block.get_by_label("Owner").fill("Head teacher")
+            block.get_by_label("Due date").fill(due)
+            reviewer.get_by_role("button", name="Save the review").click()
+            reviewer.wait_for_url(f"**/audits/{report_id}/review#decision")
+            expect(reviewer.locator(".flash--success")).to_contain_text("Review saved (1 rating(s))")
+            expect(block.get_by_label("Rating")).to_have_value("needs_improvement")
+            _decide(reviewer, "Request changes", "Remove the emotion analysis, then submit again.")
+            expect(reviewer.locator(".flash--success")).to_contain_text("Changes requested")
+
+            # NGO analyst: the audit does not exist for them.
+            response = ngo.goto(f"{live_server}/audits/{report_id}")
+            assert response is not None and response.status == 404
+
+            # School: the status and the comment, on the overview and beside the answer; change it.
+            school.goto(f"{live_server}/audits/{report_id}")
+            expect(school.locator(".facts .status")).to_have_text("Changes requested")
+            expect(school.locator(".review-decision-comment")).to_have_text(
+                "Remove the emotion analysis, then submit again.")
+            expect(school.locator(".rating-row--needs_improvement")).to_contain_text(action)
+            school.goto(f"{live_server}/audits/{report_id}/steps/{changed_question.section_id}")
+            question = school.locator(f'[data-question="{changed_question.id}"]')
+            note = question.locator(".review-comment--needs_improvement")
+            expect(note).to_contain_text("Needs improvement")
+            expect(note).to_contain_text(comment)
+            expect(note).to_contain_text(action)
+            question.locator('input[value="behaviours"]').uncheck()
+            school.get_by_role("button", name="Save and").click()
+            expect(school.locator(".flash--success")).to_contain_text("Saved")
+            _submit(school, live_server, report_id, "Test Regulator")
+
+            # Reviewer: the change is listed; approve.
+            reviewer.goto(live_server + "/review")
+            reviewer.locator("table.queue tbody tr", has_text=report_id).get_by_role(
+                "link", name=answers["product_name"]).click()
+            reviewer.wait_for_url(f"**/audits/{report_id}/review")
+            changes = reviewer.locator("section", has=reviewer.get_by_role(
+                "heading", name="What changed since the previous submission"))
+            change = changes.locator("table.changes tbody tr", has_text=changed_question.label["en"])
+            expect(change).to_have_count(1)
+            expect(change.locator("del")).to_contain_text(removed)
+            expect(change.locator("ins")).not_to_contain_text(removed)
+            _decide(reviewer, "Approve", "Approved now that the emotion analysis is off.")
+            expect(reviewer.locator(".flash--success")).to_contain_text("Approved")
+
+            # School: approved; the PDF carries the regulator's review.
+            school.goto(f"{live_server}/audits/{report_id}")
+            expect(school.locator(".facts .status")).to_have_text("Approved")
+            with school.expect_download() as download_info:
+                school.get_by_role("link", name="Download PDF").click()
+            data = Path(download_info.value.path()).read_bytes()
+        finally:
+            browser.close()
+    assert data.startswith(b"%PDF")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    text = " ".join(text.split())
+    assert report_id in text
+    assert "Regulator's review" in text, "the PDF has no review section (templates/reports/_review.html)"
+    assert "Approved" in text
+    assert "Approved now that the emotion analysis is off." in text

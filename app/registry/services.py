@@ -40,6 +40,7 @@ from ..models import (
     Vendor,
 )
 from ..rules.schema import CATEGORIES, VERDICTS
+from ..timefmt import as_utc
 
 LEVEL_RANK = {level: i for i, level in enumerate(VERDICTS)}
 """low 0, medium 1, high 2, critical 3, prohibited 4."""
@@ -72,9 +73,11 @@ def normalise_name(name: str, *, vendor: bool = False) -> str:
         changed = True
         while changed and text:
             changed = False
-            for suffix in CJK_LEGAL_SUFFIXES:
-                if text.endswith(suffix) and len(text) > len(suffix):
-                    text, changed = text[: -len(suffix)].rstrip(), True
+            for suffix in CJK_LEGAL_SUFFIXES:  # longest first; a name that is only a legal form keeps it
+                if text.endswith(suffix):
+                    if len(text) > len(suffix):
+                        text, changed = text[: -len(suffix)].rstrip(), True
+                    break
             words = text.split()
             while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
                 words.pop()
@@ -131,7 +134,11 @@ def link_audit(audit: Audit, typed: Mapping[str, Any]) -> Product | None:
     product_name, vendor_name = typed.get("product_name"), typed.get("vendor_name")
     if not product_name or not vendor_name or not normalise_name(product_name) \
             or not normalise_name(vendor_name, vendor=True):
+        previous = audit.product_id
         audit.product_id = None
+        if previous is not None:  # a name cleared or left without letters leaves nothing behind either
+            db.session.flush()
+            _drop_if_unused(previous)
         return None
     vendor = find_or_create_vendor(vendor_name, country=typed.get("vendor_country"))
     kind = typed.get("product_kind")
@@ -202,7 +209,7 @@ def publish(audit: Audit, user: User, *, show_school_name: bool) -> Publication:
                  "level": headline_level(f)} for f in snapshot.result.get("findings", [])]
     publication = Publication(
         public_id=new_public_id(), audit_id=audit.id, submission_number=submission.number, product_id=product.id,
-        product_version=(typed.get("product_version") or "")[:60], jurisdiction=snapshot.jurisdiction,
+        product_version=typed.get("product_version") or "", jurisdiction=snapshot.jurisdiction,
         deployment_month=snapshot.as_of.strftime("%Y-%m"), verdict=snapshot.verdict,
         verdict_rank=LEVEL_RANK[snapshot.verdict], rule_set_version=snapshot.rule_set_version,
         school_kind=typed.get("school_type") or "",
@@ -256,6 +263,13 @@ def list_products(*, query: str = "", category: str = "", limit: int = 50, offse
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     rows = db.session.execute(stmt.order_by(Product.normalised_name, Product.id).limit(limit).offset(offset))
     return [ProductRow(*row) for row in rows], int(total or 0)
+
+
+def published_product_ids(product_ids: list[int]) -> list[int]:
+    """Those of ``product_ids`` that at least one published audit names, in the order given; one statement."""
+    published = set(db.session.scalars(sa.select(Publication.product_id).distinct()
+                                        .where(Publication.product_id.in_(product_ids))))
+    return [i for i in product_ids if i in published]
 
 
 def has_publications(product_id: int) -> bool:
@@ -388,7 +402,7 @@ def comparison(product_ids: list[int]) -> list[dict[str, Any]]:
 # -- exports --------------------------------------------------------------------------------------
 
 EXPORT_SCHEMA = "https://eduaudit.example/schemas/published-audits/1.0"
-"""``$id`` of docs/schemas/published-audits-1.0.schema.json, written into every JSON export."""
+"""``$id`` of app/static/schemas/published-audits-1.0.schema.json, written into every JSON export."""
 EXPORT_SCHEMA_VERSION = "1.0"
 CSV_COLUMNS = ("public_id", "product_id", "product", "vendor", "vendor_country", "category", "product_version",
                "jurisdiction", "deployment_month", "verdict", "rule_set_version", "school_kind", "school_name",
@@ -419,7 +433,7 @@ def export_records(product_ids: list[int] | None = None, *, batch: int = 500) ->
             "verdict": verdict,
             "rule_set_version": rule_set_version,
             "school": {"kind": school_kind, "name": school_name},
-            "published_at": published_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "published_at": as_utc(published_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "findings": findings,
         }
 

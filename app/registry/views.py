@@ -245,8 +245,11 @@ def product_export(product_id: int, fmt: str):
 
 @bp.get("/compare/export.<fmt>")
 def compare_export(fmt: str):
-    """The compared products' published audits as CSV or JSON."""
-    ids = _compare_ids()
+    """The compared products' published audits as CSV or JSON: like the page, products without a
+    published audit are left out, and fewer than two left is 404."""
+    ids = services.published_product_ids(_compare_ids())
+    if len(ids) < services.COMPARE_MIN:
+        abort(404)
     return _export(ids, fmt, {"kind": "comparison", "products": ids}, "eduaudit-comparison")
 
 

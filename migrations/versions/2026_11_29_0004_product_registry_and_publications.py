@@ -62,7 +62,7 @@ def upgrade():
         sa.Column("audit_id", sa.Integer(), nullable=False),
         sa.Column("submission_number", sa.Integer(), nullable=False),
         sa.Column("product_id", sa.Integer(), nullable=False),
-        sa.Column("product_version", sa.String(length=60), server_default="", nullable=False),
+        sa.Column("product_version", sa.String(length=100), server_default="", nullable=False),
         sa.Column("jurisdiction", sa.String(length=8), nullable=False),
         sa.Column("deployment_month", sa.String(length=7), nullable=False),
         sa.Column("verdict", sa.String(length=20), nullable=False),
