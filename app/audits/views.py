@@ -469,6 +469,9 @@ def _pdf_refused(audit: Audit, lang: str, exc: RenderLimitExceeded):
     return page, code, headers
 
 
+EVENT_LABELS_SHOWN = 5
+"""Changed answers named in one trail row on the page; the CSV/JSON export lists every one."""
+
 EVENT_NAMES = {
     "created": lambda: _("Audit created"),
     "answers_saved": lambda: _("Answers saved"),
@@ -489,6 +492,10 @@ def _event_summary(kind: str, details: dict[str, Any]) -> str:
     lang = ui_lang()
     if kind == "answers_saved":
         labels = [qn.questions[q].label[lang] if q in qn.questions else q for q in details.get("changed", {})]
+        if len(labels) > EVENT_LABELS_SHOWN:  # the export has them all
+            return _("%(num)s answers: %(first)s and %(more)s more", num=len(labels),
+                     first=LIST_SEPARATOR[lang].join(labels[:EVENT_LABELS_SHOWN]),
+                     more=len(labels) - EVENT_LABELS_SHOWN)
         return LIST_SEPARATOR[lang].join(labels)
     if kind == "submitted":
         return _("submission %(n)s (version %(v)s) to %(regulator)s; verdict %(verdict)s",
