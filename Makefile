@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PORT    ?= 5000
 
-.PHONY: setup run test test-pg lint bench bench-pdf clean messages translations
+.PHONY: setup run test test-pg lint bench bench-pdf bench-registry clean messages translations
 
 setup: $(STAMP)
 
@@ -46,6 +46,11 @@ bench: setup
 # Seconds per page and memory of the PDF renderer (about 9 minutes; RENDERS=8 for a quick look).
 bench-pdf: setup
 	$(BIN)/python bench/bench_pdf.py --renders $${RENDERS:-100}
+
+# Comparison and product pages and the streamed exports at 50,000 published audits (about 1 minute on
+# SQLite; BENCH_DATABASE_URL=postgresql://... also runs it in a new PostgreSQL schema, dropped after).
+bench-registry: setup
+	$(BIN)/python bench/bench_registry.py $${BENCH_DATABASE_URL:+--database-url $$BENCH_DATABASE_URL}
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -44,6 +44,7 @@ DEFAULTS: dict[str, Any] = {
     # Where the counters live: "memory://" is per process; use "redis://127.0.0.1:6379" when the
     # app runs in several processes, so the limits hold across them.
     "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_ENABLED": True,
     "RATELIMIT_HEADERS_ENABLED": False,
     # None: the repository's audit_rules/ (or EDUAUDIT_RULES_DIR), see app.rules.loader.
     "RULES_DIR": None,

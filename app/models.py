@@ -452,6 +452,13 @@ class Publication(db.Model):
 
     product: Mapped[Product] = relationship()
 
+    __table_args__ = (
+        # Covers the product and comparison pages' GROUP BYs (verdicts, jurisdictions, versions, years)
+        # and the product list's worst verdict: read from the index alone, not from the table.
+        sa.Index("ix_publications_product_stats", "product_id", "verdict_rank", "verdict", "jurisdiction",
+                 "product_version", "deployment_month"),
+    )
+
 
 class PublishedFinding(db.Model):
     """One finding of a publication, in columns so product and comparison pages aggregate in SQL.
@@ -467,4 +474,9 @@ class PublishedFinding(db.Model):
     level: Mapped[str] = mapped_column(sa.String(20))
     level_rank: Mapped[int] = mapped_column(sa.Integer)
 
-    __table_args__ = (sa.Index("ix_published_findings_product_id_category", "product_id", "category"),)
+    __table_args__ = (
+        # Covers every aggregate of the product and comparison pages in index order (GROUP BY product,
+        # category, rule; high-or-worse by level; audits counted by publication): read from the index alone.
+        sa.Index("ix_published_findings_product_stats", "product_id", "category", "rule_id", "level_rank",
+                 "publication_id"),
+    )

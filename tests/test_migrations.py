@@ -14,7 +14,8 @@ from alembic.script import ScriptDirectory
 from app import MIGRATIONS_DIR
 from app.extensions import db
 
-TABLES = {"audits", "assessments", "issued_reports"}
+TABLES = {"audits", "assessments", "issued_reports", "organisations", "users", "submissions", "reviews",
+          "action_items", "audit_events"}
 
 
 def script_directory() -> ScriptDirectory:

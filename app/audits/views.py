@@ -179,7 +179,9 @@ def create():
 @login_required
 def resume(report_id: str):
     """Continue an audit at its first step with required answers still open (or the results)."""
-    audit = access.audit_for(report_id, "edit")
+    audit = _editable_or_redirect(report_id)
+    if not isinstance(audit, Audit):
+        return audit
     qn = current_ruleset().questionnaire
     typed = services.load_answers(qn, audit.answers).typed
     missing = qn.missing_required(typed)
@@ -197,13 +199,9 @@ def step(report_id: str, section_id: str):
     what others saved since (:func:`.services.edit_conflicts`): answers both changed differently are
     not saved, the page says who changed what, and keeps this user's input.
     """
-    audit = access.audit_for(report_id, "view")
-    if not access.allowed(current_user, "edit", audit):
-        if access.is_role(current_user, "school_admin"):
-            flash(_("This audit was submitted, so its answers are frozen. Start a new version to change them."),
-                  "info")
-            return redirect(url_for("audits.overview", report_id=audit.report_id))
-        abort(403)
+    audit = _editable_or_redirect(report_id)
+    if not isinstance(audit, Audit):
+        return audit
     qn = current_ruleset().questionnaire
     lang = ui_lang()
     try:
@@ -269,7 +267,7 @@ def step(report_id: str, section_id: str):
             revision = audit.revision  # saving again now overwrites deliberately
             current = forms.form_data(slots, loaded.typed)
             for slot in slots:
-                if slot.question.id in untouched:  # show the other user's answer, so saving again keeps it
+                if slot.question.id in untouched:
                     field = forms.question_field(form, slot.question)
                     field.process(None, current.get(forms.FIELD_PREFIX + slot.question.id))
                     field.raw_data = None
@@ -320,6 +318,18 @@ def step(report_id: str, section_id: str):
                     "actor": c.actor, "at": format_utc(c.at)} for c in conflicts],
         section_comments=comments["section"],
     )
+
+
+def _editable_or_redirect(report_id: str) -> Audit | Response:
+    """The audit if the user may edit its answers now; for its school while the answers are frozen, a
+    redirect to the audit's page saying so; 404/403 otherwise (see :func:`app.access.audit_for`)."""
+    audit = access.audit_for(report_id, "view")
+    if access.allowed(current_user, "edit", audit):
+        return audit
+    if access.is_role(current_user, "school_admin"):
+        flash(_("This audit was submitted, so its answers are frozen. Start a new version to change them."), "info")
+        return redirect(url_for("audits.overview", report_id=audit.report_id))
+    abort(403)
 
 
 def _base_revision(audit: Audit) -> int:

@@ -376,7 +376,9 @@ def comparison(product_ids: list[int]) -> list[dict[str, Any]]:
         sa.select(PublishedFinding.product_id, PublishedFinding.rule_id,
                   sa.func.count(sa.distinct(PublishedFinding.publication_id)))
         .where(PublishedFinding.product_id.in_(product_ids))
-        .group_by(PublishedFinding.product_id, PublishedFinding.rule_id)))
+        # Grouped by category too (a rule has one category; _counts adds up any split): the order of
+        # ix_published_findings_product_stats, so the database reads that index alone, without sorting.
+        .group_by(PublishedFinding.product_id, PublishedFinding.category, PublishedFinding.rule_id)))
     jurisdictions = _counts(db.session.execute(
         sa.select(Publication.product_id, Publication.jurisdiction, sa.func.count()).where(in_ids)
         .group_by(Publication.product_id, Publication.jurisdiction)))

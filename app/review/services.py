@@ -61,10 +61,12 @@ def submissions(audit: Audit) -> list[Submission]:
                                    .order_by(Submission.number)))
 
 
-def latest_submission(audit: Audit) -> Submission | None:
-    """The most recent submission of ``audit``, or ``None`` if it was never submitted."""
-    return db.session.scalar(sa.select(Submission).where(Submission.audit_id == audit.id)
-                             .order_by(Submission.number.desc()).limit(1))
+def latest_submission(audit: Audit, regulator_id: int | None = None) -> Submission | None:
+    """The most recent submission of ``audit`` (to ``regulator_id`` only, when given), or ``None``."""
+    stmt = sa.select(Submission).where(Submission.audit_id == audit.id)
+    if regulator_id is not None:
+        stmt = stmt.where(Submission.regulator_id == regulator_id)
+    return db.session.scalar(stmt.order_by(Submission.number.desc()).limit(1))
 
 
 def submit(audit: Audit, snapshot: Assessment, user: User, regulator: Organisation, note: str = "") -> Submission:
@@ -162,7 +164,8 @@ def check_review(item: ReviewInput, targets: dict[str, set[str]], today: dt.date
 def save_reviews(ruleset: RuleSet, submission: Submission, reviewer: User, items: list[ReviewInput],
                  *, today: dt.date | None = None) -> list[Review]:
     """Create or replace the reviewer's ratings on ``submission`` (one per target), with their action
-    items; returns the reviews written. All items are checked before anything is written.
+    items (a rating changed to acceptable withdraws its item); returns the reviews written. All items
+    are checked before anything is written.
 
     Raises :class:`ReviewError` if the submission is already decided or any item is invalid (the
     message names the target).
@@ -194,8 +197,9 @@ def save_reviews(ruleset: RuleSet, submission: Submission, reviewer: User, items
             action.action, action.owner, action.due_date = item.action.strip(), item.owner.strip(), item.due_date
             db.session.add(action)
         elif review.action_item is not None:
-            raise ReviewError(f"{item.target_kind} {item.target_id}: it already has an action-plan item; "
-                              "keep a rating that needs action")
+            # Rated acceptable after all: the action the school was given is withdrawn (the trail keeps
+            # the earlier rating).
+            db.session.delete(review.action_item)
         written.append(review)
     db.session.flush()
     if written:

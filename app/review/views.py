@@ -103,7 +103,7 @@ def review(report_id: str):
     """Rate each finding and section of the latest submission (acceptable / needs improvement / must be
     corrected) with a comment; ratings that need action give the school an action-plan item."""
     audit = access.audit_for(report_id, "view")
-    submission = services.latest_submission(audit)
+    submission = services.latest_submission(audit, current_user.organisation_id)
     lang = ui_lang()
     targets = _targets(submission, lang)
     today = dt.date.today()
@@ -189,7 +189,7 @@ def services_message(exc: services.ReviewError) -> str:
 def decide(report_id: str):
     """Approve, request changes or reject the latest submission."""
     audit = access.audit_for(report_id, "decide")
-    submission = services.latest_submission(audit)
+    submission = services.latest_submission(audit, current_user.organisation_id)
     form = forms.DecisionForm()
     if not form.validate_on_submit():
         for message in form.decision.errors + form.comment.errors:

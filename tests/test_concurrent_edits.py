@@ -1,0 +1,186 @@
+"""Two administrators of the same school edit the same step at once (ACCOUNTS "school" and "school2").
+
+A save based on an older revision never silently overwrites what the other saved in between: the
+same question changed differently is a conflict (nothing saved, the page says who changed what and
+keeps the typed input); a different question is saved and the other's change kept; saving the page
+again after a conflict overwrites deliberately, but only what this user typed.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+import scenario
+from webhelpers import ACCOUNTS
+
+FIRST, SECOND = ACCOUNTS["school"][0], ACCOUNTS["school2"][0]
+
+
+class StepForm(HTMLParser):
+    """The step form's fields as a browser would send them (text, textareas, checked boxes, hidden)."""
+
+    def __init__(self):
+        super().__init__()
+        self.data: dict[str, list[str]] = {}
+        self._textarea: str | None = None
+        self._in_form = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and a.get("id") == "step-form":
+            self._in_form = True
+        if not self._in_form or "name" not in a:
+            return
+        if tag == "input":
+            kind = a.get("type", "text")
+            if kind in ("radio", "checkbox") and "checked" not in a:
+                return
+            if kind in ("submit", "button"):
+                return
+            self.data.setdefault(a["name"], []).append(a.get("value") or "")
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self.data.setdefault(a["name"], []).append("")
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea][-1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            name = self._textarea
+            if name:  # browsers drop the newline right after <textarea>
+                value = self.data[name][-1]
+                self.data[name][-1] = value[2:] if value.startswith("\r\n") else value.removeprefix("\n")
+            self._textarea = None
+        if tag == "form":
+            self._in_form = False
+
+
+def form_of(html: str) -> dict[str, list[str]]:
+    parser = StepForm()
+    parser.feed(html)
+    assert "csrf_token" in parser.data and "revision" in parser.data, "no step form on the page"
+    return parser.data
+
+
+def send(client, url, form, **changes):
+    data = {k: list(v) for k, v in form.items()}
+    for name, value in changes.items():
+        data[name] = value if isinstance(value, list) else [value]
+    data["action"] = ["continue"]
+    return client.post(url, data=data)
+
+
+@pytest.fixture
+def both(app, accounts):
+    """A draft of Test School with every answer given, and each administrator signed in."""
+    with app.app_context():
+        report_id = scenario.make_audit("complete")
+    return report_id, scenario.signed_in(app, "school"), scenario.signed_in(app, "school2")
+
+
+def stored(app, report_id):
+    with app.app_context():
+        audit = scenario.audit(report_id)
+        return dict(audit.answers), audit.revision
+
+
+URL = "/audits/{}/steps/product"
+
+
+def test_the_same_question_changed_by_both_is_a_conflict(app, both):
+    report_id, first, second = both
+    url = URL.format(report_id)
+    page_first, page_second = form_of(first.get(url).text), form_of(second.get(url).text)
+    assert page_first["revision"] == page_second["revision"]
+
+    saved = send(first, url, page_first, product_description="First: cameras removed from the plan.")
+    assert saved.status_code == 302
+    answers, revision = stored(app, report_id)
+    assert answers["product_description"] == "First: cameras removed from the plan."
+
+    clash = send(second, url, page_second, product_description="Second: cameras in two rooms only.",
+                 vendor_name="Second's vendor spelling")
+    assert clash.status_code == 200
+    assert stored(app, report_id) == (answers, revision)  # nothing of the second page was saved
+    html = clash.text
+    assert "Someone else changed this step while you were editing it" in html
+    assert "Nothing on this page was saved. Your input is still in the form below." in html
+    notice = html[html.index('id="conflict-title"'):]
+    notice = notice[:notice.index("</div>")]
+    assert re.search(r"What it does, in your words: now “First: cameras removed from the plan\.”, saved by "
+                     + re.escape(FIRST) + r" at \d{4}-\d\d-\d\d \d\d:\d\d UTC", notice.replace("&#39;", "'"), re.S), \
+        notice
+    assert "Second's vendor spelling" not in notice  # only the question both changed is listed
+    shown = form_of(html)
+    assert shown["product_description"] == ["Second: cameras in two rooms only."]  # their input is kept
+    assert shown["vendor_name"] == ["Second's vendor spelling"]
+    assert int(shown["revision"][0]) == revision  # saving again now is deliberate
+
+    again = send(second, url, shown)
+    assert again.status_code == 302
+    answers, _revision = stored(app, report_id)
+    assert answers["product_description"] == "Second: cameras in two rooms only."
+    assert answers["vendor_name"] == "Second's vendor spelling"
+    with app.app_context():
+        events = scenario.kinds(report_id)
+    assert events[-2:] == ["answers_saved", "answers_saved"]
+
+
+def test_different_questions_on_the_same_step_are_both_kept(app, both):
+    report_id, first, second = both
+    url = URL.format(report_id)
+    page_first, page_second = form_of(first.get(url).text), form_of(second.get(url).text)
+    assert send(first, url, page_first, product_description="Changed by the first.").status_code == 302
+    response = send(second, url, page_second, vendor_name="Changed by the second")
+    assert response.status_code == 302  # no conflict: saved and on to the next step
+    answers, _revision = stored(app, report_id)
+    assert answers["product_description"] == "Changed by the first."
+    assert answers["vendor_name"] == "Changed by the second"
+    with app.app_context():
+        from app import trail
+
+        last = trail.events(scenario.audit(report_id))[-1]
+        assert (last.actor, set(last.details["changed"])) == (SECOND, {"vendor_name"})
+
+
+def test_a_question_the_second_did_not_touch_keeps_the_first_s_value(app, both):
+    report_id, first, second = both
+    url = URL.format(report_id)
+    page_first, page_second = form_of(first.get(url).text), form_of(second.get(url).text)
+    old_kind = page_second["product_kind"]
+    assert old_kind == ["classroom_analytics"]
+    assert send(first, url, page_first, product_description="First's text.", product_kind="wearable").status_code == 302
+
+    clash = send(second, url, page_second, product_description="Second's text.")
+    assert clash.status_code == 200 and "Someone else changed this step" in clash.text
+    shown = form_of(clash.text)
+    assert shown["product_description"] == ["Second's text."]
+    # the field the second did not touch shows what the first saved, so saving again does not undo it
+    assert shown["product_kind"] == ["wearable"]
+    assert send(second, url, shown).status_code == 302
+    answers, _revision = stored(app, report_id)
+    assert answers["product_description"] == "Second's text."
+    assert answers["product_kind"] == "wearable"
+
+
+def test_the_same_value_typed_by_both_is_no_conflict(app, both):
+    report_id, first, second = both
+    url = URL.format(report_id)
+    page_first, page_second = form_of(first.get(url).text), form_of(second.get(url).text)
+    assert send(first, url, page_first, vendor_name="Agreed Vendor Ltd").status_code == 302
+    assert send(second, url, page_second, vendor_name="Agreed Vendor Ltd").status_code == 302
+    assert stored(app, report_id)[0]["vendor_name"] == "Agreed Vendor Ltd"
+
+
+def test_a_save_without_a_revision_counts_as_current(app, both):
+    report_id, first, second = both
+    url = URL.format(report_id)
+    page_second = form_of(second.get(url).text)
+    assert send(first, url, form_of(first.get(url).text), vendor_name="First").status_code == 302
+    del page_second["revision"]
+    assert send(second, url, page_second, vendor_name="Second").status_code == 302
+    assert stored(app, report_id)[0]["vendor_name"] == "Second"
