@@ -384,3 +384,19 @@ def test_website_is_linked_only_when_http(app, anon_client):
         assert not re.search(r'href="\s*(javascript|data):', page, re.I)
     page = anon_client.get(f"/products/{ids[3]}").text
     assert '<a href="https://vendor.example/product?a=1&amp;b=2" rel="nofollow noopener noreferrer">' in page
+
+
+def test_the_start_form_suggests_published_and_own_products_only(app, accounts, client):
+    with app.app_context():
+        school, other = user(accounts["school"]), user(accounts["other_school"])
+        reviewer = user(accounts["reviewer"])
+        publish(reviewed_audit(other, reviewer, {"product_name": "Public Camera", "vendor_name": "Open Vision"}), other)
+        reviewed_audit(other, None, {"product_name": "Secret Pilot", "vendor_name": "Hidden Labs"}, status="draft")
+        reviewed_audit(school, None, {"product_name": "Our Own Draft", "vendor_name": "Home Vendor"}, status="draft")
+        db.session.commit()
+    page = client.get("/").text
+    products = re.findall(r'<datalist id="product_name-known">(.*?)</datalist>', page, re.S)[0]
+    vendors = re.findall(r'<datalist id="vendor_name-known">(.*?)</datalist>', page, re.S)[0]
+    assert re.findall(r'value="([^"]+)"', products) == ["Our Own Draft", "Public Camera"]
+    assert re.findall(r'value="([^"]+)"', vendors) == ["Home Vendor", "Open Vision"]
+    assert 'list="product_name-known"' in page and "Secret Pilot" not in page and "Hidden Labs" not in page

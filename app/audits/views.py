@@ -134,6 +134,12 @@ def _audit_rows() -> list[dict[str, Any]]:
 
 
 
+def _known_names() -> dict[str, list[str]]:
+    """Registry names offered while typing (the browser's own suggestion list, no script)."""
+    products, vendors = registry_services.known_names(current_user.organisation_id)
+    return {"product_name": products, "vendor_name": vendors}
+
+
 def _hints() -> dict[str, str]:
     qn = current_ruleset().questionnaire
     lang = ui_lang()
@@ -150,7 +156,7 @@ def home():
         return redirect(url_for("review.queue"))
     if current_user.role == "school_admin":
         return render_template("audits/home.html", audits=_audit_rows(), form=forms.NewAuditForm(),
-                               hints=_hints())
+                               hints=_hints(), known=_known_names())
     return render_template("audits/other_home.html")
 
 
@@ -172,7 +178,7 @@ def create():
             flash(_("Audit started. Your answers are saved every time you move to another step."), "success")
             typed = services.load_answers(qn, audit.answers).typed
             return redirect(_step_url(audit, qn.visible_sections(typed)[0].id))
-    return render_template("audits/home.html", audits=_audit_rows(), form=form, hints=_hints())
+    return render_template("audits/home.html", audits=_audit_rows(), form=form, hints=_hints(), known=_known_names())
 
 
 @bp.get("/audits/<report_id>/continue")

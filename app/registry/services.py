@@ -272,6 +272,20 @@ def published_product_ids(product_ids: list[int]) -> list[int]:
     return [i for i in product_ids if i in published]
 
 
+def known_names(organisation_id: int | None) -> tuple[list[str], list[str]]:
+    """Product and vendor names a school may pick from when it starts an audit: those of published
+    audits and those its own audits name (never another school's unpublished ones). Two statements;
+    ``(products, vendors)``, each sorted and distinct."""
+    mine = sa.select(Audit.product_id).where(Audit.organisation_id == organisation_id,
+                                             Audit.product_id.is_not(None))
+    published = sa.select(Publication.product_id)
+    ids = sa.union(mine, published).subquery()
+    products = sorted(set(db.session.scalars(sa.select(Product.name).where(Product.id.in_(sa.select(ids))))))
+    vendors = sorted(set(db.session.scalars(
+        sa.select(Vendor.name).join(Product, Product.vendor_id == Vendor.id).where(Product.id.in_(sa.select(ids))))))
+    return products, vendors
+
+
 def has_publications(product_id: int) -> bool:
     """Whether at least one published audit names the product (so its public pages exist)."""
     return db.session.scalar(sa.select(Publication.id).where(Publication.product_id == product_id).limit(1)) \
