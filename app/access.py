@@ -23,7 +23,7 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from .extensions import db
-from .models import Audit, Submission, User
+from .models import Audit, Submission
 
 ACTIONS = ("view", "edit", "submit", "new_version", "publish", "review", "decide", "pdf", "trail")
 """What a route may ask to do with an audit."""
@@ -118,4 +118,4 @@ def is_role(user: Any, *roles: str) -> bool:
     return _role(user) in roles
 
 
-__all__ = ["ACTIONS", "User", "allowed", "audit_for", "can_view", "is_role", "roles_required", "visible_audits"]
+__all__ = ["ACTIONS", "allowed", "audit_for", "can_view", "is_role", "roles_required", "visible_audits"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -32,7 +31,7 @@ class QueueFilterForm(Form):
     submitted_to = DateField(_l("Submitted until"), validators=[Optional()])
 
 
-def review_form_class(count: int, defaults_due: dict[str, dt.date]) -> type[FlaskForm]:
+def review_form_class(count: int) -> type[FlaskForm]:
     """A form with fields ``t<i>_rating``, ``t<i>_comment``, ``t<i>_action``, ``t<i>_owner``,
     ``t<i>_due`` for each of ``count`` review targets (the targets' order is the page's)."""
     attrs: dict[str, Any] = {}

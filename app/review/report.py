@@ -87,7 +87,6 @@ def review_context(ruleset: RuleSet, audit: Audit, lang: str) -> dict[str, Any] 
         "decided_at": format_utc(submission.decided_at),
         "comment": submission.decision_comment,
         "items": items,
-        "actions": [i for i in items if i["action"]],
         "outdated": t["outdated"].format(reviewed=submission.version, current=audit.version)
         if submission.version != audit.version else "",
     }

@@ -38,8 +38,8 @@ from ..rules.schema import VERDICTS
 ACTION_MAX = 2000
 COMMENT_MAX = 5000
 OWNER_MAX = 200
-DUE_DAYS = {"needs_improvement": 60, "must_be_corrected": 30}
-"""Default days until an action item is due, by rating (the reviewer may change the date)."""
+DEFAULT_DUE_DAYS = 60
+"""Days from today of the due date the review form proposes (the reviewer may change it)."""
 
 RISK_RANK = {level: i for i, level in enumerate(VERDICTS)}
 """Verdict -> rank (higher is worse: low ... critical, prohibited), for sorting the queue by risk."""

@@ -107,7 +107,7 @@ def review(report_id: str):
     lang = ui_lang()
     targets = _targets(submission, lang)
     today = dt.date.today()
-    form_class = forms.review_form_class(len(targets), {})
+    form_class = forms.review_form_class(len(targets))
     can_review = access.allowed(current_user, "review", audit)
     existing = {(r.target_kind, r.target_id): r for r in submission.reviews}
     if request.method == "POST":
@@ -158,7 +158,7 @@ def review(report_id: str):
                     data[f"t{i}_due"] = r.action_item.due_date
             else:
                 data[f"t{i}_owner"] = _("School administrator")
-                data[f"t{i}_due"] = today + dt.timedelta(days=services.DUE_DAYS["needs_improvement"])
+                data[f"t{i}_due"] = today + dt.timedelta(days=services.DEFAULT_DUE_DAYS)
         form = form_class(formdata=None, data=data)
     blocks = [{**t, "rating": form[f"t{i}_rating"], "comment": form[f"t{i}_comment"],
                "action": form[f"t{i}_action"], "owner": form[f"t{i}_owner"], "due": form[f"t{i}_due"]}
