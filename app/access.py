@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 from .extensions import db
 from .models import Audit, Submission
 
-ACTIONS = ("view", "edit", "submit", "new_version", "publish", "review", "decide", "pdf", "trail")
+ACTIONS = ("view", "edit", "submit", "new_version", "publish", "unpublish", "review", "decide", "pdf", "trail")
 """What a route may ask to do with an audit."""
 
 
@@ -77,6 +77,10 @@ def allowed(user: Any, action: str, audit: Audit) -> bool:
             return audit.status in ("approved", "rejected")
         if action == "publish":
             return audit.status == "approved"
+        if action == "unpublish":
+            from .registry.services import publication_of
+
+            return publication_of(audit) is not None
         return False
     if role == "reviewer":
         if action in ("review", "decide"):

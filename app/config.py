@@ -45,6 +45,8 @@ DEFAULTS: dict[str, Any] = {
     # app runs in several processes, so the limits hold across them.
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_ENABLED": True,
+    # Off: the library would put its Retry-After on every response of a limited route (the PDF route
+    # sets its own on a 503); the 429 page sends Retry-After itself (app.errors).
     "RATELIMIT_HEADERS_ENABLED": False,
     # None: the repository's audit_rules/ (or EDUAUDIT_RULES_DIR), see app.rules.loader.
     "RULES_DIR": None,

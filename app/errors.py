@@ -13,6 +13,9 @@ PAGES = {
     404: (_l("Page not found"),
           _l("There is no page at this address. If you followed a link to an audit, check the report id.")),
     405: (_l("That is not possible here"), _l("This page cannot be used that way. Go back and use the buttons.")),
+    429: (_l("Too many attempts"),
+          _l("More requests of this kind came from you or your network than are allowed in a short time, so "
+             "this one was refused and nothing was changed. Wait a minute, then try again.")),
     413: (_l("The form is too large"),
           _l("What you sent is larger than the 512 KiB this tool accepts for one page, so nothing was saved. "
              "Shorten the longest answers (a few paragraphs each is plenty) and send the page again.")),
@@ -31,7 +34,7 @@ def _page(code: int, title: str, message: str):
 
 
 def register(app: Flask) -> None:
-    """Attach the handlers for CSRF failures (400), 404, 405, 413 and 500 to ``app``."""
+    """Attach the handlers for CSRF failures (400), 404, 405, 413, 429 and 500 to ``app``."""
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc: CSRFError):
@@ -41,7 +44,9 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException):
         code = exc.code or 500
         title, message = PAGES.get(code, (exc.name, exc.description or ""))
-        return _page(code, title, message)
+        page, status = _page(code, title, message)
+        # The shortest window of every limit (app.config) is a minute: retrying sooner cannot succeed.
+        return (page, status, {"Retry-After": "60"}) if code == 429 else (page, status)
 
     @app.errorhandler(500)
     def server_error(_exc):

@@ -336,7 +336,7 @@ class ActionItem(db.Model):
 
 
 EVENT_KINDS = ("created", "answers_saved", "submitted", "reviewed", "approved", "changes_requested", "rejected",
-               "new_version", "pdf_generated", "published", "adopted")
+               "new_version", "pdf_generated", "published", "unpublished", "adopted")
 """What an audit-trail event records."""
 
 

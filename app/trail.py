@@ -64,8 +64,10 @@ def export_json(audit: Audit) -> str:
 
 
 def export_csv(audit: Audit) -> str:
-    """The trail as CSV (header :data:`EXPORT_FIELDS`; ``details`` as compact JSON)."""
+    """The trail as CSV (header :data:`EXPORT_FIELDS`; ``details`` as compact JSON), starting with a
+    UTF-8 byte order mark so spreadsheet programs read Chinese text right."""
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(EXPORT_FIELDS)
     for row in export_rows(audit):

@@ -33,7 +33,7 @@ def typed_answers(answers: dict[str, Any] | None = None) -> dict[str, Any]:
 def make_audit(state: str = "draft", *, owner: str = "school", regulator: str = "Test Regulator",
                answers: dict[str, Any] | None = None, product: str | None = None) -> str:
     """An audit of ``owner``'s school in ``state`` (draft, complete, submitted, changes_requested,
-    approved, rejected); returns its report id. Inside an app context; commits."""
+    approved, rejected, published); returns its report id. Inside an app context; commits."""
     qn = current_ruleset().questionnaire
     school_admin = user(owner)
     typed = typed_answers(answers)
@@ -46,9 +46,14 @@ def make_audit(state: str = "draft", *, owner: str = "school", regulator: str = 
         evaluation = services.evaluate_audit(current_ruleset(), audit)
         if state != "complete":
             submission = review_services.submit(audit, evaluation.snapshot, school_admin, get_org(regulator))
-            if state in ("changes_requested", "approved", "rejected"):
+            if state in ("changes_requested", "approved", "rejected", "published"):
                 reviewer = db.session.scalar(sa.select(User).where(User.organisation_id == submission.regulator_id))
-                review_services.decide(submission, reviewer, state, "Decided in the test set-up.")
+                review_services.decide(submission, reviewer, "approved" if state == "published" else state,
+                                       "Decided in the test set-up.")
+            if state == "published":
+                from app.registry.services import publish
+
+                publish(audit, school_admin, show_school_name=False)
     db.session.commit()
     return audit.report_id
 

@@ -121,6 +121,11 @@ TABLE: dict[tuple[str, str], list[tuple[str, dict]]] = {
         submitted=row(LOGIN, 403, 404, 403, 404, 404, 404),
         approved=row(LOGIN, OVERVIEW, 404, 403, 404, 404, 404),
         missing=NOBODY_ELSE))],
+    ("audits.unpublish", "POST"): [("/audits/{id}/unpublish", by_state(  # none of these is published
+        draft=row(LOGIN, 403, 404, 404, 404, 404, 404),
+        submitted=row(LOGIN, 403, 404, 403, 404, 404, 404),
+        approved=row(LOGIN, 403, 404, 403, 404, 404, 404),
+        missing=NOBODY_ELSE))],
     # The public product registry: the same for everyone, signed in or not (published audits only).
     ("registry.products", "GET"): [("/products", same(200, anon=200))],
     ("registry.product", "GET"): [("/products/{p1}", same(200, anon=200)),

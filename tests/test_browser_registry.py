@@ -105,7 +105,8 @@ def test_an_ngo_analyst_finds_compares_and_downloads(app, accounts, live_server,
         finally:
             browser.close()
 
-    rows = list(csv.DictReader(io.StringIO(downloads["CSV"].decode("utf-8"))))
+    assert downloads["CSV"].startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(downloads["CSV"].decode("utf-8-sig"))))
     assert len(rows) == 4 and {r["product_id"] for r in rows} == {str(i) for i in product_ids}
     assert {r["school_name"] for r in rows} == {""}  # the school chose not to be named
     exported = json.loads(downloads["JSON"])

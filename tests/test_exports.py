@@ -90,7 +90,9 @@ def test_an_empty_export_is_valid(app, anon_client, validator):
     document = json.loads(anon_client.get("/published/export.json").data)
     _check(validator, document)
     assert document["audits"] == []
-    rows = list(csv.reader(io.StringIO(anon_client.get("/published/export.csv").text)))
+    text = anon_client.get("/published/export.csv").text
+    assert text.startswith("\ufeff")  # byte order mark: spreadsheet programs read the Chinese names right
+    rows = list(csv.reader(io.StringIO(text[1:])))
     assert rows == [list(registry.CSV_COLUMNS)]
 
 
@@ -105,7 +107,7 @@ def test_the_validator_catches_a_bad_record(app, accounts, anon_client, validato
 
 
 def _csv(response) -> list[dict[str, str]]:
-    text = response.data.decode("utf-8")
+    text = response.data.decode("utf-8-sig")
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader)
     assert tuple(header) == registry.CSV_COLUMNS

@@ -14,7 +14,8 @@ from pypdf import PdfReader
 from registry_helpers import publish, reviewed_audit, user
 from webhelpers import PASSWORD, csrf_token, login
 
-from app.extensions import db
+from app import trail
+from app.extensions import current_ruleset, db
 from app.models import AuditEvent, Publication
 from app.registry import services as registry
 
@@ -288,3 +289,76 @@ def test_published_record_matches_the_approved_snapshot(app, accounts):
         prohibited = [f for f in snapshot.result["findings"] if f["effect"] == "prohibited"]
         assert all(f["level"] == "prohibited" for f in publication.findings if f["effect"] == "prohibited")
         assert len([f for f in publication.findings if f["effect"] == "prohibited"]) == len(prohibited)
+
+
+def test_published_levels_are_the_reports_levels_after_mitigation(app, accounts):
+    """The public pages must agree with the approved report: a finding the school's measures lowered is
+    published at its residual level (the level the report states and the verdict counts), not the inherent."""
+    from app.reports.context import build_report_context
+    from app.rules.engine import evaluate
+
+    with app.app_context():
+        school, reviewer = _users(accounts)
+        audit = reviewed_audit(school, reviewer, {"encryption": ["in_transit", "at_rest"]})
+        snapshot = audit.assessments[-1]
+        publication = publish(audit, school)
+        lowered = [f for f in snapshot.result["findings"]
+                   if f["effect"] != "prohibited" and f["residual_risk_level"] != f["risk_level"]]
+        assert any(f["rule_id"] == "face-data-held-by-vendor-or-location-unknown" for f in lowered)
+        ruleset = current_ruleset()
+        qn = ruleset.questionnaire
+        result = evaluate(ruleset, qn.validate_answers(snapshot.answers), snapshot.jurisdiction, snapshot.as_of)
+        report = build_report_context(ruleset, result, report_id=audit.report_id,
+                                      generated_at=snapshot.created_at)
+        assert [(f["rule_id"], f["level"]) for f in publication.findings] == [
+            (f["rule_id"], f["headline_level"]["id"]) for f in report["findings"]]
+        level = {f["rule_id"]: f["level"] for f in publication.findings}
+        assert all(level[f["rule_id"]] == f["residual_risk_level"] != f["risk_level"] for f in lowered)
+
+
+def _post_unpublish(client, report_id):
+    page = client.get(f"/audits/{report_id}")
+    return client.post(f"/audits/{report_id}/unpublish", data={"csrf_token": csrf_token(page.text)})
+
+
+def test_a_school_withdraws_its_publication_and_may_publish_again(app, accounts, client, anon_client):
+    with app.app_context():
+        school, reviewer = _users(accounts)
+        audit = reviewed_audit(school, reviewer, {"product_name": "Withdrawn Widget"})
+        report_id, product_id = audit.report_id, audit.product_id
+        public_id = publish(audit, school).public_id
+        db.session.commit()
+    assert anon_client.get(f"/products/{product_id}").status_code == 200
+    assert public_id in anon_client.get("/published/export.json").text
+    others = {}
+    for who in ("reviewer", "other_school", "ngo"):
+        others[who] = app.test_client()
+        assert login(others[who], accounts[who]).status_code == 302
+        assert others[who].post(f"/audits/{report_id}/unpublish",
+                                data={"csrf_token": csrf_token(others[who].get("/verify").text)}).status_code == \
+            (403 if who == "reviewer" else 404)
+    assert anon_client.get(f"/products/{product_id}").status_code == 200  # still published
+
+    response = _post_unpublish(client, report_id)
+    assert response.status_code == 302
+    assert f"Publication {public_id} withdrawn" in client.get(response.location).text
+    assert anon_client.get(f"/products/{product_id}").status_code == 404
+    assert public_id not in anon_client.get("/published/export.json").text
+    assert "Withdrawn Widget" not in anon_client.get("/products").text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(registry.PublishedFinding)) == 0
+        events = [e for e in trail.events(scenario_audit(report_id)) if e.kind == "unpublished"]
+        assert [e.details for e in events] == [{"public_id": public_id}]
+    assert _post_unpublish(client, report_id).status_code == 403  # nothing left to withdraw
+    again = _post_publish(client, report_id)
+    assert again.status_code == 302
+    with app.app_context():
+        republished = db.session.scalar(sa.select(Publication))
+        assert republished.public_id != public_id
+    assert anon_client.get(f"/products/{product_id}").status_code == 200
+
+
+def scenario_audit(report_id):
+    from app.models import Audit
+
+    return db.session.scalar(sa.select(Audit).where(Audit.report_id == report_id))

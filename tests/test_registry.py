@@ -192,14 +192,14 @@ def test_nothing_unpublished_is_reachable(app, accounts, anon_client):
 
 
 @pytest.mark.parametrize(("query", "message"), [
-    ("p=1", "choose between 2 and 10 products to compare; got 1"),
-    ("p=1&p=1", "choose between 2 and 10 products to compare; got 1"),
-    ("", "choose between 2 and 10 products to compare; got 0"),
-    ("&".join(f"p={i}" for i in range(1, 12)), "choose between 2 and 10 products to compare; got 11"),
-    ("p=1&p=abc", "'abc' is not a product id"),
-    ("p=0&p=1", "'0' is not a product id"),
-    ("p=-1&p=1", "'-1' is not a product id"),
-    ("p=1&p=2.5", "'2.5' is not a product id"),
+    ("p=1", "Choose between 2 and 10 products to compare; this link names 1."),
+    ("p=1&p=1", "Choose between 2 and 10 products to compare; this link names 1."),
+    ("", "Choose between 2 and 10 products to compare; this link names 0."),
+    ("&".join(f"p={i}" for i in range(1, 12)), "Choose between 2 and 10 products to compare; this link names 11."),
+    ("p=1&p=abc", "“abc” is not a product id."),
+    ("p=0&p=1", "“0” is not a product id."),
+    ("p=-1&p=1", "“-1” is not a product id."),
+    ("p=1&p=2.5", "“2.5” is not a product id."),
 ])
 def test_comparison_needs_two_to_ten_valid_ids(app, anon_client, query, message):
     for path in ("/compare", "/compare.pdf", "/compare/export.csv", "/compare/export.json"):

@@ -507,3 +507,15 @@ def test_a_reviewer_sees_only_what_was_submitted_to_their_regulator(app, client,
     assert "NOTE-FOR-REGULATOR-A" in page_a and "NOTE-FOR-REGULATOR-B" not in page_a
     assert scenario.web_decide(reviewer, report_id, "approved").status_code == 403
     assert "NOTE-FOR-REGULATOR-B" not in reviewer.get("/review").text
+
+
+@pytest.mark.parametrize(("today", "planned", "expected"), [
+    ("2026-11-29", "2027-06-01", "2027-01-28"),  # go-live far off: 60 days
+    ("2026-11-29", "2027-01-04", "2027-01-04"),  # go-live sooner: due by then
+    ("2026-11-29", "2026-09-01", "2027-01-28"),  # already running: 60 days
+])
+def test_the_proposed_due_date_comes_before_go_live(today, planned, expected):
+    from app.review.services import default_due_date
+
+    assert default_due_date(dt.date.fromisoformat(today), dt.date.fromisoformat(planned)) == \
+        dt.date.fromisoformat(expected)

@@ -41,6 +41,7 @@ CSRF_CASES = {
     "audits.submit": ("school", "complete", "/audits/{id}/submit", {"regulator": "{regulator}", "note": "forged"}),
     "audits.new_version": ("school", "approved", "/audits/{id}/new-version", {}),
     "audits.publish": ("school", "approved", "/audits/{id}/publish", {"show_school_name": "y"}),
+    "audits.unpublish": ("school", "published", "/audits/{id}/unpublish", {}),
     "review.review": ("reviewer", "submitted", "/audits/{id}/review",
                       {"t0_rating": "acceptable", "t0_comment": "forged"}),
     "review.decide": ("reviewer", "submitted", "/audits/{id}/decision",
@@ -214,12 +215,23 @@ def test_the_sixth_wrong_attempt_for_one_account_is_refused_even_with_the_right_
         assert response.status_code == 200 and "The e-mail address or the password is wrong." in response.text
     sixth = attempt(client, email.upper(), "wrong password 6", ip="10.0.1.1")  # another address, same account
     assert sixth.status_code == 429
+    assert "Too many attempts" in sixth.text and "Wait a minute" in sixth.text and sixth.headers["Retry-After"]
     right = attempt(client, email, PASSWORD, ip="10.0.2.1")
     assert right.status_code == 429
     assert client.get("/account/password").status_code == 302  # not signed in
     # another account is not held back by this one's limit
     other = attempt(app.test_client(), ACCOUNTS["school2"][0], PASSWORD, ip="10.0.3.1")
     assert other.status_code == 302
+
+
+def test_successful_sign_ins_do_not_count_so_nobody_is_locked_out_by_their_own_use(app, accounts):
+    email = ACCOUNTS["reviewer"][0]
+    for _ in range(8):  # more than the per-account limit of 5, all from one address
+        client = app.test_client()
+        assert attempt(client, email, PASSWORD, ip="10.7.7.7").status_code == 302
+    for i in range(5):
+        assert attempt(app.test_client(), email, f"wrong {i}", ip="10.7.7.7").status_code == 200
+    assert attempt(app.test_client(), email, PASSWORD, ip="10.7.7.7").status_code == 429
 
 
 def test_one_address_is_limited_across_accounts(app, accounts):

@@ -181,7 +181,8 @@ def test_the_trail_exports_as_csv_and_json(app, client, qn, stub_pdf):
     as_csv = client.get(f"/audits/{report_id}/trail.csv")
     assert as_csv.status_code == 200 and as_csv.mimetype == "text/csv"
     assert as_csv.headers["Content-Disposition"] == f"attachment; filename=eduaudit-{report_id}-trail.csv"
-    rows = list(csv.reader(io.StringIO(as_csv.text)))
+    assert as_csv.text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(as_csv.text[1:])))
     assert rows[0] == ["id", "at", "actor", "kind", "details"]
     assert len(rows) == len(events) + 1
     for row, e in zip(rows[1:], doc["events"], strict=True):

@@ -2,7 +2,8 @@
 
 Sign-in answers the same "e-mail or password is wrong" whether the address exists or not, and takes
 the same time (a dummy hash is checked). It is limited per client address and per e-mail address
-(``LOGIN_RATE_LIMIT``, ``LOGIN_RATE_LIMIT_PER_ACCOUNT``); over the limit it answers 429.
+(``LOGIN_RATE_LIMIT``, ``LOGIN_RATE_LIMIT_PER_ACCOUNT``), counting failed attempts only (so nobody
+can lock a colleague out by signing in as themselves); over the limit it answers 429.
 """
 
 from __future__ import annotations
@@ -43,9 +44,14 @@ def _demo_notice() -> list[services.DemoAccount]:
     return services.demo_accounts_present()
 
 
+def _failed(response) -> bool:
+    """Only attempts that did not sign in count against the limits (success redirects)."""
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed)
 def login():
     """The sign-in form; on success, go to ``next`` if it is a page of this site, else home."""
     if current_user.is_authenticated:

@@ -499,6 +499,7 @@ EVENT_NAMES = {
     "new_version": lambda: _("New version started"),
     "pdf_generated": lambda: _("PDF generated"),
     "published": lambda: _("Published"),
+    "unpublished": lambda: _("Publication withdrawn"),
     "adopted": lambda: _("Assigned to a school"),
 }
 
@@ -568,6 +569,7 @@ def overview(report_id: str):
         publication=_publication(audit),
         publish_form=forms.PublishForm() if access.allowed(current_user, "publish", audit)
         and registry_services.publication_of(audit) is None else None,
+        unpublish_form=forms.ConfirmForm() if access.allowed(current_user, "unpublish", audit) else None,
         can_review=access.allowed(current_user, "review", audit),
     )
 
@@ -658,4 +660,18 @@ def publish(report_id: str):
             db.session.commit()
             flash(_("Published as %(id)s. Anyone can now read it on the product's page, without your school's "
                     "or anyone's name unless you chose to show the school's.", id=publication.public_id), "success")
+    return redirect(url_for("audits.overview", report_id=audit.report_id))
+
+
+@bp.post("/audits/<report_id>/unpublish")
+@login_required
+def unpublish(report_id: str):
+    """Withdraw the audit's publication from the public registry (it can be published again)."""
+    audit = access.audit_for(report_id, "unpublish")
+    form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        public_id = registry_services.unpublish(audit, current_user)
+        db.session.commit()
+        flash(_("Publication %(id)s withdrawn: it no longer appears on the public pages or in exports.",
+                id=public_id), "success")
     return redirect(url_for("audits.overview", report_id=audit.report_id))

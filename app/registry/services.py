@@ -39,6 +39,7 @@ from ..models import (
     User,
     Vendor,
 )
+from ..rules.engine import headline_level
 from ..rules.schema import CATEGORIES, VERDICTS
 from ..timefmt import as_utc
 
@@ -178,9 +179,10 @@ def new_public_id() -> str:
     return "PUB-" + base64.b32encode(secrets.token_bytes(10)).decode("ascii")[:10]
 
 
-def headline_level(finding: Mapping[str, Any]) -> str:
-    """A stored finding's level: ``prohibited`` for a prohibition, else its inherent risk level."""
-    return "prohibited" if finding.get("effect") == "prohibited" else finding["risk_level"]
+def published_level(finding: Mapping[str, Any]) -> str:
+    """A stored finding's level as the report states it (:func:`app.rules.engine.headline_level`:
+    prohibited, else the residual level), so public pages agree with the approved report."""
+    return headline_level(finding["effect"], finding["residual_risk_level"])
 
 
 def publish(audit: Audit, user: User, *, show_school_name: bool) -> Publication:
@@ -206,7 +208,7 @@ def publish(audit: Audit, user: User, *, show_school_name: bool) -> Publication:
     if product is None:
         raise RegistryError("the audit names no product and vendor; it cannot be published")
     findings = [{"rule_id": f["rule_id"], "category": f["category"], "effect": f["effect"],
-                 "level": headline_level(f)} for f in snapshot.result.get("findings", [])]
+                 "level": published_level(f)} for f in snapshot.result.get("findings", [])]
     publication = Publication(
         public_id=new_public_id(), audit_id=audit.id, submission_number=submission.number, product_id=product.id,
         product_version=typed.get("product_version") or "", jurisdiction=snapshot.jurisdiction,
@@ -224,6 +226,21 @@ def publish(audit: Audit, user: User, *, show_school_name: bool) -> Publication:
     trail.record(audit, "published", user, {"public_id": publication.public_id,
                                             "school_name_shown": bool(publication.school_name)})
     return publication
+
+
+def unpublish(audit: Audit, user: User) -> str:
+    """Withdraw the audit's publication: its record and findings leave every public page and export at
+    once (the trail keeps an "unpublished" event); returns the withdrawn public id. The school may
+    publish again later (a new public id). Raises :class:`RegistryError` if it is not published."""
+    publication = publication_of(audit)
+    if publication is None:
+        raise RegistryError(f"audit {audit.report_id} is not published")
+    public_id = publication.public_id
+    db.session.execute(sa.delete(PublishedFinding).where(PublishedFinding.publication_id == publication.id))
+    db.session.delete(publication)
+    db.session.flush()
+    trail.record(audit, "unpublished", user, {"public_id": public_id})
+    return public_id
 
 
 def publication_of(audit: Audit) -> Publication | None:
@@ -355,17 +372,28 @@ def _version_key(version: str) -> tuple:
                  if part)
 
 
+class CompareError(RegistryError):
+    """The products asked for cannot be compared: ``value`` is the query value that is not a product
+    id (or ``None``), ``count`` the number of distinct products asked for."""
+
+    def __init__(self, message: str, *, value: str | None = None, count: int = 0) -> None:
+        super().__init__(message)
+        self.value = value
+        self.count = count
+
+
 def parse_product_ids(values: list[str]) -> list[int]:
-    """Distinct product ids from query values, in the order given. Raises :class:`RegistryError` for a
+    """Distinct product ids from query values, in the order given. Raises :class:`CompareError` for a
     value that is not a positive integer, or fewer than 2 or more than 10 products."""
     ids: list[int] = []
     for value in values:
         if not value.isdigit() or int(value) < 1:
-            raise RegistryError(f"{value!r} is not a product id")
+            raise CompareError(f"{value!r} is not a product id", value=value)
         if int(value) not in ids:
             ids.append(int(value))
     if not COMPARE_MIN <= len(ids) <= COMPARE_MAX:
-        raise RegistryError(f"choose between {COMPARE_MIN} and {COMPARE_MAX} products to compare; got {len(ids)}")
+        raise CompareError(f"choose between {COMPARE_MIN} and {COMPARE_MAX} products to compare; got {len(ids)}",
+                           count=len(ids))
     return ids
 
 

@@ -24,6 +24,8 @@ from ..rules.schema import CATEGORIES, VERDICTS
 from . import bp, charts, services
 
 PAGE_SIZE = 50
+CSV_BOM = "\ufeff"
+"""UTF-8 byte order mark at the start of CSV files, so spreadsheet programs read Chinese names right."""
 ORDER = tuple(reversed(VERDICTS))
 
 
@@ -148,8 +150,13 @@ def _comparison_context(ids: list[int], lang: str) -> dict[str, Any]:
 def _compare_ids() -> list[int]:
     try:
         return services.parse_product_ids(request.args.getlist("p"))
-    except services.RegistryError as exc:
-        abort(Response(render_template("registry/compare_error.html", message=str(exc)), 400))
+    except services.CompareError as exc:
+        if exc.value is not None:
+            message = _("“%(value)s” is not a product id.", value=exc.value)
+        else:
+            message = _("Choose between %(min)s and %(max)s products to compare; this link names %(count)s.",
+                        min=services.COMPARE_MIN, max=services.COMPARE_MAX, count=exc.count)
+        abort(Response(render_template("registry/compare_error.html", message=message), 400))
 
 
 @bp.get("/compare")
@@ -222,6 +229,7 @@ def _json_stream(records: Iterator[dict[str, Any]], scope: dict[str, Any]) -> It
 
 
 def _csv_stream(records: Iterator[dict[str, Any]]) -> Iterator[str]:
+    yield CSV_BOM
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(services.CSV_COLUMNS)

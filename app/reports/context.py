@@ -17,7 +17,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..rules.engine import Assessment, Evidence, Finding
+from ..rules.engine import Assessment, Evidence, Finding, headline_level
 from ..rules.model import Reference, RuleSet, ScreeningCriterion
 from ..rules.questionnaire import UNKNOWN, Questionnaire
 from ..rules.schema import RISK_LEVELS, SCALE
@@ -218,7 +218,7 @@ def _finding(ruleset: RuleSet, finding: Finding, number: int, lang: str, bib: _B
         "effect": {"id": finding.effect, "label": EFFECT_LABELS[finding.effect][lang]},
         "inherent": inherent,
         "residual": residual,
-        "headline_level": _level("prohibited" if finding.effect == "prohibited" else finding.residual_risk_level,
+        "headline_level": _level(headline_level(finding.effect, finding.residual_risk_level),
                                  lang),
         "mitigations": [labels.get(m, m) for m in finding.mitigations_applied],
         # core rules on the same fact that this jurisdiction's rule overrides: stated once, here

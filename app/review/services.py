@@ -41,6 +41,13 @@ OWNER_MAX = 200
 DEFAULT_DUE_DAYS = 60
 """Days from today of the due date the review form proposes (the reviewer may change it)."""
 
+
+def default_due_date(today: dt.date, planned_start: dt.date) -> dt.date:
+    """The due date the review form proposes: 60 days from ``today``, or the planned start of the
+    deployment if that comes sooner (actions are due before pupils meet the product)."""
+    due = today + dt.timedelta(days=DEFAULT_DUE_DAYS)
+    return planned_start if today < planned_start < due else due
+
 RISK_RANK = {level: i for i, level in enumerate(VERDICTS)}
 """Verdict -> rank (higher is worse: low ... critical, prohibited), for sorting the queue by risk."""
 

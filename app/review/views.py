@@ -158,7 +158,7 @@ def review(report_id: str):
                     data[f"t{i}_due"] = r.action_item.due_date
             else:
                 data[f"t{i}_owner"] = _("School administrator")
-                data[f"t{i}_due"] = today + dt.timedelta(days=services.DEFAULT_DUE_DAYS)
+                data[f"t{i}_due"] = services.default_due_date(today, submission.assessment.as_of)
         form = form_class(formdata=None, data=data)
     blocks = [{**t, "rating": form[f"t{i}_rating"], "comment": form[f"t{i}_comment"],
                "action": form[f"t{i}_action"], "owner": form[f"t{i}_owner"], "due": form[f"t{i}_due"]}

@@ -240,11 +240,16 @@ def _merge_overridden(fired: list[Rule], findings: list[Finding]) -> list[Findin
     return out
 
 
+def headline_level(effect: str, residual_risk_level: str) -> str:
+    """The level a finding is reported and counted at: ``prohibited`` for a prohibition, else its
+    residual risk level (after the mitigations the answers confirm). The verdict is the worst of them."""
+    return "prohibited" if effect == "prohibited" else residual_risk_level
+
+
 def verdict_of(findings: tuple[Finding, ...] | list[Finding]) -> str:
-    """``prohibited`` if any prohibited finding, else the highest residual level, else ``low``."""
-    if any(f.effect == "prohibited" for f in findings):
-        return "prohibited"
-    return max((f.residual_risk_level for f in findings), key=LEVEL_RANK.__getitem__, default="low")
+    """The worst :func:`headline_level` of ``findings`` (``prohibited`` above critical), else ``low``."""
+    return max((headline_level(f.effect, f.residual_risk_level) for f in findings), key=LEVEL_RANK.__getitem__,
+               default="low")
 
 
 def evaluate(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str, as_of: dt.date) -> Assessment:
