@@ -10,8 +10,13 @@ from werkzeug.exceptions import HTTPException
 PAGES = {
     400: (_l("The request could not be understood"),
           _l("Something in what your browser sent was not as expected. Go back and try again.")),
+    403: (_l("That is not possible for your account"),
+          _l("Your account may not do this here, or the audit has moved on since the page was loaded (for "
+             "example it was submitted or decided meanwhile). Nothing was changed. Go back and reload the page.")),
     404: (_l("Page not found"),
-          _l("There is no page at this address. If you followed a link to an audit, check the report id.")),
+          _l("There is no page at this address. If you followed a link to an audit or a product, check it: "
+             "audits are visible only to their school and its regulator, products only once an audit of them "
+             "is published.")),
     405: (_l("That is not possible here"), _l("This page cannot be used that way. Go back and use the buttons.")),
     429: (_l("Too many attempts"),
           _l("More requests of this kind came from you or your network than are allowed in a short time, so "
@@ -34,7 +39,7 @@ def _page(code: int, title: str, message: str):
 
 
 def register(app: Flask) -> None:
-    """Attach the handlers for CSRF failures (400), 404, 405, 413, 429 and 500 to ``app``."""
+    """Attach the handlers for CSRF failures (400), 403, 404, 405, 413, 429 and 500 to ``app``."""
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc: CSRFError):

@@ -450,3 +450,14 @@ def test_unknown_email_and_wrong_password_look_the_same(app, accounts):
     assert all(r.status_code == 200 for r in responses.values())
     assert "The e-mail address or the password is wrong." in texts["unknown"]
     assert texts["unknown"] == texts["wrong"] == texts["inactive"] == texts["malformed"]
+
+
+def test_refusals_are_explained_in_plain_words(app, accounts):
+    reviewer = app.test_client()
+    assert login(reviewer, ACCOUNTS["reviewer"][0]).status_code == 302
+    refused = reviewer.post("/audits", data={"csrf_token": csrf_token(reviewer.get("/verify").text),
+                                             "product_name": "X", "vendor_name": "Y"})
+    assert refused.status_code == 403
+    assert "That is not possible for your account" in refused.text and "Nothing was changed" in refused.text
+    missing = reviewer.get("/audits/EA-AAAAAAAAAA")
+    assert missing.status_code == 404 and "audits are visible only to their school and its regulator" in missing.text
