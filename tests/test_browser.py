@@ -84,31 +84,7 @@ def test_start_to_pdf_in_chromium(app, accounts, live_server, chromium_path):
             context = browser.new_context(accept_downloads=True)
             page = context.new_page()
             sign_in(page, live_server, accounts["school"])
-            page.goto(live_server + "/")
-            page.get_by_label("Product name").fill(answers["product_name"])
-            page.get_by_label("Vendor").fill(answers["vendor_name"])
-            page.get_by_role("button", name="Start a new audit").click()
-            expect(page.locator(".step-count")).to_contain_text("Step 1 of")
-
-            # the same-step condition works live: "Is the transfer covered..." appears only after "Yes"
-            for _ in range(40):
-                if page.url.endswith("/results"):
-                    break
-                section_id = page.url.rsplit("/", 1)[-1]
-                if section_id == "hosting":
-                    transfer = page.locator('[data-question="transfer_safeguards"]')
-                    expect(transfer).to_be_hidden()
-                    page.locator('[data-question="leaves_country"] input[value="yes"]').check()
-                    expect(transfer).to_be_visible()
-                answer_step(page, qn, section_id, answers)
-                before = page.url
-                page.get_by_role("button", name="Save and").click()
-                page.wait_for_url(lambda url, before=before: url != before)  # saved: the next step or results
-                expect(page.locator(".field-error")).to_have_count(0)
-            else:
-                pytest.fail("never reached the results page")
-
-            report_id = page.url.split("/")[-2]
+            report_id = _start_and_answer(page, live_server, qn, answers, before_step=_check_transfer_toggle)
             expect(page.locator(".cover .verdict__value")).to_contain_text("Prohibited")
             expect(page.locator("#findings .finding").first).to_contain_text("Art. 5(1)(f)")
             with page.expect_download() as download_info:
@@ -158,8 +134,20 @@ RATED_FINDING = "eu-emotion-recognition-education-ban"
 """The finding the reviewer rates; its answers (step "inference") carry the reviewer's comment."""
 
 
-def _start_and_answer(page, base_url: str, qn, answers) -> str:
-    """Start an audit on the home page, answer every step, land on the results; returns the report id."""
+def _check_transfer_toggle(page, section_id: str) -> None:
+    """The same-step condition works live: "Is the transfer covered..." appears only after "Yes"."""
+    from playwright.sync_api import expect
+
+    if section_id == "hosting":
+        transfer = page.locator('[data-question="transfer_safeguards"]')
+        expect(transfer).to_be_hidden()
+        page.locator('[data-question="leaves_country"] input[value="yes"]').check()
+        expect(transfer).to_be_visible()
+
+
+def _start_and_answer(page, base_url: str, qn, answers, before_step=None) -> str:
+    """Start an audit on the home page, answer every step, land on the results; returns the report id.
+    ``before_step(page, section_id)`` runs on each step before it is answered."""
     from playwright.sync_api import expect
 
     page.goto(base_url + "/")
@@ -170,7 +158,10 @@ def _start_and_answer(page, base_url: str, qn, answers) -> str:
     for _ in range(40):
         if page.url.endswith("/results"):
             break
-        answer_step(page, qn, page.url.rsplit("/", 1)[-1], answers)
+        section_id = page.url.rsplit("/", 1)[-1]
+        if before_step is not None:
+            before_step(page, section_id)
+        answer_step(page, qn, section_id, answers)
         before = page.url
         page.get_by_role("button", name="Save and").click()
         page.wait_for_url(lambda url, before=before: url != before)  # saved: the next step or results
