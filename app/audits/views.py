@@ -24,7 +24,7 @@ from ..i18n import ui_lang
 from ..labels import STATUS_NAMES, display_json
 from ..models import Assessment, Audit
 from ..registry import services as registry_services
-from ..reports.context import LANGS, LEVEL_LABELS, LEVEL_METER, build_report_context
+from ..reports.context import LANGS, LEVEL_LABELS, build_report_context, level_badge
 from ..reports.limits import RenderFailed, RenderLimitExceeded
 from ..reports.render import AssetRefused, render_html
 from ..reports.signing import SigningError
@@ -59,8 +59,7 @@ def _verdict(assessment: Assessment | None, audit: Audit) -> dict[str, Any] | No
         return None
     created, updated = as_utc(assessment.created_at), as_utc(audit.updated_at)
     current = current_ruleset()
-    return {"id": assessment.verdict, "label": LEVEL_LABELS[assessment.verdict][ui_lang()],
-            "meter": LEVEL_METER[assessment.verdict], "evaluated": format_utc(assessment.created_at),
+    return {**level_badge(assessment.verdict, ui_lang()), "evaluated": format_utc(assessment.created_at),
             "outdated": updated > created,
             "stale_rules": None if assessment.rule_set_sha256 == current.sha256 else {
                 "evaluated_with": assessment.rule_set_version, "evaluated_sha": assessment.rule_set_sha256[:12],
@@ -548,8 +547,7 @@ def overview(report_id: str):
     history = [{
         "number": s.number, "version": s.version, "submitted": format_utc(s.submitted_at),
         "regulator": s.regulator.name,
-        "verdict": {"id": s.assessment.verdict, "label": LEVEL_LABELS[s.assessment.verdict][lang],
-                    "meter": LEVEL_METER[s.assessment.verdict]},
+        "verdict": level_badge(s.assessment.verdict, lang),
         "decision": review_report.DECISION_LABELS[s.decision][lang], "decision_id": s.decision or "pending",
         "decided": format_utc(s.decided_at), "comment": s.decision_comment, "note": s.note,
     } for s in review_services.submissions(audit)]

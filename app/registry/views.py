@@ -13,13 +13,15 @@ import io
 import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 
 from ..extensions import current_ruleset, limiter
 from ..i18n import ui_lang
-from ..reports.texts import CATEGORY_LABELS, LEVEL_LABELS, LEVEL_LETTERS, LEVEL_METER
+from ..reports.context import level_badge
+from ..reports.texts import CATEGORY_LABELS, LEVEL_LABELS, LEVEL_LETTERS
 from ..rules.schema import CATEGORIES, VERDICTS
 from . import bp, charts, services
 
@@ -87,8 +89,7 @@ def products():
         pages=max(1, -(-total // PAGE_SIZE)),
         rows=[{"id": r.id, "name": r.name, "vendor": r.vendor, "category": _kind_label(r.category, lang),
                "audits": r.audits,
-               "worst": {"id": VERDICTS[r.worst_rank], "label": LEVEL_LABELS[VERDICTS[r.worst_rank]][lang],
-                         "meter": LEVEL_METER[VERDICTS[r.worst_rank]]},
+               "worst": level_badge(VERDICTS[r.worst_rank], lang),
                "url": url_for("registry.product", product_id=r.id)} for r in rows])
 
 
@@ -174,8 +175,6 @@ def compare():
 
 
 def _qs(pairs: list[tuple[str, str]]) -> str:
-    from urllib.parse import urlencode
-
     return urlencode(pairs)
 
 

@@ -40,7 +40,7 @@ from .texts import (
     VERDICT_EXPLANATION,
 )
 
-__all__ = ["LANGS", "LEVEL_LABELS", "LEVEL_METER", "build_report_context", "short_action"]
+__all__ = ["LANGS", "LEVEL_LABELS", "LEVEL_METER", "build_report_context", "level_badge", "short_action"]
 
 LEVELS_DESC = ("prohibited", *reversed(RISK_LEVELS))
 """Headline levels from most to least serious."""
@@ -56,7 +56,8 @@ ACTION_LIMIT = {"en": 190, "zh": 80}
 _ABBREVIATIONS = frozenset(("e.g", "i.e", "art", "arts", "no", "cf", "para", "p", "pp", "vs", "etc", "sec"))
 
 
-def _level(level: str, lang: str) -> dict[str, str]:
+def level_badge(level: str, lang: str) -> dict[str, str]:
+    """A level or verdict as pages and the report show it: ``id``, ``label`` in ``lang``, ``meter`` (■■□□)."""
     return {"id": level, "label": LEVEL_LABELS[level][lang], "meter": LEVEL_METER[level]}
 
 
@@ -194,10 +195,10 @@ def _finding(ruleset: RuleSet, finding: Finding, number: int, lang: str, bib: _B
     references = [bib.cite(r) for r in local]
     comparable = [bib.cite(r) for r in elsewhere]
     inherent = {"severity": _scale(finding.severity, lang), "likelihood": _scale(finding.likelihood, lang),
-                "level": _level(finding.risk_level, lang)}
+                "level": level_badge(finding.risk_level, lang)}
     residual = {"severity": _scale(finding.residual_severity, lang),
                 "likelihood": _scale(finding.residual_likelihood, lang),
-                "level": _level(finding.residual_risk_level, lang)}
+                "level": level_badge(finding.residual_risk_level, lang)}
     for pair in (inherent, residual):
         pair["text"] = t["risk_pair"].format(severity=pair["severity"]["label"].lower() if lang == "en"
                                              else pair["severity"]["label"],
@@ -218,7 +219,7 @@ def _finding(ruleset: RuleSet, finding: Finding, number: int, lang: str, bib: _B
         "effect": {"id": finding.effect, "label": EFFECT_LABELS[finding.effect][lang]},
         "inherent": inherent,
         "residual": residual,
-        "headline_level": _level(headline_level(finding.effect, finding.residual_risk_level),
+        "headline_level": level_badge(headline_level(finding.effect, finding.residual_risk_level),
                                  lang),
         "mitigations": [labels.get(m, m) for m in finding.mitigations_applied],
         # core rules on the same fact that this jurisdiction's rule overrides: stated once, here
@@ -451,7 +452,7 @@ def _matrix(ruleset: RuleSet, lang: str) -> dict[str, Any]:
     rows = []
     for s_index in reversed(range(len(SCALE))):
         rows.append({"severity": _scale(SCALE[s_index], lang),
-                     "cells": [_level(ruleset.matrix.level(s_index, li), lang) for li in range(len(SCALE))]})
+                     "cells": [level_badge(ruleset.matrix.level(s_index, li), lang) for li in range(len(SCALE))]})
     return {"columns": [_scale(lik, lang) for lik in SCALE], "rows": rows}
 
 
@@ -494,12 +495,12 @@ def build_report_context(ruleset: RuleSet, assessment: Assessment, *, report_id:
     findings = [_finding(ruleset, f, i, lang, bib) for i, f in enumerate(assessment.findings, start=1)]
     obligations = _obligations(ruleset, assessment, findings, lang, bib)
     counts = Counter(f["headline_level"]["id"] for f in findings)
-    by_level = [{**_level(level, lang), "count": counts[level]} for level in LEVELS_DESC]
+    by_level = [{**level_badge(level, lang), "count": counts[level]} for level in LEVELS_DESC]
     key = [f for f in findings if f["headline_level"]["id"] in ("prohibited", "critical")]
     action_plan = [{"number": f["number"], "anchor": f["anchor"], "title": f["title"], "level": f["headline_level"],
                     "action": f["action"]} for f in findings if f["headline_level"]["id"] in ACTION_LEVELS]
     status_label = STATUS_LABELS.get(status, {"en": status, "zh": status})[lang]
-    verdict = _level(assessment.verdict, lang)
+    verdict = level_badge(assessment.verdict, lang)
     jurisdiction = {"id": assessment.jurisdiction,
                     "label": _option_label(qn, "jurisdiction", assessment.jurisdiction, lang)}
     product = answers.get("product_name") or ""

@@ -14,19 +14,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import access
+from ..audits.services import load_answers, sentence
 from ..extensions import current_ruleset, db
 from ..i18n import ui_lang
 from ..labels import STATUS_NAMES, display_json
 from ..models import ACTION_RATINGS, AUDIT_STATUSES, Audit
-from ..reports.context import LEVEL_LABELS, LEVEL_METER
+from ..reports.context import LEVEL_LABELS, level_badge
 from ..reports.texts import CATEGORY_LABELS
 from ..rules.schema import CATEGORIES, VERDICTS
 from ..timefmt import format_utc
 from . import bp, forms, report, services
-
-
-def _verdict(verdict: str, lang: str) -> dict[str, str]:
-    return {"id": verdict, "label": LEVEL_LABELS[verdict][lang], "meter": LEVEL_METER[verdict]}
 
 
 @bp.get("/review")
@@ -51,7 +48,7 @@ def queue():
         "report_id": r["audit"].report_id, "product": r["audit"].product_name, "vendor": r["audit"].vendor_name,
         "school": r["school"], "submitted": format_utc(r["submission"].submitted_at), "number": r["submission"].number,
         "status": {"id": r["audit"].status, "label": STATUS_NAMES[r["audit"].status]()},
-        "verdict": _verdict(r["assessment"].verdict, lang),
+        "verdict": level_badge(r["assessment"].verdict, lang),
         "categories": [CATEGORY_LABELS[c][lang] for c in r["categories"]],
         "url": url_for("review.review", report_id=r["audit"].report_id),
     } for r in services.queue(regulator_id, filters)]
@@ -68,11 +65,9 @@ def _targets(submission: Any, lang: str) -> list[dict[str, Any]]:
         level = "prohibited" if f["effect"] == "prohibited" else f["risk_level"]
         out.append({"kind": "finding", "id": f["rule_id"],
                     "title": report.target_label(ruleset, "finding", f["rule_id"], lang),
-                    "level": _verdict(level, lang),
+                    "level": level_badge(level, lang),
                     "answers": [qn.questions[e["question"]].label[lang] for e in f.get("evidence", [])
                                 if e["question"] in qn.questions]})
-    from ..audits.services import load_answers
-
     typed = load_answers(qn, answers).typed
     for section in qn.visible_sections(typed):
         rows = [{"label": q.label[lang], "answer": qn.display(q, typed.get(q.id), lang)}
@@ -127,7 +122,7 @@ def review(report_id: str):
                 try:
                     services.check_review(item, services.review_targets(current_ruleset(), submission), today)
                 except services.ReviewError as exc:
-                    form[f"t{i}_rating"].errors.append(services_message(exc))
+                    form[f"t{i}_rating"].errors.append(sentence(str(exc)))
                     problems.append(target["title"])
                     continue
                 items.append(item)
@@ -136,7 +131,7 @@ def review(report_id: str):
                     services.save_reviews(current_ruleset(), submission, current_user, items, today=today)
                 except services.ReviewError as exc:
                     db.session.rollback()
-                    flash(services_message(exc), "warning")
+                    flash(sentence(str(exc)), "warning")
                 else:
                     db.session.commit()
                     flash(_("Review saved (%(num)s rating(s)). Decide below when you are done.", num=len(items)),
@@ -170,18 +165,12 @@ def review(report_id: str):
                "school": audit.organisation.name if audit.organisation else "", "status": audit.status},
         submission={"number": submission.number, "version": submission.version,
                     "submitted": format_utc(submission.submitted_at), "note": submission.note,
-                    "verdict": _verdict(submission.assessment.verdict, lang),
+                    "verdict": level_badge(submission.assessment.verdict, lang),
                     "decision": report.DECISION_LABELS[submission.decision][lang]},
         changes=_changes(audit, submission, lang), blocks=blocks, form=form, decision_form=decision_form,
         can_review=can_review, action_ratings=list(ACTION_RATINGS),
         results_url=url_for("audits.results", report_id=audit.report_id),
     )
-
-
-def services_message(exc: services.ReviewError) -> str:
-    """A review error as a sentence for the page (the services speak English; the page shows it as is)."""
-    text = str(exc).strip()
-    return (text[:1].upper() + text[1:]).rstrip(".") + "."
 
 
 @bp.post("/audits/<report_id>/decision")
@@ -199,7 +188,7 @@ def decide(report_id: str):
         services.decide(submission, current_user, form.decision.data, form.comment.data or "")
     except services.ReviewError as exc:
         db.session.rollback()
-        flash(services_message(exc), "warning")
+        flash(sentence(str(exc)), "warning")
         return redirect(url_for("review.review", report_id=audit.report_id) + "#decision")
     db.session.commit()
     flash(_("Decision recorded: %(decision)s. The school sees it with your comments.",

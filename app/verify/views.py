@@ -17,7 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import csrf, current_ruleset
 from ..i18n import LANGUAGES, ui_lang
-from ..reports.context import LEVEL_LABELS, LEVEL_METER
+from ..reports.context import level_badge
 from ..reports.signing import SignatureCheck, check_signature
 from ..timefmt import format_utc
 from . import bp, forms, services
@@ -38,8 +38,7 @@ def _record(record: services.IssuedRecord) -> dict[str, Any]:
     return {
         "report_id": record.report_id, "product": record.product, "vendor": record.vendor,
         "jurisdiction": _jurisdiction(record.jurisdiction), "as_of": record.as_of.isoformat(),
-        "verdict": {"id": record.verdict, "label": LEVEL_LABELS[record.verdict][lang],
-                    "meter": LEVEL_METER[record.verdict]},
+        "verdict": level_badge(record.verdict, lang),
         "lang": LANGUAGES.get(record.lang, record.lang), "lang_tag": record.lang,
         "size": _("%(num)s bytes", num=format_number(record.size_bytes)),
         "rule_set": {"version": record.rule_set_version, "sha256": record.rule_set_sha256},
