@@ -6,12 +6,17 @@ nothing, so it never fails a build. Record results in docs/benchmarks.md.
 The report is the Hangzhou No. 11 classroom case (tests/cases/hangzhou-no11-classroom.yaml) in CN on
 2018-09-01, rendered with the real template and print stylesheet (`app.reports.render.render_pdf`):
 
-(a) in English, (b) in Chinese, (c) the English report's text as plain HTML without any stylesheet
-(each block of text one <p>, charts left out): what WeasyPrint needs at least for the same words.
+(a) in English, (b) in Chinese, and two floors for the English content:
+(c) unstyled: the report's own HTML with its stylesheet link removed (it has no other styling): the
+    same content (headings, paragraphs, tables, SVG charts, links) as plain HTML in the renderer's
+    default look. The issue's "same content as plain, unstyled HTML"; its ratio to (a) is the target.
+(d) text only: the English report's text alone, one <p> per block, no tables, no charts: what
+    WeasyPrint needs at least for the same words (a stricter floor, printed for reference).
 
-Each of (a)-(c) runs in a fresh process: one warm-up render, then K timed renders, of which the median
+Each variant runs in a fresh process: one warm-up render, then K timed renders, of which the median
 and the minimum are printed (on a shared machine the minimum is the steadier figure: other work only
-ever adds time). The ratios are given from both.
+ever adds time). The ratios are given from both, per document (the same content either way) and per
+page (the floors print larger type, so they fill more pages).
 Memory per variant: the process's peak resident set size (`resource.getrusage(RUSAGE_SELF).ru_maxrss`,
 interpreter, imports and rule set included) and the peak of Python allocations during one render
 (`tracemalloc`, which does not see the C libraries' memory: Pango, HarfBuzz, cairo-free pydyf buffers).
@@ -42,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.answers import read_answers_file  # noqa: E402
 from app.reports.context import build_report_context  # noqa: E402
-from app.reports.render import asset_fetcher, render_html, render_pdf  # noqa: E402
+from app.reports.render import PRINT_STYLESHEET, asset_fetcher, asset_url, render_html, render_pdf  # noqa: E402
 from app.rules.engine import evaluate  # noqa: E402
 from app.rules.loader import load_ruleset  # noqa: E402
 
@@ -104,6 +109,21 @@ def plain_html(context: dict[str, Any]) -> str:
     return f'<!doctype html><html lang="{context["lang"]}"><meta charset="utf-8"><body>\n{body}\n</body></html>'
 
 
+def unstyled_html(context: dict[str, Any]) -> str:
+    """The report's own HTML without its stylesheet. Raises ``RuntimeError`` if the template's styling
+    changed shape (the link is not there exactly once, or a ``<style>`` element or ``style`` attribute
+    appeared), so the floor never silently keeps some styling."""
+    html = str(render_html(context))
+    link = f'<link rel="stylesheet" href="{asset_url(PRINT_STYLESHEET)}">'
+    if html.count(link) != 1:
+        raise RuntimeError(f"expected the stylesheet link {link!r} once in the report, "
+                           f"found it {html.count(link)} times")
+    html = html.replace(link, "")
+    if "<style" in html or ' style="' in html or "<link" in html:
+        raise RuntimeError("the report carries styling besides its stylesheet link: update unstyled_html()")
+    return html
+
+
 def render_plain(html: str) -> bytes:
     from weasyprint import HTML
 
@@ -120,8 +140,8 @@ def measure(variant: str, repeat: int) -> dict[str, Any]:
     """In a fresh process: pages, median and minimum seconds of ``repeat`` renders, peak RSS and tracemalloc
     peak."""
     context = report_context("zh" if variant == "zh" else "en")
-    if variant == "plain":
-        html = plain_html(context)
+    if variant in FLOORS:
+        html = FLOORS[variant](context)
 
         def render() -> bytes:
             return render_plain(html)
@@ -141,6 +161,10 @@ def measure(variant: str, repeat: int) -> dict[str, Any]:
     return {"variant": variant, "pages": pages(pdf), "bytes": len(pdf), "seconds": statistics.median(times),
             "min": min(times),
             "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "traced_mib": traced_peak / 2**20}
+
+
+FLOORS = {"unstyled": unstyled_html, "text": plain_html}
+"""The floors' HTML, by variant name."""
 
 
 def rss_mib() -> float:
@@ -175,10 +199,11 @@ def main() -> None:
     print(f"python {platform.python_version()} on {platform.machine()}, {multiprocessing.cpu_count()} CPU(s), "
           f"WeasyPrint {weasyprint.__version__}; case {CASE.name} {JURISDICTION} {AS_OF}")
     results = {}
-    for variant in ("en", "zh", "plain"):
+    for variant in ("en", "zh", *FLOORS):
         with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
             results[variant] = pool.submit(measure, variant, args.repeat).result()
-    label = {"en": "(a) styled, English", "zh": "(b) styled, Chinese", "plain": "(c) plain HTML, English text"}
+    label = {"en": "(a) styled, English", "zh": "(b) styled, Chinese", "unstyled": "(c) unstyled, English",
+             "text": "(d) text only, English"}
     print(f"{'variant':<30} {'pages':>5} {'KiB':>6} {'s/render':>8} {'min s':>6} {'s/page':>7} {'peak RSS MiB':>12} "
           f"{'tracemalloc MiB':>15}")
     for variant, r in results.items():
@@ -186,10 +211,11 @@ def main() -> None:
               f"{r['seconds'] / r['pages']:>7.3f} {r['maxrss_mib']:>12.0f} {r['traced_mib']:>15.1f}")
     for key, name in (("seconds", "median"), ("min", "minimum")):
         per_page = {v: r[key] / r["pages"] for v, r in results.items()}
-        print(f"{name:>7}: styled/plain {results['en'][key] / results['plain'][key]:.2f}x (en) and "
-              f"{results['zh'][key] / results['plain'][key]:.2f}x (zh) per document, "
-              f"{per_page['en'] / per_page['plain']:.2f}x (en) per page; "
-              f"zh/en {results['zh'][key] / results['en'][key]:.2f}x per document, "
+        for floor in FLOORS:
+            print(f"{name:>7}: styled/{floor} {results['en'][key] / results[floor][key]:.2f}x (en) and "
+                  f"{results['zh'][key] / results[floor][key]:.2f}x (zh) per document, "
+                  f"{per_page['en'] / per_page[floor]:.2f}x (en) per page")
+        print(f"{name:>7}: zh/en {results['zh'][key] / results['en'][key]:.2f}x per document, "
               f"{per_page['zh'] / per_page['en']:.2f}x per page")
 
     from app.reports.limits import render_pdf_limited
