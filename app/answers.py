@@ -1,7 +1,8 @@
-"""Answers files: a YAML or JSON mapping from question id to answer, plus an optional ``as_of``.
+"""Answers files: a YAML or JSON mapping from question id to answer, plus optional ``as_of`` and ``school``.
 
-``jurisdiction`` is an ordinary question id; ``as_of`` (YYYY-MM-DD) is the one reserved key and
-names the date the law is applied on. Everything is checked before anything is used.
+``jurisdiction`` is an ordinary question id; ``as_of`` (YYYY-MM-DD, the date the law is applied on)
+and ``school`` (the name of the school, shown on the report's cover) are the reserved keys.
+Everything is checked before anything is used.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from .rules.questionnaire import AnswerError, AnswersInvalid, Questionnaire
 from .rules.yamlio import YamlError, load_yaml, to_plain
 
-RESERVED = ("as_of",)
+RESERVED = ("as_of", "school")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
@@ -47,7 +48,8 @@ def read_answers_file(path: Path, questionnaire: Questionnaire, *,
                       require_complete: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
     """Read and check ``path`` (``.yaml``/``.yml``/``.json``).
 
-    Returns ``(typed answers, meta)`` where ``meta`` holds ``as_of`` (a ``datetime.date``) if given.
+    Returns ``(typed answers, meta)`` where ``meta`` holds ``as_of`` (a ``datetime.date``) and
+    ``school`` (a non-empty ``str``, stripped) if given.
     Raises :class:`AnswersFileError` for unreadable files, unknown question ids, wrong types, unknown
     options and (if ``require_complete``) required questions left unanswered.
     """
@@ -87,6 +89,12 @@ def parse_answers(data: Any, questionnaire: Questionnaire, *, source: Path | str
             meta["as_of"] = dt.date.fromisoformat(str(data["as_of"]))
         except ValueError:
             problems.append(f"as_of: expected a date as YYYY-MM-DD, got {data['as_of']!r}")
+    if "school" in data:
+        school = data["school"]
+        if isinstance(school, str) and school.strip():
+            meta["school"] = school.strip()
+        else:
+            problems.append(f"school: expected the school's name as text, got {school!r}")
     try:
         answers = questionnaire.validate_answers(raw)
     except AnswersInvalid as exc:

@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from .answers import AnswersFileError, read_answers_file
+from .fileio import write_atomically
 from .reports.render import PDF_VARIANTS
 from .rules.conditions import canonical
 from .rules.engine import Assessment, evaluate, run_examples
@@ -42,19 +43,6 @@ def cli_report_id(assessment: Assessment) -> str:
     blob = json.dumps({"a": assessment.to_dict(), "answers": {k: str(v) for k, v in assessment.answers.items()}},
                       sort_keys=True, ensure_ascii=False)
     return "EA-CLI-" + hashlib.sha256(blob.encode()).hexdigest()[:10].upper()
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder, so a failure leaves nothing."""
-    path = path.resolve()
-    fd, tmp = tempfile.mkstemp(prefix=".eduaudit-", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _text_report(assessment: Assessment, ruleset) -> str:
@@ -96,6 +84,8 @@ def main() -> None:
               help="Also write the PDF report here.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the PDF report.")
+@click.option("--school", metavar="NAME",
+              help="School shown on the PDF's cover (default: the file's school, else \"not stated\").")
 @click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS, case_sensitive=False), envvar="REPORT_PDF_VARIANT",
               help="Write the PDF as an archival (PDF/A) or tagged (PDF/UA) variant [env REPORT_PDF_VARIANT].")
 @click.option("--sign-key", type=click.Path(dir_okay=False, path_type=Path), envvar="REPORT_SIGNING_KEY",
@@ -105,8 +95,8 @@ def main() -> None:
               help="PEM certificate of the signing key [env REPORT_SIGNING_CERT].")
 @click.option("--rules-dir", type=click.Path(file_okay=False, exists=True), envvar="EDUAUDIT_RULES_DIR")
 def evaluate_cmd(answers_file: Path, jurisdiction: str | None, as_of: dt.datetime | None, fmt: str,
-                 pdf_out: Path | None, lang: str, pdf_variant: str | None, sign_key: Path | None,
-                 sign_cert: Path | None, rules_dir: str | None) -> None:
+                 pdf_out: Path | None, lang: str, school: str | None, pdf_variant: str | None,
+                 sign_key: Path | None, sign_cert: Path | None, rules_dir: str | None) -> None:
     """Evaluate ANSWERS_FILE (YAML or JSON) and print the findings; optionally write the PDF."""
     if pdf_out is not None and not pdf_out.resolve().parent.is_dir():
         click.echo(f"error: cannot write {pdf_out}: folder {pdf_out.resolve().parent} does not exist", err=True)
@@ -139,7 +129,8 @@ def evaluate_cmd(answers_file: Path, jurisdiction: str | None, as_of: dt.datetim
         from .reports.render import AssetRefused
 
         context = build_report_context(ruleset, assessment, report_id=cli_report_id(assessment),
-                                       generated_at=dt.datetime.now(dt.UTC), lang=lang)
+                                       generated_at=dt.datetime.now(dt.UTC), lang=lang,
+                                       school=(school or "").strip() or meta.get("school"))
         try:
             pdf = render_pdf_limited(context, pdf_variant=pdf_variant.lower() if pdf_variant else None)
         except (RenderLimitExceeded, RenderFailed, AssetRefused) as exc:

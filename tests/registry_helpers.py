@@ -143,6 +143,7 @@ def seed_publications(product_ids: Sequence[int], count: int, *, organisation_id
     rng = random.Random(seed)
     pick = findings or random_findings(ruleset_findings())
     rank = registry.LEVEL_RANK
+    rule_set_version = current_ruleset().version
     audits_t, pubs_t, found_t = Audit.__table__, Publication.__table__, PublishedFinding.__table__
     a0, u0, f0 = _next_id(audits_t), _next_id(pubs_t), _next_id(found_t)
     names = dict(db.session.execute(sa.select(Product.id, Product.name).where(Product.id.in_(set(product_ids)))).all())
@@ -168,7 +169,7 @@ def seed_publications(product_ids: Sequence[int], count: int, *, organisation_id
         pubs.append({"id": u0 + n, "public_id": _code("PUB-", u0 + n), "audit_id": a0 + n, "submission_number": 1,
                      "product_id": product_id, "product_version": rng.choice(versions),
                      "jurisdiction": rng.choice(jurisdictions), "deployment_month": month, "verdict": level,
-                     "verdict_rank": rank[level], "rule_set_version": "0.3.1",
+                     "verdict_rank": rank[level], "rule_set_version": rule_set_version,
                      "school_kind": rng.choice(["primary", "lower_secondary", "upper_secondary"]),
                      "school_name": school_name,
                      "findings": [{"rule_id": r, "category": c, "effect": e, "level": lv} for r, c, e, lv in items],

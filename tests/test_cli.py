@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from app.cli import main
@@ -111,3 +112,89 @@ def test_duplicate_key_in_json_answers_is_an_error(tmp_path):
     answers.write_text('{"jurisdiction": "CN", "vendor_name": "A", "vendor_name": "B"}', encoding="utf-8")
     result = run("evaluate", answers)
     assert result.exit_code == 2 and "duplicate key 'vendor_name'" in result.output
+
+
+def _pdf_text(path: Path) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return " ".join(PdfReader(io.BytesIO(path.read_bytes())).pages[0].extract_text().split())
+
+
+def test_evaluate_puts_the_school_on_the_pdf_cover(tmp_path):
+    pdf = tmp_path / "out.pdf"
+    result = run("evaluate", COMPLETE, "--pdf", pdf, "--school", "Hangzhou No. 11 High School")
+    assert result.exit_code == 0, result.output
+    assert "School: Hangzhou No. 11 High School" in _pdf_text(pdf)
+
+
+@pytest.fixture
+def rendered(monkeypatch):
+    """The contexts the CLI asks to render; the PDF is a stand-in (no WeasyPrint)."""
+    from app.reports import limits
+
+    contexts = []
+
+    def fake(context, _limits=None, **_kwargs):
+        contexts.append(context)
+        return b"%PDF-1.7 stand-in"
+
+    monkeypatch.setattr(limits, "render_pdf_limited", fake)
+    return contexts
+
+
+@pytest.mark.parametrize(("in_file", "option", "cover"), [
+    (None, None, "not stated"),
+    ("File School", None, "File School"),
+    ("File School", "Option School", "Option School"),
+    (None, "Option School", "Option School"),
+])
+def test_the_school_comes_from_the_option_else_the_answers_file(tmp_path, rendered, in_file, option, cover):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(COMPLETE.read_text(encoding="utf-8") + (f"\nschool: {in_file}\n" if in_file else ""),
+                       encoding="utf-8")
+    result = run("evaluate", answers, "--pdf", tmp_path / "out.pdf", *(("--school", option) if option else ()))
+    assert result.exit_code == 0, result.output
+    assert [c["cover"]["school"] for c in rendered] == [cover]
+
+
+@pytest.mark.parametrize("value", ["''", "42", "[A, B]"])
+def test_a_school_that_is_not_a_name_is_an_error(tmp_path, value):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(COMPLETE.read_text(encoding="utf-8") + f"\nschool: {value}\n", encoding="utf-8")
+    result = run("evaluate", answers)
+    assert result.exit_code == 2 and "school: expected the school's name as text" in result.output
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_the_pdf_gets_the_mode_of_a_new_file(tmp_path, rendered, umask, mode):
+    import os
+    import stat
+
+    pdf = tmp_path / "out.pdf"
+    before = os.umask(umask)
+    try:
+        first = run("evaluate", COMPLETE, "--pdf", pdf)
+        pdf.chmod(0o600)  # a file already there is replaced by a new one, with the mode a new file gets
+        second = run("evaluate", COMPLETE, "--pdf", pdf)
+    finally:
+        os.umask(before)
+    assert first.exit_code == 0 and second.exit_code == 0, (first.output, second.output)
+    assert stat.S_IMODE(pdf.stat().st_mode) == mode
+    assert pdf.read_bytes() == b"%PDF-1.7 stand-in"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.pdf"]  # no temporary file left
+
+
+def test_an_atomic_write_that_fails_leaves_nothing(tmp_path, monkeypatch):
+    import os
+
+    from app import fileio
+
+    def broken(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken)
+    with pytest.raises(OSError, match="disk full"):
+        fileio.write_atomically(tmp_path / "out.pdf", b"data")
+    assert list(tmp_path.iterdir()) == []

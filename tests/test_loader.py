@@ -136,3 +136,57 @@ def test_load_yaml_takes_a_path_or_a_string(tmp_path):
     path = tmp_path / "x.yaml"
     path.write_text("a: no\n", encoding="utf-8")
     assert load_yaml(path) == load_yaml(str(path)) == {"a": "no"}
+
+
+def _with_reference(reference: str) -> str:
+    return rule_text().replace('  - {source: pipl, pinpoint: "Art. 28"}', f"  - {reference}")
+
+
+def test_pinpoint_and_note_take_a_plain_string_or_english_and_chinese(tmp_path):
+    text = _with_reference('{source: pipl, pinpoint: {en: "Art. 28", zh: "第二十八条"}, '
+                           'note: {en: "article number unverified", zh: "条文序号未核实"}}\n'
+                           '  - {source: coppa, pinpoint: "16 CFR §312.5"}')
+    effective = "effective: {from: 2021-11-01, note: {en: PIPL in force., zh: 个人信息保护法施行。}}"
+    text = text.replace("when:", f"{effective}\nwhen:")
+    rs = load_ruleset(make_rules_dir(tmp_path, {"core/test-rule.yaml": text}))
+    rule = rs.rule("test-rule")
+    translated, plain = rule.references
+    # the English text stays the plain string everything else stores and compares
+    assert (translated.pinpoint, translated.pinpoint_zh, translated.note) == ("Art. 28", "第二十八条",
+                                                                              "article number unverified")
+    assert (translated.pinpoint_in("en"), translated.pinpoint_in("zh")) == ("Art. 28", "第二十八条")
+    assert (translated.note_in("en"), translated.note_in("zh")) == ("article number unverified", "条文序号未核实")
+    # a plain string reads the same in both languages
+    assert (plain.pinpoint, plain.pinpoint_zh, plain.pinpoint_in("zh")) == ("16 CFR §312.5", None, "16 CFR §312.5")
+    assert plain.note_in("zh") is None
+    assert (rule.effective_note_in("en"), rule.effective_note_in("zh")) == ("PIPL in force.", "个人信息保护法施行。")
+
+
+@pytest.mark.parametrize(("reference", "where", "problem"), [
+    ('{source: pipl, pinpoint: {en: "Art. 28"}}', "references/0/pinpoint:", "'zh' is a required property"),
+    ('{source: pipl, pinpoint: {en: "Art. 28", zh: ""}}', "references/0/pinpoint/zh:", "''"),
+    ('{source: pipl, pinpoint: {en: "", zh: "第二十八条"}}', "references/0/pinpoint/en:", "''"),
+    ('{source: pipl, pinpoint: ""}', "references/0/pinpoint:", "''"),
+    ('{source: pipl, pinpoint: "Art. 28", note: {en: unverified}}', "references/0/note:",
+     "'zh' is a required property"),
+])
+def test_pinpoint_or_note_without_both_languages_is_rejected(tmp_path, reference, where, problem):
+    [p] = _problems(tmp_path, {"core/test-rule.yaml": _with_reference(reference)})
+    assert p.file.endswith("core/test-rule.yaml") and p.rule == "test-rule" and p.line == 13
+    assert p.message.startswith(where) and problem in p.message
+
+
+def test_source_note_without_chinese_is_rejected_naming_sources_yaml(tmp_path):
+    root = make_rules_dir(tmp_path, {"core/test-rule.yaml": rule_text()})
+    sources = root / "sources.yaml"
+    text = sources.read_text(encoding="utf-8")
+    old = 'note: {en: "Read in the LawRefBook/Laws transcription, not an official gazette.", zh: '
+    assert old in text
+    start = text.index(old)
+    end = text.index("\n", start)
+    sources.write_text(text[:start] + 'note: {en: "Read in a transcription."}' + text[end:], encoding="utf-8")
+    with pytest.raises(RuleLoadError) as info:
+        load_ruleset(root)
+    [p] = info.value.problems
+    assert p.file.endswith("sources.yaml") and p.line is not None
+    assert p.message == "sources/pipl/note: 'zh' is a required property"

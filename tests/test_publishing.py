@@ -234,6 +234,11 @@ def test_published_audit_is_redacted_everywhere(app, accounts):
                          "rule_set_version", "school", "published_at", "findings"}
     assert all(set(f) == {"rule_id", "category", "effect", "level"} for f in mine["findings"])
     assert ",2026-07," in documents["en /published/export.csv"]
+    # The school's own report names the school on its cover: private, never in the documents above.
+    school_client = app.test_client()
+    assert login(school_client, SCHOOL_EMAIL).status_code == 302
+    assert f'<p class="cover__school">School: {SCHOOL}</p>' in school_client.get(
+        f"/audits/{ids['report_id']}/results").text
     # The stored publication holds nothing more than what is shown.
     with app.app_context():
         row = db.session.scalar(sa.select(Publication).where(Publication.public_id == ids["public_id"]))

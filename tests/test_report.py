@@ -92,6 +92,37 @@ def test_unknown_language_is_refused(ruleset, realistic):
         build_report_context(ruleset, realistic, report_id=REPORT_ID, generated_at=GENERATED, lang="fr")
 
 
+SCHOOL = "Hangzhou No. 11 High School"
+
+
+@pytest.mark.parametrize(("lang", "line"), [("en", f"School: {SCHOOL}"), ("zh", f"学校：{SCHOOL}")])
+def test_cover_names_the_school(ruleset, realistic, lang, line):
+    context = build_report_context(ruleset, realistic, report_id=REPORT_ID, generated_at=GENERATED, lang=lang,
+                                   school=f"  {SCHOOL} ")
+    assert context["cover"]["school"] == SCHOOL
+    html = str(render_html(context, fragment=True))
+    assert f'<p class="cover__school">{line}</p>' in html
+    assert html.index("cover__school") < html.index('id="toc-title"')  # on the cover
+
+
+@pytest.mark.parametrize(("lang", "line"), [("en", "School: not stated"), ("zh", "学校：未填写")])
+@pytest.mark.parametrize("school", [None, "", "   "])
+def test_cover_says_plainly_when_the_school_is_not_stated(ruleset, realistic, lang, line, school):
+    context = build_report_context(ruleset, realistic, report_id=REPORT_ID, generated_at=GENERATED, lang=lang,
+                                   school=school)
+    assert f'<p class="cover__school">{line}</p>' in str(render_html(context))
+
+
+def test_school_on_the_cover_is_escaped(ruleset, realistic):
+    context = build_report_context(ruleset, realistic, report_id=REPORT_ID, generated_at=GENERATED, school=EVIL)
+    html = str(render_html(context))
+    assert "<script>alert(1)" not in html and "School: &lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_pdf_cover_says_the_school_is_not_stated(pdf_en):
+    assert "School: not stated" in pages_text(pdf_en)[0]
+
+
 def test_pdf_has_report_id_and_page_x_of_y_footer(pdf_en):
     assert pdf_en.startswith(b"%PDF")
     texts = pages_text(pdf_en)

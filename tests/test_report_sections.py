@@ -363,3 +363,45 @@ def test_statements_published_after_the_audit_date_are_marked(hangzhou_2018):
     # The MoE's statement of 5 Sep 2019 has no effective date; in a 2018 audit it is later material.
     moe = [r for f in hangzhou_2018["findings"] for r in f["references"] if r["source_id"] == "moe-2019-face-caution"]
     assert moe and all(r["not_in_force"] == "published after 2018-09-01" for r in moe)
+
+
+def _citations(context: dict) -> list[dict]:
+    cited = [r for f in context["findings"] for r in (*f["references"], *f["elsewhere"])]
+    return cited + [r for s in context["screening"]["schemes"] for r in s["references"]]
+
+
+def _printed_pinpoints(context: dict) -> list[str]:
+    return ([r["pinpoint"] for r in _citations(context)]
+            + [c["pinpoint"] for s in context["screening"]["schemes"] for c in s["criteria"]]
+            + [r["pinpoint"] for fw in context["obligations"]["frameworks"] for r in fw["requirements"]]
+            + [p for f in context["obligations"]["findings"] for p in f["pinpoints"]])
+
+
+def test_chinese_report_cites_in_chinese_and_the_english_report_is_unchanged(ruleset, hangzhou_2018):
+    zh = case(ruleset, "hangzhou-no11-classroom", "CN", "2018-09-01", lang="zh")
+    en = hangzhou_2018
+    english_pinpoints = {r.pinpoint for rule in ruleset.rules for r in rule.references}
+    english_pinpoints |= {r.pinpoint for s in ruleset.screening for r in (*s.references, *s.criteria)}
+    english_pinpoints |= {req.pinpoint for fw in ruleset.frameworks for req in fw.requirements}
+    english_notes = {s.note for s in ruleset.sources.values() if s.note}
+    english_notes |= {r.note for rule in ruleset.rules for r in rule.references if r.note}
+    # Chinese: pinpoints and notes in Chinese, no "Art. " and no English source note anywhere
+    assert _citations(zh) and zh["bibliography"]
+    for pinpoint in _printed_pinpoints(zh):
+        assert "Art. " not in pinpoint and pinpoint not in english_pinpoints, pinpoint
+    for note in [r["note"] for r in _citations(zh)] + [b["note"] for b in zh["bibliography"]]:
+        assert note is None or (note not in english_notes and "Art. " not in note), note
+    assert any(b["note"] for b in zh["bibliography"])
+    pipl = next(b for b in zh["bibliography"] if b["source_id"] == "pipl")
+    assert pipl["note"] == "依据 LawRefBook/Laws 的转录文本阅读，并非官方公报文本。"
+    assert "Art. " not in str(render_html(zh, fragment=True)).split('id="sources"')[1].split('id="appendix"')[0]
+    # English: the same English strings as the rule data, one for one in the same places
+    (pipia,) = en["screening"]["schemes"]
+    assert [r["pinpoint"] for r in pipia["references"]] == ["Art. 55; Art. 56"]  # one source, pinpoints joined
+    printed = [p.split("] ", 1)[-1] for p in _printed_pinpoints(en) if p != "Art. 55; Art. 56"]
+    assert printed and set(printed) <= english_pinpoints
+    assert [b["note"] for b in en["bibliography"]] == [ruleset.sources[b["source_id"]].note for b in en["bibliography"]]
+    assert next(b for b in en["bibliography"] if b["source_id"] == "pipl")["note"] == \
+        "Read in the LawRefBook/Laws transcription, not an official gazette."
+    assert [len(f["references"]) for f in en["findings"]] == [len(f["references"]) for f in zh["findings"]]
+    assert [r["source_id"] for r in _citations(en)] == [r["source_id"] for r in _citations(zh)]

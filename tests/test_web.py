@@ -266,6 +266,30 @@ def test_pdf_download_is_an_attachment_named_after_the_report(app, client, qn):
     assert response.data.startswith(b"%PDF")
 
 
+def test_the_report_cover_names_the_school_on_the_page_and_in_the_regulators_pdf(app, accounts, client):
+    import io
+
+    from pypdf import PdfReader
+    from registry_helpers import reviewed_audit, user
+    from webhelpers import login
+
+    with app.app_context():
+        audit = reviewed_audit(user(accounts["school"]), user(accounts["reviewer"]), status="submitted")
+        report_id, school = audit.report_id, audit.organisation.name
+        db.session.commit()
+    assert school == "Test School"
+    for lang, line in (("en", f"School: {school}"), ("zh", f"学校：{school}")):
+        page = client.get(f"/audits/{report_id}/results?lang={lang}")
+        assert page.status_code == 200
+        assert f'<p class="cover__school">{line}</p>' in page.text, lang
+    regulator = app.test_client()
+    assert login(regulator, accounts["reviewer"]).status_code == 302
+    pdf = regulator.get(f"/audits/{report_id}/report.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    cover = " ".join(PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text().split())
+    assert f"School: {school}" in cover
+
+
 def test_a_pdf_render_that_fails_gets_a_plain_503_page_and_records_nothing(app, client, qn, monkeypatch):
     from app.audits import services
     from app.models import IssuedReport

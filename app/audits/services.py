@@ -263,7 +263,7 @@ def issue_pdf(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleS
     snapshot = evaluation.snapshot
     context = build_report_context(ruleset or current_ruleset(), evaluation.result, report_id=audit.report_id,
                                    generated_at=snapshot.created_at, lang=lang, status=audit.status,
-                                   review=review)
+                                   review=review, school=school_name(audit))
     config = current_app.config
     pdf = render_pdf_limited(context, limits or RenderLimits.from_config(config),
                              pdf_variant=config.get("REPORT_PDF_VARIANT"))
@@ -278,6 +278,12 @@ def issue_pdf(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleS
     trail.record(audit, "pdf_generated", user, {"lang": lang, "sha256": digest, "status": audit.status,
                                                 "rule_set": snapshot.rule_set_version})
     return pdf
+
+
+def school_name(audit: Audit) -> str | None:
+    """The name of the school the audit belongs to (its organisation), shown on the report's cover;
+    ``None`` for an audit without one (created before accounts existed and not adopted)."""
+    return audit.organisation.name if audit.organisation is not None else None
 
 
 def latest_assessment(audit: Audit) -> Assessment | None:

@@ -402,7 +402,8 @@ def results(report_id: str):
     db.session.commit()
     context = build_report_context(ruleset, evaluation.result, report_id=audit.report_id,
                                    generated_at=evaluation.snapshot.created_at, lang=lang, status=audit.status,
-                                   review=review_report.review_context(ruleset, audit, lang))
+                                   review=review_report.review_context(ruleset, audit, lang),
+                                   school=services.school_name(audit))
     return render_template(
         "audits/results.html",
         audit={"report_id": audit.report_id, "product": audit.product_name},

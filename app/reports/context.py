@@ -151,11 +151,11 @@ class _Bibliography:
             # in the bibliography)
             "label": source.title[self.lang] if source.kind in CITED_BY_TITLE else source.issuer[self.lang],
             "jurisdiction": source.jurisdiction,
-            "pinpoint": ref.pinpoint,
+            "pinpoint": ref.pinpoint_in(self.lang),
             "url": source.url,
             "verification": ref.verification,
             "unverified": ref.unverified,
-            "note": ref.note,
+            "note": ref.note_in(self.lang),
             "not_in_force": self.not_in_force(ref.source),
         }
 
@@ -168,7 +168,7 @@ class _Bibliography:
                 "issuer": s.issuer[self.lang], "kind": s.kind, "jurisdiction": s.jurisdiction, "date": s.date,
                 "effective": s.effective, "not_in_force": self.not_in_force(source_id),
                 "document_number": s.number, "url": s.url,
-                "verification": s.verification, "unverified": s.unverified, "note": s.note,
+                "verification": s.verification, "unverified": s.unverified, "note": s.note_in(self.lang),
             })
         return out
 
@@ -228,7 +228,7 @@ def _finding(ruleset: RuleSet, finding: Finding, number: int, lang: str, bib: _B
         "references": references,
         "elsewhere": comparable,
         "legal_review": rule.legal_review[lang] if rule.legal_review else None,
-        "effective_note": rule.effective_note,
+        "effective_note": rule.effective_note_in(lang),
         "unverified": finding.unverified,
     }
 
@@ -295,7 +295,7 @@ def _screening(ruleset: RuleSet, assessment: Assessment, lang: str, bib: _Biblio
         else:  # pragma: no cover - the engine screens every scheme in force
             continue
         required = len(met_ids) >= scheme.threshold
-        criteria = [{"id": c.id, "label": c.label[lang], "pinpoint": c.pinpoint, "met": c.id in met_ids,
+        criteria = [{"id": c.id, "label": c.label[lang], "pinpoint": c.pinpoint_in(lang), "met": c.id in met_ids,
                      "answers": _criterion_answers(qn, c, answers, evidence, lang) if c.id in met_ids else []}
                     for c in scheme.criteria]
         references = _group_by_source([bib.cite(r) for r in scheme.references], lang)
@@ -356,7 +356,7 @@ def _obligations(ruleset: RuleSet, assessment: Assessment, findings: list[dict[s
                               and _unknown(answers.get(q))]
             status = "not_met" if fired or later else "unknown" if open_questions else "met"
             rows.append({
-                "id": req.id, "pinpoint": req.pinpoint, "text": req.text[lang],
+                "id": req.id, "pinpoint": req.pinpoint_in(lang), "text": req.text[lang],
                 "status": {"id": status, "label": statuses[status], "mark": OBLIGATION_MARKS[status]},
                 "findings": [{"number": f["number"], "anchor": f["anchor"], "title": f["title"]} for f in fired],
                 "later_rules": [{"rule_id": r.id, "title": r.title[lang]} for r in later],
@@ -473,7 +473,7 @@ def _appendix(questionnaire: Questionnaire, answers: Mapping[str, Any], lang: st
 
 def build_report_context(ruleset: RuleSet, assessment: Assessment, *, report_id: str, generated_at: dt.datetime,
                          lang: str = "en", status: str = "draft",
-                         review: dict[str, Any] | None = None) -> dict[str, Any]:
+                         review: dict[str, Any] | None = None, school: str | None = None) -> dict[str, Any]:
     """The report as plain data (str, int, bool, list, dict, None; charts as ``Markup``) in ``lang``.
 
     ``assessment`` is the engine's result for the audit's answers (its ``answers`` are the effective
@@ -481,7 +481,9 @@ def build_report_context(ruleset: RuleSet, assessment: Assessment, *, report_id:
     ``report_id``, ``status``, ``cover``, ``summary``, ``screening``, ``deployment``, ``risk_map``,
     ``findings``, ``obligations``, ``action_plan``, ``parents``, ``bibliography``, ``appendix``,
     ``methodology``, ``has_unverified``, ``review`` (the regulator's review as given, or ``None``
-    before any submission: see :func:`app.review.report.review_context`).
+    before any submission: see :func:`app.review.report.review_context`). ``school`` is the name of the
+    school the audit belongs to (its organisation; ``--school`` on the command line); the cover says
+    "not stated" when it is ``None`` or blank, rather than leaving the line out.
     Raises ``ValueError`` for an unknown ``lang``, ``KeyError`` if a finding names a rule or source
     the rule set does not have (the assessment came from another rule set).
     """
@@ -507,6 +509,7 @@ def build_report_context(ruleset: RuleSet, assessment: Assessment, *, report_id:
     cover = {
         "product": product,
         "vendor": answers.get("vendor_name") or "",
+        "school": (school or "").strip() or t["school_not_stated"],
         "jurisdiction": jurisdiction,
         "as_of": assessment.as_of.isoformat(),
         "verdict": verdict,

@@ -118,6 +118,14 @@ def _date(value: Any, parameters: Mapping[str, Mapping[str, str]]) -> dt.date | 
     return dt.date.fromisoformat(value)
 
 
+def _localised(value: str | Mapping[str, str] | None) -> tuple[str | None, str | None]:
+    """A pinpoint or note as (English or language-neutral text, Chinese text or ``None``): a plain
+    string reads the same in both languages; a mapping has both (the schema checked it)."""
+    if isinstance(value, Mapping):
+        return value["en"], value["zh"]
+    return value, None
+
+
 def _references(data: list[dict], sources: Mapping[str, Source], bad) -> list[Reference]:
     """Citations with their effective verification (the weaker of the source's and the pinpoint's);
     ``bad(index, message)`` is called for each unknown source."""
@@ -128,7 +136,8 @@ def _references(data: list[dict], sources: Mapping[str, Source], bad) -> list[Re
             bad(i, f"unknown source '{r['source']}' (not in audit_rules/sources.yaml)")
             continue
         status = max(src.verification, r.get("verification", src.verification), key=VERIFICATION_RANK.get)
-        refs.append(Reference(r["source"], r["pinpoint"], status, r.get("note")))
+        (pinpoint, pinpoint_zh), (note, note_zh) = _localised(r["pinpoint"]), _localised(r.get("note"))
+        refs.append(Reference(r["source"], pinpoint, status, note, pinpoint_zh=pinpoint_zh, note_zh=note_zh))
     return refs
 
 
@@ -206,16 +215,17 @@ def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Q
     if len(ld.problems) != before or when is None:
         return None
     eff = data.get("effective", {})
+    effective_note, effective_note_zh = _localised(eff.get("note"))
     return Rule(
         id=rid, version=data["version"], pack=pack, path=rel, title=data["title"], rationale=data["rationale"],
         recommendation=data["recommendation"], category=data["category"],
         also_categories=tuple(data.get("also_categories", ())), effect=data["effect"],
         severity=schema.SCALE.index(data["severity"]), likelihood=schema.SCALE.index(data["likelihood"]),
         jurisdictions=frozenset(data["jurisdictions"]), effective_from=_date(eff.get("from"), parameters),
-        effective_until=_date(eff.get("until"), parameters), effective_note=eff.get("note"),
+        effective_until=_date(eff.get("until"), parameters), effective_note=effective_note,
         legal_review=data.get("legal_review"), when=when, when_raw=data["when"], mitigations=tuple(mitigations),
         references=tuple(refs), fire_examples=tuple(examples["fire"]), silent_examples=tuple(examples["silent"]),
-        overrides=tuple(data.get("overrides", ())),
+        overrides=tuple(data.get("overrides", ())), effective_note_zh=effective_note_zh,
     )
 
 
@@ -244,7 +254,10 @@ def load_ruleset(root: Path | str | None = None) -> RuleSet:
     except QuestionnaireError as exc:
         raise RuleLoadError([Problem(ld.rel(root / "questionnaire.yaml"), exc.message, None,
                                      line_of(qn_data[0], list(exc.path)))]) from None
-    sources = {sid: Source(id=sid, **s) for sid, s in src_data[1]["sources"].items()}
+    sources = {}
+    for sid, s in src_data[1]["sources"].items():
+        note, note_zh = _localised(s.get("note"))
+        sources[sid] = Source(id=sid, **{**s, "note": note}, note_zh=note_zh)
     cells = tuple(tuple(matrix_data[1]["matrix"][sev][lik] for lik in schema.SCALE) for sev in schema.SCALE)
 
     screening = _build_screening(ld, root / "screening.yaml", screening_data, qn, sources)
@@ -317,8 +330,9 @@ def _build_frameworks(ld: _Loader, folder: Path, qn: Questionnaire, sources: Map
                 if rid not in rule_ids:
                     ld.problems.append(Problem(rel, f"requirement '{req['id']}': unknown rule '{rid}'", None,
                                                line_of(tree, ["requirements", i, "rules", j])))
-            reqs.append(Requirement(req["id"], req["pinpoint"], req["text"], tuple(req["questions"]),
-                                    tuple(req["rules"])))
+            pinpoint, pinpoint_zh = _localised(req["pinpoint"])
+            reqs.append(Requirement(req["id"], pinpoint, req["text"], tuple(req["questions"]),
+                                    tuple(req["rules"]), pinpoint_zh))
         out.append(Framework(data["id"], data["title"], data["source"], frozenset(data["jurisdictions"]),
                              tuple(reqs)))
     return tuple(out)
@@ -338,7 +352,8 @@ def _build_screening(ld: _Loader, path: Path, read: tuple[Any, Any], qn: Questio
             except ConditionError as exc:
                 ld.problems.append(Problem(ld.rel(path), exc.message, s["id"], line_of(tree, list(exc.path))))
                 continue
-            criteria.append(ScreeningCriterion(c["id"], c["label"], c["pinpoint"], cond))
+            pinpoint, pinpoint_zh = _localised(c["pinpoint"])
+            criteria.append(ScreeningCriterion(c["id"], c["label"], pinpoint, cond, pinpoint_zh))
         start = dt.date.fromisoformat(s["effective_from"]) if "effective_from" in s else None
         schemes.append(ScreeningScheme(s["id"], s["title"], frozenset(s["jurisdictions"]), s["threshold"],
                                        s["required_text"], s["not_required_text"], tuple(refs), tuple(criteria),

@@ -12,6 +12,12 @@ from .questionnaire import Questionnaire
 from .schema import RISK_LEVELS, SCALE
 
 
+def in_lang(en: str | None, zh: str | None, lang: str) -> str | None:
+    """A pinpoint or note in ``lang``: the Chinese text for "zh" when one is given, otherwise the
+    English one (a plain string in the rule data reads the same in every language)."""
+    return zh if lang == "zh" and zh else en
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """One legal instrument, guidance or report, held once in ``audit_rules/sources.yaml``."""
@@ -27,25 +33,41 @@ class Source:
     number: str | None = None
     url: str | None = None
     note: str | None = None
+    note_zh: str | None = None  # the note in Chinese; None when it reads the same in both languages
 
     @property
     def unverified(self) -> bool:
         return self.verification == "UNVERIFIED"
+
+    def note_in(self, lang: str) -> str | None:
+        return in_lang(self.note, self.note_zh, lang)
 
 
 @dataclass(frozen=True, slots=True)
 class Reference:
     """A rule's citation: source id + pinpoint. ``verification`` is the weaker of the source's own
-    status and any per-pinpoint override (an article number can be unverified in a verified text)."""
+    status and any per-pinpoint override (an article number can be unverified in a verified text).
+
+    ``pinpoint`` and ``note`` are the English (or language-neutral) texts, as stored and compared
+    everywhere (JSON output, rules diff, published findings); ``pinpoint_zh``/``note_zh`` are the
+    Chinese versions the report prints, ``None`` when the text reads the same in both languages."""
 
     source: str
     pinpoint: str
     verification: str
     note: str | None = None
+    pinpoint_zh: str | None = None
+    note_zh: str | None = None
 
     @property
     def unverified(self) -> bool:
         return self.verification == "UNVERIFIED"
+
+    def pinpoint_in(self, lang: str) -> str:
+        return self.pinpoint_zh if lang == "zh" and self.pinpoint_zh else self.pinpoint
+
+    def note_in(self, lang: str) -> str | None:
+        return in_lang(self.note, self.note_zh, lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +118,10 @@ class Rule:
     fire_examples: tuple[Example, ...]
     silent_examples: tuple[Example, ...]
     overrides: tuple[str, ...] = ()
+    effective_note_zh: str | None = None
+
+    def effective_note_in(self, lang: str) -> str | None:
+        return in_lang(self.effective_note, self.effective_note_zh, lang)
 
     def applies(self, jurisdiction: str, as_of: dt.date) -> bool:
         """Whether the rule is in force for ``jurisdiction`` on ``as_of``."""
@@ -130,6 +156,10 @@ class ScreeningCriterion:
     label: Mapping[str, str]
     pinpoint: str
     when: Condition
+    pinpoint_zh: str | None = None
+
+    def pinpoint_in(self, lang: str) -> str:
+        return self.pinpoint_zh if lang == "zh" and self.pinpoint_zh else self.pinpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +184,10 @@ class Requirement:
     text: Mapping[str, str]
     questions: tuple[str, ...]
     rules: tuple[str, ...]
+    pinpoint_zh: str | None = None
+
+    def pinpoint_in(self, lang: str) -> str:
+        return self.pinpoint_zh if lang == "zh" and self.pinpoint_zh else self.pinpoint
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,16 @@ _TEXT = {
     "required": list(LANGS),
     "additionalProperties": False,
 }
+_LOCALISED = {
+    "type": ["string", "object"],
+    "minLength": 1,
+    "properties": {lang: {"type": "string", "minLength": 1} for lang in LANGS},
+    "required": list(LANGS),
+    "additionalProperties": False,
+}
+"""A pinpoint or a printed note: a plain string (reads the same in every language, e.g. "16 CFR §312.5")
+or ``{en: ..., zh: ...}``, both non-empty. The string keywords apply only to a string, the object
+keywords only to a mapping, so a missing or empty translation is named as such."""
 _DATE = {"type": "string", "format": "date"}
 
 CONDITION: dict = {
@@ -183,7 +193,7 @@ SOURCES: dict = {
                     "number": {"type": "string"},
                     "url": {"type": "string"},
                     "verification": {"enum": list(VERIFICATION)},
-                    "note": {"type": "string"},
+                    "note": _LOCALISED,
                 },
             },
         }
@@ -241,9 +251,9 @@ REFERENCES = {
         "additionalProperties": False,
         "properties": {
             "source": {"type": "string", "pattern": ID_PATTERN},
-            "pinpoint": {"type": "string", "minLength": 1},
+            "pinpoint": _LOCALISED,
             "verification": {"enum": list(VERIFICATION)},
-            "note": {"type": "string"},
+            "note": _LOCALISED,
         },
     },
 }
@@ -289,7 +299,7 @@ RULE: dict = {
         "effective": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {"from": _DATE_OR_PARAM, "until": _DATE_OR_PARAM, "note": {"type": "string"}},
+            "properties": {"from": _DATE_OR_PARAM, "until": _DATE_OR_PARAM, "note": _LOCALISED},
         },
         "legal_review": _TEXT,
         "overrides": {"type": "array", "uniqueItems": True, "items": {"type": "string", "pattern": ID_PATTERN}},
@@ -363,7 +373,7 @@ SCREENING: dict = {
                             "properties": {
                                 "id": {"type": "string", "pattern": ID_PATTERN},
                                 "label": _TEXT,
-                                "pinpoint": {"type": "string"},
+                                "pinpoint": _LOCALISED,
                                 "when": CONDITION,
                             },
                         },
@@ -392,7 +402,7 @@ FRAMEWORK: dict = {
                 "additionalProperties": False,
                 "properties": {
                     "id": {"type": "string", "pattern": ID_PATTERN},
-                    "pinpoint": {"type": "string", "minLength": 1},
+                    "pinpoint": _LOCALISED,
                     "text": _TEXT,
                     "questions": {"type": "array", "items": {"type": "string", "pattern": QID_PATTERN}},
                     "rules": {"type": "array", "items": {"type": "string", "pattern": ID_PATTERN}},
