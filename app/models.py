@@ -229,6 +229,10 @@ class IssuedReport(db.Model):
     assessment so the record stands on its own. Unsigned rendering is deterministic (the same
     assessment in the same language gives the same bytes, so several rows may share a ``sha256``);
     a signed PDF carries its signing time, so each signed download has its own hash.
+
+    ``audit_version``, ``status`` (an id of :data:`app.labels.STATUS_NAMES`) and ``school_name`` are
+    what the PDF printed when it was issued (``school_name`` is ``None`` when the cover names no
+    school). All three are ``None`` on rows issued before migration 0006, which did not keep them.
     """
 
     __tablename__ = "issued_reports"
@@ -242,6 +246,9 @@ class IssuedReport(db.Model):
     rule_set_version: Mapped[str] = mapped_column(sa.String(40))
     rule_set_sha256: Mapped[str] = mapped_column(sa.String(64))
     issued_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    audit_version: Mapped[int | None] = mapped_column(sa.Integer)
+    status: Mapped[str | None] = mapped_column(sa.String(20))
+    school_name: Mapped[str | None] = mapped_column(sa.String(200))
 
     audit: Mapped[Audit] = relationship()
     assessment: Mapped[Assessment] = relationship()

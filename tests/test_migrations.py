@@ -44,14 +44,18 @@ def test_upgrade_downgrade_upgrade(app):
         assert TABLES <= set(sa.inspect(db.engine).get_table_names())
 
 
+def insert_audit(connection, report_id: str) -> int:
+    """An audit row written in SQL (the columns every revision since 0001 has); its id."""
+    connection.execute(sa.text("INSERT INTO audits (report_id, product_name, vendor_name, answers, status, "
+                               "created_at, updated_at) VALUES (:report_id, 'Gate', 'V', '{}', 'draft', "
+                               "'2026-11-29 10:00:00', '2026-11-29 10:00:00')"), {"report_id": report_id})
+    return connection.scalar(sa.text("SELECT id FROM audits WHERE report_id = :r"), {"r": report_id})
+
+
 def test_issued_reports_go_down_and_up_without_touching_audits(app):
-    audit = {"report_id": "EA-AAAAAAAAAA", "product_name": "Gate", "vendor_name": "V", "answers": "{}",
-             "status": "draft", "created_at": "2026-11-29 10:00:00", "updated_at": "2026-11-29 10:00:00"}
     with app.app_context():
         with db.engine.begin() as connection:
-            connection.execute(sa.text("INSERT INTO audits (report_id, product_name, vendor_name, answers, status, "
-                                       "created_at, updated_at) VALUES (:report_id, :product_name, :vendor_name, "
-                                       ":answers, :status, :created_at, :updated_at)"), audit)
+            insert_audit(connection, "EA-AAAAAAAAAA")
         flask_migrate.downgrade(revision="0001")
         tables = set(sa.inspect(db.engine).get_table_names())
         assert "issued_reports" not in tables and {"audits", "assessments"} <= tables
@@ -60,6 +64,34 @@ def test_issued_reports_go_down_and_up_without_touching_audits(app):
         assert {ix["name"] for ix in inspector.get_indexes("issued_reports")} >= {"ix_issued_reports_sha256"}
         with db.engine.connect() as connection:
             assert connection.scalar(sa.text("SELECT report_id FROM audits")) == "EA-AAAAAAAAAA"
+
+
+def test_0006_cover_columns_of_issued_reports_go_down_and_up_keeping_the_rows(app):
+    columns = {"audit_version", "status", "school_name"}
+    with app.app_context():
+        with db.engine.begin() as connection:
+            audit_id = insert_audit(connection, "EA-BBBBBBBBBB")
+            connection.execute(sa.text(
+                "INSERT INTO assessments (audit_id, rule_set_version, rule_set_sha256, jurisdiction, as_of, verdict, "
+                "answers, result, created_at) VALUES (:audit_id, '1', :sha, 'EU', '2026-09-01', 'low', '{}', '{}', "
+                "'2026-11-29 10:00:00')"), {"audit_id": audit_id, "sha": "0" * 64})
+            assessment_id = connection.scalar(sa.text("SELECT id FROM assessments"))
+            connection.execute(sa.text(
+                "INSERT INTO issued_reports (audit_id, assessment_id, lang, sha256, size_bytes, rule_set_version, "
+                "rule_set_sha256, issued_at, audit_version, status, school_name) VALUES (:audit_id, :assessment_id, "
+                "'en', :sha, 10, '1', :sha, '2026-11-29 11:00:00', 2, 'submitted', 'Test School')"),
+                {"audit_id": audit_id, "assessment_id": assessment_id, "sha": "ab" * 32})
+        flask_migrate.downgrade(revision="0005")
+        assert not columns & {c["name"] for c in sa.inspect(db.engine).get_columns("issued_reports")}
+        with db.engine.connect() as connection:
+            assert connection.scalar(sa.text("SELECT sha256 FROM issued_reports")) == "ab" * 32
+        flask_migrate.upgrade()
+        found = {c["name"]: c for c in sa.inspect(db.engine).get_columns("issued_reports")}
+        assert columns <= set(found) and all(found[name]["nullable"] for name in columns)
+        with db.engine.connect() as connection:  # the row kept; what it printed is lost: "not recorded"
+            row = connection.execute(sa.text("SELECT sha256, audit_version, status, school_name "
+                                             "FROM issued_reports")).one()
+        assert tuple(row) == ("ab" * 32, None, None, None)
 
 
 def test_models_match_the_migrations(app):

@@ -360,6 +360,7 @@ def test_comparison_pdf_names_the_products(app, anon_client):
     response = anon_client.get(f"/compare.pdf?p={a}&p={b}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF-")
+    assert response.headers["Content-Disposition"] == "attachment; filename=eduaudit-comparison-en.pdf"
     reader = PdfReader(io.BytesIO(response.data))
     text = " ".join(page.extract_text() for page in reader.pages).replace("\n", " ")
     with app.app_context():

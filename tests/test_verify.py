@@ -10,6 +10,7 @@ import re
 import secrets
 
 import pytest
+import scenario
 import sqlalchemy as sa
 from pypdf import PdfReader, PdfWriter
 from test_i18n import ZH, _questionnaire_texts, english_left
@@ -25,6 +26,9 @@ from app.verify.services import find_issued
 
 NOT_FOUND = "This file is not a report issued by this EduAudit instance, or it was altered after it was issued."
 AUTHENTIC = "This PDF was issued by this EduAudit instance and has not been altered."
+NOT_RECORDED = "not recorded (issued before this was kept)"
+DRAFT = "Draft — not submitted to a regulator"
+DRAFT_NOTICE = "This PDF is a draft"
 
 
 @pytest.fixture
@@ -74,6 +78,16 @@ def errors(page: str) -> list[str]:
             for e in re.findall(r'class="field-error"[^>]*>(.*?)</p>', page, re.S)]
 
 
+def facts(page: str) -> dict[str, str]:
+    """The result's facts, term -> description as text."""
+    return {re.sub(r"<[^>]+>", "", dt).strip(): re.sub(r"<[^>]+>|\s+", " ", dd).strip()
+            for dt, dd in re.findall(r"<dt>(.*?)</dt><dd[^>]*>(.*?)</dd>", page, re.S)}
+
+
+def sha_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 # -- issuing --------------------------------------------------------------------------------------
 
 def test_every_pdf_download_is_recorded_with_its_sha256(app, client, finished):
@@ -88,6 +102,22 @@ def test_every_pdf_download_is_recorded_with_its_sha256(app, client, finished):
         assert (row.rule_set_version, row.rule_set_sha256) == (assessment.rule_set_version,
                                                                assessment.rule_set_sha256)
         assert row.issued_at is not None
+        assert (row.audit_version, row.status, row.school_name) == (1, "draft", "Test School")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages[:1])
+    assert "Test School" in text and "草稿" in text  # what the row says is what the cover printed
+
+
+def test_a_pdf_of_an_audit_without_a_school_records_no_school(app, qn):
+    with app.app_context():
+        typed = scenario.typed_answers()
+        audit = services.create_audit(qn, product_name=typed["product_name"], vendor_name=typed["vendor_name"])
+        services.save_step(qn, audit, typed)
+        pdf = services.issue_pdf(audit, services.evaluate_audit(app.extensions["eduaudit.ruleset"], audit), "en")
+        db.session.commit()
+        row = db.session.scalar(sa.select(IssuedReport))
+        assert (row.audit_version, row.status, row.school_name) == (1, "draft", None)
+        assert find_issued(sha_of(pdf)).recorded
+    assert "School: not stated" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
 
 
 def test_issue_pdf_flushes_and_leaves_the_commit_to_the_view(app, finished):
@@ -119,6 +149,59 @@ def test_an_issued_pdf_verifies_by_upload_and_by_pasted_hash(app, client, finish
         assert ruleset.version in page and ruleset.sha256 in page
         assert re.search(r"<dt>Evaluated</dt><dd>\d{4}-\d\d-\d\d \d\d:\d\d UTC</dd>", page)
         assert "a newer report exists" not in page
+
+
+def test_a_draft_and_the_submitted_pdf_of_one_audit_each_verify_with_their_own_status(app, client):
+    with app.app_context():
+        report_id = scenario.make_audit("complete")
+    draft = download(client, report_id)
+    assert scenario.web_submit(client, report_id).status_code == 302
+    submitted = download(client, report_id)
+    assert draft != submitted
+    page = paste(client, sha_of(draft)).text
+    assert AUTHENTIC in page and DRAFT_NOTICE in page
+    shown = facts(page)
+    assert (shown["Audit version"], shown["Status when issued"], shown["School"]) == ("1", DRAFT, "Test School")
+    page = upload(client, submitted).text
+    assert AUTHENTIC in page and DRAFT_NOTICE not in page and DRAFT not in page
+    shown = facts(page)
+    assert (shown["Audit version"], shown["Status when issued"], shown["School"]) == (
+        "1", "Submitted, awaiting review", "Test School")
+
+
+def test_a_pdf_of_the_second_version_after_changes_requested_shows_version_2(app, client):
+    with app.app_context():
+        report_id = scenario.make_audit("changes_requested")
+        assert scenario.audit(report_id).version == 2
+    shown = facts(paste(client, sha_of(download(client, report_id))).text)
+    assert (shown["Audit version"], shown["Status when issued"], shown["School"]) == (
+        "2", "Changes requested", "Test School")
+
+
+def test_a_pdf_issued_before_the_cover_was_recorded_says_not_recorded(app, client):
+    with app.app_context():
+        report_id = scenario.make_audit("approved")
+        audit = scenario.audit(report_id)
+        snapshot = services.latest_assessment(audit)
+        old = {"audit": audit, "assessment": snapshot, "lang": "en", "sha256": "cd" * 32, "size_bytes": 10,
+               "rule_set_version": snapshot.rule_set_version, "rule_set_sha256": snapshot.rule_set_sha256}
+        db.session.add(IssuedReport(**old))  # as migration 0006 leaves the rows issued before it
+        db.session.commit()
+    page = paste(client, "cd" * 32).text
+    shown = facts(page)
+    assert AUTHENTIC in page and DRAFT_NOTICE not in page
+    assert [shown["Audit version"], shown["Status when issued"], shown["School"]] == [NOT_RECORDED] * 3
+    assert "Approved" not in page  # the audit's status today is not passed off as the PDF's
+    with app.app_context():  # the same bytes issued again, now recorded: that record is shown
+        audit = scenario.audit(report_id)
+        db.session.add(IssuedReport(**{**old, "audit": audit, "assessment": services.latest_assessment(audit)},
+                                    audit_version=1, status="approved", school_name=None))
+        db.session.commit()
+    page = paste(client, "cd" * 32).text
+    shown = facts(page)
+    assert (shown["Audit version"], shown["Status when issued"], shown["School"]) == (
+        "1", "Approved", "Not stated on the report")
+    assert "2 times, first" in page and NOT_RECORDED not in page
 
 
 def test_a_tampered_pdf_is_not_found(client, finished):
@@ -178,13 +261,32 @@ def test_the_same_bytes_issued_twice_and_a_newer_evaluation_are_reported(app, cl
     ("a" * 65, "A SHA-256 fingerprint has 64 characters; this one has 65."),
     ("g" + "a" * 63, "contains only the digits 0–9 and the letters a–f; this one contains “g”."),
     ("sha256:" + "a" * 64, "this one contains “s”."),
-    ("a" * 32 + " " + "a" * 32, "this one contains “ ”."),
+    ("a" * 63, "A SHA-256 fingerprint has 64 characters; this one has 63."),
+    ("a" * 32 + " " + "a" * 32, "this one contains a space."),
+    ("a" * 64 + "  " + "b" * 64, "this one contains a space."),  # two fingerprints, not one and a file
+    ("a" * 32 + "\t" + "a" * 32, "this one contains a tab."),
+    ("a" * 32 + "\u00a0" + "a" * 32, "this one contains a non-breaking space."),
+    ("a" * 32 + "\u200b" + "a" * 32, "this one contains an invisible character (U+200B)."),
+    ("a" * 63 + "  report.pdf", "The fingerprint before the file name has 63 hex digits; a SHA-256 fingerprint "
+                                "has 64."),
 ])
 def test_a_malformed_hash_gets_a_clear_error(client, text, message):
     response = paste(client, text)
     assert response.status_code == 200
     assert any(message in e for e in errors(response.text)), errors(response.text)
     assert "Authentic" not in response.text and NOT_FOUND not in response.text
+    assert "“ ”" not in response.text and "“\u00a0”" not in response.text
+
+
+def test_a_whole_sha256sum_line_is_accepted(client, finished):
+    pdf = download(client, finished)
+    sha = sha_of(pdf)
+    for line in (f"{sha}  report.pdf", f"{sha} *report.pdf", f"  {sha.upper()}  Downloads/My Report.PDF\n",
+                 f"{sha}\t*eduaudit-{finished}-v1-en.pdf", f"\\{sha}  back\\\\slash.pdf"):
+        page = paste(client, line).text
+        assert errors(page) == [] and AUTHENTIC in page and sha in page, line
+    page = upload(client, pdf, sha256=f"{sha}  report.pdf").text  # the file and its line agree
+    assert errors(page) == [] and AUTHENTIC in page
 
 
 def test_nothing_given_asks_for_a_file_or_a_hash(client):
@@ -245,10 +347,27 @@ def test_the_verification_page_is_in_chinese_without_english_left(app, client, q
     allowed.update(ACCOUNT_WORDS)  # the signed-in user's e-mail and organisation (data, not interface)
     for text in _questionnaire_texts(qn, "zh"):
         allowed.update(re.findall(r"[A-Za-z]+", text))
+    with app.app_context():
+        report_id = scenario.make_audit("complete")
+        audit = scenario.audit(report_id)
+        allowed.update(re.findall(r"[A-Za-z]+", f"{audit.product_name} {audit.vendor_name}"))
+        allowed.update(re.findall(r"[A-Za-z]+", app.extensions["eduaudit.ruleset"].version))
+        snapshot = services.evaluate_audit(app.extensions["eduaudit.ruleset"], audit).snapshot
+        db.session.add(IssuedReport(audit=audit, assessment=snapshot, lang="zh", sha256="ef" * 32, size_bytes=10,
+                                    rule_set_version=snapshot.rule_set_version,
+                                    rule_set_sha256=snapshot.rule_set_sha256))  # issued before 0006
+        db.session.commit()
     pages = {"form": client.get("/verify", headers=ZH).text,
              "not found": paste(client, secrets.token_hex(32), **ZH).text,
-             "bad hash": paste(client, "abc", **ZH).text}
+             "bad hash": paste(client, "abc", **ZH).text,
+             "a space": paste(client, "a" * 32 + " " + "a" * 32, **ZH).text,
+             "draft": paste(client, sha_of(download(client, report_id, "zh")), **ZH).text,
+             "not recorded": paste(client, "ef" * 32, **ZH).text}
     assert "未找到" in pages["not found"] and "SHA-256 指纹共有 64 个字符；您输入的有 3 个。" in pages["bad hash"]
+    assert "您输入的内容包含空格。" in pages["a space"]
+    assert "<dt>签发时的状态</dt><dd><strong class=\"verify-draft\">草稿——未提交监管机构</strong>" in pages["draft"]
+    assert "此 PDF 是草稿" in pages["draft"] and "<dt>评估版本</dt><dd>1</dd>" in pages["draft"]
+    assert pages["not recorded"].count("未记录（签发时尚未保存此项信息）") == 3
     for name, page in pages.items():
         assert '<html lang="zh-Hans">' in page and "核验报告" in page, name
         assert english_left(re.sub(r"\b[0-9a-f]{64}\b", " ", page), allowed) == [], name

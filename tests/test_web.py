@@ -260,10 +260,13 @@ def test_pdf_download_is_an_attachment_named_after_the_report(app, client, qn):
     answers = complete(qn, REALISTIC)
     report_id, location = start(client, answers["product_name"], answers["vendor_name"])
     walk(client, qn, location, answers)
-    response = client.get(f"/audits/{report_id}/report.pdf?lang=zh")
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.headers["Content-Disposition"] == f"attachment; filename=eduaudit-{report_id}.pdf"
-    assert response.data.startswith(b"%PDF")
+    # the English and the Chinese report (and later versions) get their own names: one download used to
+    # overwrite the other
+    for lang in ("zh", "en"):
+        response = client.get(f"/audits/{report_id}/report.pdf?lang={lang}")
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        assert response.headers["Content-Disposition"] == f"attachment; filename=eduaudit-{report_id}-v1-{lang}.pdf"
+        assert response.data.startswith(b"%PDF")
 
 
 def test_the_report_cover_names_the_school_on_the_page_and_in_the_regulators_pdf(app, accounts, client):

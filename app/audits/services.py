@@ -253,17 +253,20 @@ def issue_pdf(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleS
     The render runs in a child process within ``limits`` (default: the app's ``PDF_*`` settings),
     as the app's ``REPORT_PDF_VARIANT``. When ``REPORT_SIGNING_KEY`` and ``REPORT_SIGNING_CERT`` are
     set the PDF is signed next, so the stored fingerprint is that of the signed bytes handed out.
-    An :class:`IssuedReport` with the SHA-256 and size of the bytes is added and flushed, so the
-    PDF can be verified later (``/verify``), with a "pdf_generated" trail event by ``user``.
+    An :class:`IssuedReport` with the SHA-256 and size of the bytes, and the audit's version, status
+    and school as the cover prints them, is added and flushed, so the PDF can be verified later
+    (``/verify``), with a "pdf_generated" trail event by ``user``.
     ``review`` is the review section of the report (:func:`app.review.report.review_context`).
     ``ruleset`` is the one ``evaluation`` came from (default: the app's). Raises
     :class:`app.reports.limits.RenderLimitExceeded` when a limit stops
     the render; nothing is recorded then.
     """
     snapshot = evaluation.snapshot
+    # What the cover prints is recorded as it is printed (the same values), so /verify matches the PDF.
+    status, version, school = audit.status, audit.version, (school_name(audit) or "").strip() or None
     context = build_report_context(ruleset or current_ruleset(), evaluation.result, report_id=audit.report_id,
-                                   generated_at=snapshot.created_at, lang=lang, status=audit.status,
-                                   review=review, school=school_name(audit))
+                                   generated_at=snapshot.created_at, lang=lang, status=status,
+                                   review=review, school=school)
     config = current_app.config
     pdf = render_pdf_limited(context, limits or RenderLimits.from_config(config),
                              pdf_variant=config.get("REPORT_PDF_VARIANT"))
@@ -273,9 +276,10 @@ def issue_pdf(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleS
     digest = hashlib.sha256(pdf).hexdigest()
     db.session.add(IssuedReport(audit=audit, assessment=snapshot, lang=lang, sha256=digest,
                                 size_bytes=len(pdf), rule_set_version=snapshot.rule_set_version,
-                                rule_set_sha256=snapshot.rule_set_sha256))
+                                rule_set_sha256=snapshot.rule_set_sha256, audit_version=version, status=status,
+                                school_name=school))
     db.session.flush()
-    trail.record(audit, "pdf_generated", user, {"lang": lang, "sha256": digest, "status": audit.status,
+    trail.record(audit, "pdf_generated", user, {"lang": lang, "sha256": digest, "status": status,
                                                 "rule_set": snapshot.rule_set_version})
     return pdf
 

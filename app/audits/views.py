@@ -444,7 +444,9 @@ def report_pdf(report_id: str):
         return _pdf_failed(audit, lang)
     db.session.commit()
     return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f"attachment; filename=eduaudit-{audit.report_id}.pdf",
+        # id, version and language in the name: the English and Chinese reports, and the versions of one
+        # audit, do not overwrite each other in a downloads folder
+        "Content-Disposition": f"attachment; filename=eduaudit-{audit.report_id}-v{audit.version}-{lang}.pdf",
         "Cache-Control": "private, no-store",
     })
 

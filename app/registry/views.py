@@ -199,7 +199,7 @@ def compare_pdf():
 
     pdf = weasyprint.HTML(string=html, base_url="eduaudit-asset:/", url_fetcher=asset_fetcher()).write_pdf()
     return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": "attachment; filename=eduaudit-comparison.pdf"})
+        "Content-Disposition": f"attachment; filename=eduaudit-comparison-{lang}.pdf"})
 
 
 def _export(product_ids: list[int] | None, fmt: str, scope: dict[str, Any], filename: str) -> Response:

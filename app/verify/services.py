@@ -20,7 +20,12 @@ CHUNK = 1024 * 1024
 @dataclass(frozen=True, slots=True)
 class IssuedRecord:
     """What this instance knows about an issued PDF: the audit, the frozen assessment it prints,
-    and when and how often those exact bytes were issued. Times are timezone-aware UTC."""
+    and when and how often those exact bytes were issued. Times are timezone-aware UTC.
+
+    ``audit_version``, ``status`` (a status id) and ``school_name`` are those the PDF printed; all
+    three are ``None`` when the PDF was issued before they were recorded (``recorded`` is false).
+    ``school_name`` is also ``None`` when the cover named no school (``recorded`` is true then).
+    """
 
     sha256: str
     report_id: str
@@ -38,6 +43,14 @@ class IssuedRecord:
     last_issued_at: dt.datetime
     times_issued: int
     superseded: bool
+    audit_version: int | None
+    status: str | None
+    school_name: str | None
+
+    @property
+    def recorded(self) -> bool:
+        """Whether the version, status and school were recorded when the PDF was issued."""
+        return self.status is not None
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -72,6 +85,11 @@ def find_issued(sha256: str) -> IssuedRecord | None:
     if not rows:
         return None
     first, assessment, audit = rows[0]
+    # Identical bytes have an identical cover (status, school) and review section (which prints the
+    # version once there is a submission; before one it is 1), so any row's version, status and
+    # school are those of the PDF: take the first row that recorded them (rows issued before
+    # migration 0006 did not), or NULLs ("not recorded") when none did.
+    cover = next((row for row, _assessment, _audit in rows if row.status is not None), first)
     latest_id = db.session.scalar(sa.select(sa.func.max(Assessment.id)).where(Assessment.audit_id == audit.id))
     answers: dict[str, Any] = assessment.answers
     return IssuedRecord(
@@ -83,4 +101,5 @@ def find_issued(sha256: str) -> IssuedRecord | None:
         size_bytes=first.size_bytes, rule_set_version=first.rule_set_version, rule_set_sha256=first.rule_set_sha256,
         evaluated_at=_aware(assessment.created_at), first_issued_at=_aware(first.issued_at),
         last_issued_at=_aware(rows[-1][0].issued_at), times_issued=len(rows),
-        superseded=latest_id is not None and latest_id != assessment.id)
+        superseded=latest_id is not None and latest_id != assessment.id,
+        audit_version=cover.audit_version, status=cover.status, school_name=cover.school_name)

@@ -17,6 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import csrf, current_ruleset
 from ..i18n import LANGUAGES, ui_lang
+from ..labels import STATUS_NAMES
 from ..reports.context import level_badge
 from ..reports.signing import SignatureCheck, check_signature
 from ..timefmt import format_utc
@@ -32,6 +33,24 @@ def _jurisdiction(code: str) -> str:
     return option.label[ui_lang()] if option else code
 
 
+def _status(status: str) -> str:
+    # A draft says so in words: a regulator must not take it for a filed report.
+    if status == "draft":
+        return _("Draft — not submitted to a regulator")
+    name = STATUS_NAMES.get(status)
+    return name() if name else status
+
+
+def _cover(record: services.IssuedRecord) -> dict[str, Any]:
+    """Audit version, status and school as the PDF printed them; ``None`` where not recorded (PDFs
+    issued before they were kept: the page says so rather than guess from the audit as it is now)."""
+    if not record.recorded:
+        return {"version": None, "status": None, "school": None, "draft": False}
+    return {"version": str(record.audit_version) if record.audit_version is not None else None,
+            "status": _status(record.status), "draft": record.status == "draft",
+            "school": record.school_name or _("Not stated on the report")}
+
+
 def _record(record: services.IssuedRecord) -> dict[str, Any]:
     """The issued PDF as the page shows it, in the interface language."""
     lang = ui_lang()
@@ -44,7 +63,7 @@ def _record(record: services.IssuedRecord) -> dict[str, Any]:
         "rule_set": {"version": record.rule_set_version, "sha256": record.rule_set_sha256},
         "evaluated": format_utc(record.evaluated_at), "first_issued": format_utc(record.first_issued_at),
         "last_issued": format_utc(record.last_issued_at), "times_issued": record.times_issued,
-        "superseded": record.superseded,
+        "superseded": record.superseded, "cover": _cover(record),
     }
 
 
