@@ -64,7 +64,7 @@ class Reference:
         return self.verification == "UNVERIFIED"
 
     def pinpoint_in(self, lang: str) -> str:
-        return self.pinpoint_zh if lang == "zh" and self.pinpoint_zh else self.pinpoint
+        return in_lang(self.pinpoint, self.pinpoint_zh, lang)
 
     def note_in(self, lang: str) -> str | None:
         return in_lang(self.note, self.note_zh, lang)
@@ -159,7 +159,7 @@ class ScreeningCriterion:
     pinpoint_zh: str | None = None
 
     def pinpoint_in(self, lang: str) -> str:
-        return self.pinpoint_zh if lang == "zh" and self.pinpoint_zh else self.pinpoint
+        return in_lang(self.pinpoint, self.pinpoint_zh, lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +187,7 @@ class Requirement:
     pinpoint_zh: str | None = None
 
     def pinpoint_in(self, lang: str) -> str:
-        return self.pinpoint_zh if lang == "zh" and self.pinpoint_zh else self.pinpoint
+        return in_lang(self.pinpoint, self.pinpoint_zh, lang)
 
 
 @dataclass(frozen=True, slots=True)
