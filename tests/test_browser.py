@@ -90,7 +90,7 @@ def test_start_to_pdf_in_chromium(app, accounts, live_server, chromium_path):
             with page.expect_download() as download_info:
                 page.get_by_role("link", name="Download PDF").click()
             download = download_info.value
-            assert download.suggested_filename == f"eduaudit-{report_id}-v1-en.pdf"
+            assert download.suggested_filename == f"eduaudit-{report_id}-v1-draft-en.pdf"
             data = Path(download.path()).read_bytes()
         finally:
             browser.close()

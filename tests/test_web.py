@@ -265,8 +265,26 @@ def test_pdf_download_is_an_attachment_named_after_the_report(app, client, qn):
     for lang in ("zh", "en"):
         response = client.get(f"/audits/{report_id}/report.pdf?lang={lang}")
         assert response.status_code == 200 and response.mimetype == "application/pdf"
-        assert response.headers["Content-Disposition"] == f"attachment; filename=eduaudit-{report_id}-v1-{lang}.pdf"
+        disposition = response.headers["Content-Disposition"]
+        assert disposition == f"attachment; filename=eduaudit-{report_id}-v1-draft-{lang}.pdf"
         assert response.data.startswith(b"%PDF")
+
+
+def test_the_draft_and_the_submitted_pdf_have_their_own_file_names(app, client):
+    # same version, same language, different covers: saving both into one folder must not clash
+    import scenario
+
+    with app.app_context():
+        report_id = scenario.make_audit("complete")
+    names = []
+    for submit in (False, True):
+        if submit:
+            assert scenario.web_submit(client, report_id).status_code == 302
+        response = client.get(f"/audits/{report_id}/report.pdf?lang=en")
+        assert response.status_code == 200
+        names.append(response.headers["Content-Disposition"])
+    assert names == [f"attachment; filename=eduaudit-{report_id}-v1-draft-en.pdf",
+                     f"attachment; filename=eduaudit-{report_id}-v1-submitted-en.pdf"]
 
 
 def test_the_report_cover_names_the_school_on_the_page_and_in_the_regulators_pdf(app, accounts, client):

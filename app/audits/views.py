@@ -444,9 +444,10 @@ def report_pdf(report_id: str):
         return _pdf_failed(audit, lang)
     db.session.commit()
     return Response(pdf, mimetype="application/pdf", headers={
-        # id, version and language in the name: the English and Chinese reports, and the versions of one
-        # audit, do not overwrite each other in a downloads folder
-        "Content-Disposition": f"attachment; filename=eduaudit-{audit.report_id}-v{audit.version}-{lang}.pdf",
+        # id, version, status and language in the name: the English and Chinese reports, the versions of
+        # one audit and its draft and submitted PDFs do not overwrite each other in a downloads folder
+        "Content-Disposition": (f"attachment; filename=eduaudit-{audit.report_id}-v{audit.version}-{audit.status}"
+                                f"-{lang}.pdf"),
         "Cache-Control": "private, no-store",
     })
 
