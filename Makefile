@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PORT    ?= 5000
 
-.PHONY: setup run test test-pg lint bench bench-pdf bench-registry clean messages translations
+.PHONY: setup run test test-pg lint bench bench-pdf bench-registry cases clean messages translations
 
 setup: $(STAMP)
 
@@ -54,3 +54,8 @@ bench-registry: setup
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# Every real case (tests/cases and tests/cases/more) with each expected run's jurisdiction and date:
+# expected and got verdicts, missing key categories and a summary line. A report: it always exits 0.
+cases: setup
+	$(BIN)/eduaudit cases

@@ -23,7 +23,7 @@ from .reports.render import PDF_VARIANTS
 from .rules.conditions import canonical
 from .rules.engine import Assessment, evaluate, run_examples
 from .rules.loader import RuleLoadError, load_ruleset
-from .rules.schema import JURISDICTIONS
+from .rules.schema import JURISDICTIONS, VERDICTS
 from .rules.yamlio import line_of, load_yaml
 
 TITLE_MAX = 120
@@ -286,6 +286,98 @@ def rules_check(rules_dir: str | None) -> None:
     click.echo(f"rule set {ruleset.version} ({ruleset.sha256[:12]}): {len(ruleset.rules)} rules in "
                f"{', '.join(packs)}; {n_examples} examples passed; {len(ruleset.questionnaire.questions)} "
                f"questions; {len(ruleset.sources)} sources")
+
+
+# -- cases: the real deployments against the verdicts regulators and courts reached ------------------
+
+CASE_SUFFIX = ".expected.yaml"
+
+
+def _case_runs(folder: Path, ruleset) -> list[dict]:
+    """One row per expected run of every case in ``folder`` (``<case>.yaml`` + ``<case>.expected.yaml``).
+
+    A row holds case, folder, jurisdiction, region, as_of, expected, got (``None`` when the case could
+    not be run), missing (expected key categories no finding has) and error (a message, or ``None``).
+    """
+    from .rules.yamlio import YamlError, to_plain
+
+    rows = []
+    for sidecar in sorted(folder.glob("*" + CASE_SUFFIX)):
+        name = sidecar.name[: -len(CASE_SUFFIX)]
+        try:
+            runs = to_plain(load_yaml(sidecar))["runs"]
+            answers, _meta = read_answers_file(folder / f"{name}.yaml", ruleset.questionnaire, require_complete=False)
+        except (YamlError, AnswersFileError, KeyError, TypeError) as exc:
+            rows.append({"case": name, "folder": str(folder), "error": str(exc), "got": None, "missing": []})
+            continue
+        for run in runs:
+            row = {"case": name, "folder": str(folder), "jurisdiction": run.get("jurisdiction"),
+                   "region": run.get("region"), "as_of": str(run.get("as_of")), "expected": run.get("verdict"),
+                   "got": None, "missing": [], "error": None}
+            try:
+                result = evaluate(ruleset, answers, row["jurisdiction"], dt.date.fromisoformat(row["as_of"]))
+            except ValueError as exc:
+                rows.append({**row, "error": str(exc)})
+                continue
+            # A finding folded into another (same fact, stated once) still counts with its own category.
+            found = {f.category for f in result.findings} | {ruleset.rule(m).category for f in result.findings
+                                                             for m in f.merged}
+            expected = run.get("categories") or []
+            rows.append({**row, "got": result.verdict, "categories": expected,
+                         "missing": [c for c in expected if c not in found]})
+    return rows
+
+
+def case_summary(rows: list[dict]) -> dict:
+    """Counts over case runs: verdicts matched, expected key categories found, false alarms.
+
+    A false alarm is a run whose verdict ranks above its expected verdict on the scale low < medium <
+    high < critical < prohibited (so every control case judged above medium is one). A run that could
+    not be evaluated counts as a miss, never as a false alarm.
+    """
+    rank = {v: i for i, v in enumerate(VERDICTS)}
+    ran = [r for r in rows if r["got"] is not None]
+    expected = sum(len(r.get("categories", [])) for r in ran)
+    found = expected - sum(len(r["missing"]) for r in ran)
+    return {"runs": len(rows), "verdicts_ok": sum(r["got"] == r["expected"] for r in ran),
+            "categories_expected": expected, "categories_found": found,
+            "categories_pct": round(100 * found / expected) if expected else None,
+            "false_alarms": sum(rank.get(r["got"], -1) > rank.get(r["expected"], len(VERDICTS)) for r in ran),
+            "errors": len(rows) - len(ran)}
+
+
+@main.command("cases")
+@click.argument("folders", nargs=-1, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--rules-dir", type=click.Path(file_okay=False, exists=True), envvar="EDUAUDIT_RULES_DIR")
+def cases_cmd(folders: tuple[Path, ...], fmt: str, rules_dir: str | None) -> None:
+    """Run the real cases in FOLDERS (default: tests/cases and tests/cases/more) with each expected
+    run's jurisdiction and date, and report expected and got verdicts and missing key categories.
+
+    A report, not a gate: it exits 0 whatever the verdicts (3 if the rule set does not load).
+    """
+    ruleset = _load(rules_dir)
+    cases = Path(__file__).resolve().parents[1] / "tests" / "cases"
+    rows = [row for folder in (folders or (cases, cases / "more")) for row in _case_runs(folder, ruleset)]
+    summary = case_summary(rows)
+    if fmt == "json":
+        click.echo(json.dumps({"rule_set": {"version": ruleset.version, "sha256": ruleset.sha256},
+                               "runs": rows, "summary": summary}, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        if r["error"]:
+            click.echo(f"{r['case']:<40} ERROR {r['error']}")
+            continue
+        where = r["jurisdiction"] + (f"/{r['region']}" if r["region"] else "")
+        result = "OK" if r["got"] == r["expected"] else "MISS"
+        missing = f"{' ' * (6 - len(result))}missing: {', '.join(r['missing'])}" if r["missing"] else ""
+        click.echo(f"{r['case']:<40} {where:<12} {r['as_of']}  expected {r['expected']:<10} got {r['got']:<10} "
+                   f"{result}{missing}")
+    pct = "n/a" if summary["categories_pct"] is None else f"{summary['categories_pct']}%"
+    click.echo(f"verdicts {summary['verdicts_ok']}/{summary['runs']}, key categories {pct} "
+               f"({summary['categories_found']}/{summary['categories_expected']}), "
+               f"false alarms {summary['false_alarms']}/{summary['runs']}"
+               + (f", {summary['errors']} run(s) not evaluated" if summary["errors"] else ""))
 
 
 # -- accounts: first set-up from the server's shell ------------------------------------------------
