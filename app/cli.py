@@ -311,6 +311,10 @@ def _case_runs(folder: Path, ruleset) -> list[dict]:
             rows.append({"case": name, "folder": str(folder), "error": str(exc), "got": None, "missing": []})
             continue
         for run in runs:
+            if not isinstance(run, dict):
+                rows.append({"case": name, "folder": str(folder), "error": f"a run is not a mapping: {run!r}",
+                             "got": None, "missing": []})
+                continue
             row = {"case": name, "folder": str(folder), "jurisdiction": run.get("jurisdiction"),
                    "region": run.get("region"), "as_of": str(run.get("as_of")), "expected": run.get("verdict"),
                    "got": None, "missing": [], "error": None}
@@ -371,7 +375,7 @@ def cases_cmd(folders: tuple[Path, ...], fmt: str, rules_dir: str | None) -> Non
         where = r["jurisdiction"] + (f"/{r['region']}" if r["region"] else "")
         result = "OK" if r["got"] == r["expected"] else "MISS"
         missing = f"{' ' * (6 - len(result))}missing: {', '.join(r['missing'])}" if r["missing"] else ""
-        click.echo(f"{r['case']:<40} {where:<12} {r['as_of']}  expected {r['expected']:<10} got {r['got']:<10} "
+        click.echo(f"{r['case']:<40} {where:<12} {r['as_of']}  expected {r['expected']!s:<10} got {r['got']:<10} "
                    f"{result}{missing}")
     pct = "n/a" if summary["categories_pct"] is None else f"{summary['categories_pct']}%"
     click.echo(f"verdicts {summary['verdicts_ok']}/{summary['runs']}, key categories {pct} "

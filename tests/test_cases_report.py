@@ -46,12 +46,18 @@ def test_cases_report_json_and_broken_case(tmp_path):
     folder, rules = _case_folder(tmp_path)
     (folder / "broken.yaml").write_text("jurisdiction: CN\nno_such_question: 1\n", encoding="utf-8")
     (folder / "broken.expected.yaml").write_text("runs: []\n", encoding="utf-8")
+    (folder / "odd.yaml").write_text(GATE, encoding="utf-8")
+    (folder / "odd.expected.yaml").write_text("runs: [just text, {jurisdiction: XX, as_of: 2025-01-01}]\n",
+                                              encoding="utf-8")
     result = CliRunner().invoke(main, ["cases", str(folder), "--rules-dir", str(rules), "--format", "json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    broken, *gate = report["runs"]
+    broken, *gate, text_run, bad_jurisdiction = report["runs"]
     assert broken["case"] == "broken" and "no_such_question" in broken["error"]
+    assert "not a mapping" in text_run["error"] and "XX" in bad_jurisdiction["error"]
     assert [(r["expected"], r["got"], r["missing"]) for r in gate] == [
         ("high", "high", []), ("critical", "high", ["governance"]), ("low", "high", [])]
-    assert report["summary"] == {"runs": 4, "verdicts_ok": 1, "categories_expected": 3, "categories_found": 2,
-                                 "categories_pct": 67, "false_alarms": 1, "errors": 1}
+    assert report["summary"] == {"runs": 6, "verdicts_ok": 1, "categories_expected": 3, "categories_found": 2,
+                                 "categories_pct": 67, "false_alarms": 1, "errors": 3}
+    text = CliRunner().invoke(main, ["cases", str(folder), "--rules-dir", str(rules)])
+    assert text.exit_code == 0 and text.output.count(" ERROR ") == 3, text.output
