@@ -4,9 +4,9 @@ A condition is a small tree::
 
     {all: [c, ...]}  {any: [c, ...]}  {not: c}  {q: <question id>, <operator>: <value>}
 
-Operators form a closed set (:data:`app.rules.schema.OPERATORS`); an unknown operator, an unknown
-question, an option that does not exist or an operator that does not fit the question's type is a
-load error (see :func:`compile_condition`), never a silent ``None``.
+Operators form a closed set, declared once in :mod:`app.rules.operators`; an unknown operator, an
+unknown question, an option that does not exist or an operator that does not fit the question's
+type is a load error (see :func:`compile_condition`), never a silent ``None``.
 
 Semantics of an unanswered question: every leaf over it is false, except ``answered: false``.
 So ``{not: {q: guardian_consent, eq: true}}`` holds when consent is denied *or* not stated: a
@@ -15,12 +15,11 @@ safeguard that the administrator has not confirmed counts as absent, as in CNIL'
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .schema import OPERATORS
+from .operators import OPERATORS, ValueRefused
 
 if TYPE_CHECKING:
     from .questionnaire import Questionnaire
@@ -81,30 +80,12 @@ _Node = tuple  # ("all", [nodes]) | ("any", [nodes]) | ("not", node) | ("leaf", 
 
 
 def _leaf_fn(leaf: Leaf) -> Callable[[Answers], bool]:
-    q, op, v = leaf.question, leaf.op, leaf.value
-    if op == "answered":
-        return (lambda a: q in a) if v else (lambda a: q not in a)
-    if op == "eq":
-        return lambda a: q in a and a[q] == v
-    if op == "ne":
-        return lambda a: q in a and a[q] != v
-    if op == "in":
-        return lambda a: q in a and a[q] in v
-    if op == "includes":
-        return lambda a: q in a and v in a[q]
-    if op == "includes_any":
-        return lambda a: q in a and any(x in a[q] for x in v)
-    if op == "includes_all":
-        return lambda a: q in a and all(x in a[q] for x in v)
-    if op == "lt":
-        return lambda a: q in a and a[q] < v
-    if op == "lte":
-        return lambda a: q in a and a[q] <= v
-    if op == "gt":
-        return lambda a: q in a and a[q] > v
-    if op == "gte":
-        return lambda a: q in a and a[q] >= v
-    raise AssertionError(op)  # unreachable: operators are checked before
+    q, v = leaf.question, leaf.value
+    op = OPERATORS[leaf.op]
+    test = op.test
+    if op.unanswered(v):
+        return lambda a: test(a[q], v) if q in a else True
+    return lambda a: q in a and test(a[q], v)
 
 
 def _node_fn(node: _Node) -> Callable[[Answers], bool]:
@@ -140,40 +121,14 @@ def _collect(node: _Node, answers: Answers, out: list[Leaf], target: bool) -> No
 
 
 def _typed_value(question: Any, op: str, raw: Any, path: list[str | int]) -> Any:
-    qtype = question.type
-    if qtype not in OPERATORS[op]:
+    operator = OPERATORS[op]
+    if not operator.applies_to(question.type):
         raise ConditionError(path, f"operator '{op}' does not apply to question '{question.id}' of type "
-                                   f"'{qtype}' (allowed for: {', '.join(OPERATORS[op])})")
-    if op == "answered":
-        if not isinstance(raw, bool):
-            raise ConditionError(path, f"'answered' takes true or false, got {raw!r}")
-        return raw
-    option_ids = {o.id for o in question.options}
-    if op in ("in", "includes_any", "includes_all"):
-        if not isinstance(raw, list) or not raw:
-            raise ConditionError(path, f"'{op}' takes a non-empty list of options of '{question.id}'")
-        for item in raw:
-            if item not in option_ids:
-                raise ConditionError(path, f"question '{question.id}' has no option '{item}'")
-        return tuple(raw) if op != "in" else frozenset(raw)
-    if qtype in ("single", "multi"):
-        if raw not in option_ids:
-            raise ConditionError(path, f"question '{question.id}' has no option '{raw}'")
-        return raw
-    if qtype == "boolean":
-        if not isinstance(raw, bool) and raw != "unknown":
-            raise ConditionError(path, f"question '{question.id}' is yes/no: compare with true, false or unknown")
-        return raw
-    if qtype == "integer":
-        if isinstance(raw, bool) or not isinstance(raw, int):
-            raise ConditionError(path, f"question '{question.id}' is a number: compare with an integer")
-        return raw
-    if qtype == "date":
-        try:
-            return dt.date.fromisoformat(str(raw))
-        except ValueError:
-            raise ConditionError(path, f"question '{question.id}' is a date: compare with YYYY-MM-DD") from None
-    raise ConditionError(path, f"question '{question.id}' of type '{qtype}' cannot be compared")
+                                   f"'{question.type}' (allowed for: {', '.join(operator.types or ())})")
+    try:
+        return operator.typed_value(question, raw)
+    except ValueRefused as exc:
+        raise ConditionError(path, exc.message) from None
 
 
 def _compile(tree: Any, questionnaire: Questionnaire, path: list[str | int], leaves: list[Leaf]) -> _Node:
