@@ -11,11 +11,17 @@ type is a load error (see :func:`compile_condition`), never a silent ``None``.
 Semantics of an unanswered question: every leaf over it is false, except ``answered: false``.
 So ``{not: {q: guardian_consent, eq: true}}`` holds when consent is denied *or* not stated: a
 safeguard that the administrator has not confirmed counts as absent, as in CNIL's PIA method.
+
+A questionnaire step shows questions whose ``show_if`` reads answers of the same step: the server
+evaluates what it can (:meth:`Condition.partial`) and the page's script (``app/static/js/showif.js``)
+evaluates the rest as the administrator types.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import datetime as dt
+import json
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +31,9 @@ if TYPE_CHECKING:
     from .questionnaire import Questionnaire
 
 Answers = Mapping[str, Any]
+Residual = dict[str, Any]
+"""A condition left for the browser, JSON-ready: ``{"q": id, "op": operator, "value": value}``,
+``{"all": [residual, ...]}``, ``{"any": [residual, ...]}`` or ``{"not": residual}``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +73,19 @@ class Condition:
                 seen.add(key)
                 unique.append(leaf)
         return tuple(unique)
+
+    def partial(self, answers: Answers, local: Collection[str]) -> bool | Residual:
+        """Evaluate what ``answers`` decide and keep the comparisons over ``local`` questions.
+
+        ``answers``: typed answers (those of ``local`` questions are not read); ``local``: ids of the
+        questions still being answered (a questionnaire step's own questions). Returns ``True`` or
+        ``False`` when the condition holds or fails whatever the local answers are, else the rest as a
+        :data:`Residual` tree with typed values made JSON-ready (dates as ``YYYY-MM-DD``, an ``in``
+        list sorted, other lists as written). ``all``/``any`` children that are decided drop out, a
+        single remaining child replaces its parent. Evaluating the residual over the local answers
+        (as ``showif.js`` does) gives the same result as calling the condition on all answers.
+        """
+        return _partial(self.tree, answers, frozenset(local))
 
 
 class ConditionError(ValueError):
@@ -120,6 +142,36 @@ def _collect(node: _Node, answers: Answers, out: list[Leaf], target: bool) -> No
                 _collect(child, answers, out, target)
 
 
+def _partial(node: _Node, answers: Answers, local: frozenset[str]) -> bool | Residual:
+    kind = node[0]
+    if kind == "leaf":
+        leaf, test = node[1], node[2]
+        if leaf.question in local:
+            return {"q": leaf.question, "op": leaf.op, "value": _json_value(leaf.value)}
+        return bool(test(answers))
+    if kind == "not":
+        inner = _partial(node[1], answers, local)
+        return (not inner) if isinstance(inner, bool) else {"not": inner}
+    children = [_partial(child, answers, local) for child in node[1]]
+    decisive = kind == "any"  # any: one True decides; all: one False decides
+    if any(c is decisive for c in children):
+        return decisive
+    rest = [c for c in children if not isinstance(c, bool)]
+    if not rest:
+        return not decisive
+    return rest[0] if len(rest) == 1 else {kind: rest}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
 def _typed_value(question: Any, op: str, raw: Any, path: list[str | int]) -> Any:
     operator = OPERATORS[op]
     if not operator.applies_to(question.type):
@@ -171,6 +223,4 @@ def compile_condition(tree: Any, questionnaire: Questionnaire,
 
 def canonical(tree: Any) -> str:
     """A stable text form of a raw condition tree, for spotting two rules with identical conditions."""
-    import json
-
     return json.dumps(tree, sort_keys=True, ensure_ascii=False, default=str)
