@@ -50,7 +50,6 @@ class Condition:
     """A compiled condition; ``test(answers)`` is a closure built once at load time."""
 
     tree: Any
-    leaves: tuple[Leaf, ...]
     test: Callable[[Answers], bool]
 
     def __call__(self, answers: Answers) -> bool:
@@ -183,7 +182,7 @@ def _typed_value(question: Any, op: str, raw: Any, path: list[str | int]) -> Any
         raise ConditionError(path, exc.message) from None
 
 
-def _compile(tree: Any, questionnaire: Questionnaire, path: list[str | int], leaves: list[Leaf]) -> _Node:
+def _compile(tree: Any, questionnaire: Questionnaire, path: list[str | int]) -> _Node:
     if not isinstance(tree, Mapping):
         raise ConditionError(path, "a condition must be a mapping")
     if "all" in tree or "any" in tree:
@@ -191,9 +190,9 @@ def _compile(tree: Any, questionnaire: Questionnaire, path: list[str | int], lea
         children = tree[kind]
         if not isinstance(children, list) or not children:
             raise ConditionError(path, f"'{kind}' takes a non-empty list")
-        return (kind, [_compile(c, questionnaire, [*path, kind, i], leaves) for i, c in enumerate(children)])
+        return (kind, [_compile(c, questionnaire, [*path, kind, i]) for i, c in enumerate(children)])
     if "not" in tree:
-        return ("not", _compile(tree["not"], questionnaire, [*path, "not"], leaves))
+        return ("not", _compile(tree["not"], questionnaire, [*path, "not"]))
     if "q" not in tree:
         raise ConditionError(path, f"unknown condition keys {sorted(tree)}: expected all, any, not or q")
     ops = [k for k in tree if k != "q"]
@@ -206,7 +205,6 @@ def _compile(tree: Any, questionnaire: Questionnaire, path: list[str | int], lea
     if question is None:
         raise ConditionError([*path, "q"], f"unknown question '{tree['q']}'")
     leaf = Leaf(question.id, op, _typed_value(question, op, tree[op], [*path, op]))
-    leaves.append(leaf)
     return ("leaf", leaf, _leaf_fn(leaf))
 
 
@@ -216,9 +214,8 @@ def compile_condition(tree: Any, questionnaire: Questionnaire,
 
     Raises :class:`ConditionError` whose ``path`` (relative to the file) points at the bad part.
     """
-    leaves: list[Leaf] = []
-    node = _compile(tree, questionnaire, list(path), leaves)
-    return Condition(tree=node, leaves=tuple(leaves), test=_node_fn(node))
+    node = _compile(tree, questionnaire, list(path))
+    return Condition(tree=node, test=_node_fn(node))
 
 
 def canonical(tree: Any) -> str:
