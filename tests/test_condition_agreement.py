@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from app.rules.conditions import compile_condition
 from app.rules.loader import get_ruleset
 from app.rules.operators import OPERATORS, flag, like_answer, option_list, option_set
-from app.rules.questionnaire import build_questionnaire
+from app.rules.questionnaire import AnswerError, build_questionnaire
 
 SHOWIF = Path(__file__).resolve().parents[1] / "app" / "static" / "js" / "showif.js"
 
@@ -206,6 +206,43 @@ def test_every_operator_gives_the_same_result_for_every_answer(node):
     differ = [(label, want) for label, want, js in zip(labels, expected, got, strict=True) if want != js]
     assert not differ, f"{len(differ)} of {len(cases)} differ (condition, answer, server): {differ[:10]}"
     assert len(cases) > 2000
+
+
+RAW_INPUTS: dict[str, list[Any]] = {
+    "single": [None, "x", "z"],
+    "boolean": [None, "yes", "no", "unknown"],
+    "multi": [[], ["x"], ["x", "z"], ["x", "y", "z"], ["none"]],
+    "integer": ["", "   ", "12", " 12 ", "0012", "-0", "-7", "+7", "1.5", "1e3", "12a", "0x1A", "٣",
+                "999999999", "-999999999", "1000000000", "-1000000000"],
+    "date": ["", " ", "2026-01-31", " 2026-01-31 ", "2024-02-29", "2023-02-29", "2100-02-29", "2026-02-30",
+             "2026-04-31", "2026-13-01", "2026-00-10", "2026-01-00", "2026-1-5", "31/01/2026", "2026-01-31T00:00"],
+    "text": ["", "   ", "some words", "  padded  "],
+    "textarea": ["", "\n\n", "a line\nand another"],
+}
+"""What the page's inputs give: checked values, a checked radio's value (None: none), input text."""
+
+
+def _server_reads(question, raw: Any) -> Any:
+    """The typed answer the server keeps for ``raw`` sent from the form (None: no answer, or refused)."""
+    if raw is None or raw == [] or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        return QN.coerce(question, raw)
+    except AnswerError:
+        return None
+
+
+def test_the_page_reads_an_input_as_the_server_does(node):
+    cases, expected = [], []
+    for qtype, inputs in RAW_INPUTS.items():
+        question = QN.questions[f"a_{qtype}"]
+        for raw in inputs:
+            typed = _server_reads(question, raw)
+            cases.append([qtype, raw])
+            expected.append(None if typed is None else page_form({"v": typed})["v"])
+    got = node.ask({"answer": cases})
+    differ = [(case, want, js) for case, want, js in zip(cases, expected, got, strict=True) if want != js]
+    assert not differ, f"(type, input), server, page: {differ}"
 
 
 def test_an_integer_or_date_compares_by_value_not_as_text(node):

@@ -35,9 +35,20 @@
     answered: {test: function (a, v) { return v; }, unanswered: function (v) { return !v; }}
   };
 
+  function realDate(text) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+    if (!m) { return false; }
+    var y = +m[1], mo = +m[2], d = +m[3];
+    var day = new Date(Date.UTC(2000, mo - 1, d));  // a leap year, so 29 February passes here
+    day.setUTCFullYear(y);
+    return y >= 1 && day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d;
+  }
+
   // A question's answer as the page gives it -> typed like the server's, or undefined for none.
   // `raw`: the checked values (array) of a multi-choice, the checked value (or undefined) of a
-  // single choice or yes/no, the text of any other input.
+  // single choice or yes/no, the text of any other input. Integers and dates must have the form
+  // the server accepts (1 to 9 digits with an optional minus; a real day as YYYY-MM-DD); range
+  // limits (min, max, the years a date may name) are left to the server and its message.
   function answer(type, raw) {
     if (raw === undefined || raw === null) { return undefined; }
     if (type === "multi") { return raw.length ? raw.slice() : undefined; }
@@ -49,8 +60,8 @@
     }
     var text = String(raw).trim();
     if (text === "") { return undefined; }
-    if (type === "integer") { return /^-?\d+$/.test(text) ? parseInt(text, 10) : undefined; }
-    if (type === "date") { return /^\d{4}-\d{2}-\d{2}$/.test(text) ? text : undefined; }
+    if (type === "integer") { return /^-?[0-9]{1,9}$/.test(text) ? parseInt(text, 10) : undefined; }
+    if (type === "date") { return realDate(text) ? text : undefined; }
     return text;
   }
 
