@@ -12,9 +12,9 @@ An unanswered question fails every comparison, except those whose ``unanswered``
 (``answered: false``).
 
 Adding an operator: declare it below, give it the same test in ``showif.js`` (the answer there is
-as the page reads it: numbers for integers, ``YYYY-MM-DD`` text for dates, arrays for multi-choice),
-add inputs that exercise it to ``tests/test_condition_agreement.py`` and list it in
-``audit_rules/README.md``.
+as the page reads it: numbers for integers, ``YYYY-MM-DD`` text for dates, arrays for multi-choice)
+and list it in ``audit_rules/README.md``. The agreement test tries it with its value kind's test
+values; a new value kind needs its own there (``_values``).
 """
 
 from __future__ import annotations
