@@ -52,42 +52,11 @@ class NewAuditForm(FlaskForm):
 
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """One question on a step. ``condition`` is ``None`` (always shown) or the question's show-if,
-    reduced to its leaves over questions of the same step (JSON-ready), for the page's script."""
+    """One question on a step. ``condition`` is ``None`` (always shown) or what is left of the
+    question's show-if over questions of the same step (:meth:`Condition.partial`), for the page's script."""
 
     question: Question
     condition: dict[str, Any] | None
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, frozenset):
-        return sorted(value)
-    if isinstance(value, tuple):
-        return list(value)
-    return value
-
-
-def _reduce(node: tuple, local: set[str], answers: Mapping[str, Any]) -> dict[str, Any] | bool:
-    """Partially evaluate a compiled condition: leaves over other steps become True/False."""
-    kind = node[0]
-    if kind == "leaf":
-        leaf, test = node[1], node[2]
-        if leaf.question in local:
-            return {"q": leaf.question, "op": leaf.op, "value": _json_value(leaf.value)}
-        return bool(test(answers))
-    if kind == "not":
-        inner = _reduce(node[1], local, answers)
-        return (not inner) if isinstance(inner, bool) else {"not": inner}
-    children = [_reduce(child, local, answers) for child in node[1]]
-    decisive = kind == "any"  # any: one True decides; all: one False decides
-    if any(c is decisive for c in children):
-        return decisive
-    rest = [c for c in children if not isinstance(c, bool)]
-    if not rest:
-        return not decisive
-    return rest[0] if len(rest) == 1 else {kind: rest}
 
 
 def step_slots(questionnaire: Questionnaire, section: Section, answers: Mapping[str, Any]) -> list[Slot]:
@@ -103,7 +72,7 @@ def step_slots(questionnaire: Questionnaire, section: Section, answers: Mapping[
         if q.show_if is None:
             slots.append(Slot(q, None))
             continue
-        reduced = _reduce(q.show_if.tree, local, effective)
+        reduced = q.show_if.partial(effective, local)
         if reduced is True:
             slots.append(Slot(q, None))
         elif reduced is not False:

@@ -4,28 +4,36 @@ A condition is a small tree::
 
     {all: [c, ...]}  {any: [c, ...]}  {not: c}  {q: <question id>, <operator>: <value>}
 
-Operators form a closed set (:data:`app.rules.schema.OPERATORS`); an unknown operator, an unknown
-question, an option that does not exist or an operator that does not fit the question's type is a
-load error (see :func:`compile_condition`), never a silent ``None``.
+Operators form a closed set, declared once in :mod:`app.rules.operators`; an unknown operator, an
+unknown question, an option that does not exist or an operator that does not fit the question's
+type is a load error (see :func:`compile_condition`), never a silent ``None``.
 
 Semantics of an unanswered question: every leaf over it is false, except ``answered: false``.
 So ``{not: {q: guardian_consent, eq: true}}`` holds when consent is denied *or* not stated: a
 safeguard that the administrator has not confirmed counts as absent, as in CNIL's PIA method.
+
+A questionnaire step shows questions whose ``show_if`` reads answers of the same step: the server
+evaluates what it can (:meth:`Condition.partial`) and the page's script (``app/static/js/showif.js``)
+evaluates the rest as the administrator types.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+import json
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .schema import OPERATORS
+from .operators import OPERATORS, ValueRefused
 
 if TYPE_CHECKING:
     from .questionnaire import Questionnaire
 
 Answers = Mapping[str, Any]
+Residual = dict[str, Any]
+"""A condition left for the browser, JSON-ready: ``{"q": id, "op": operator, "value": value}``,
+``{"all": [residual, ...]}``, ``{"any": [residual, ...]}`` or ``{"not": residual}``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +50,6 @@ class Condition:
     """A compiled condition; ``test(answers)`` is a closure built once at load time."""
 
     tree: Any
-    leaves: tuple[Leaf, ...]
     test: Callable[[Answers], bool]
 
     def __call__(self, answers: Answers) -> bool:
@@ -66,6 +73,19 @@ class Condition:
                 unique.append(leaf)
         return tuple(unique)
 
+    def partial(self, answers: Answers, local: Collection[str]) -> bool | Residual:
+        """Evaluate what ``answers`` decide and keep the comparisons over ``local`` questions.
+
+        ``answers``: typed answers (those of ``local`` questions are not read); ``local``: ids of the
+        questions still being answered (a questionnaire step's own questions). Returns ``True`` or
+        ``False`` when the condition holds or fails whatever the local answers are, else the rest as a
+        :data:`Residual` tree with typed values made JSON-ready (dates as ``YYYY-MM-DD``, an ``in``
+        list sorted, other lists as written). ``all``/``any`` children that are decided drop out, a
+        single remaining child replaces its parent. Evaluating the residual over the local answers
+        (as ``showif.js`` does) gives the same result as calling the condition on all answers.
+        """
+        return _partial(self.tree, answers, frozenset(local))
+
 
 class ConditionError(ValueError):
     """A condition refers to something that does not exist; ``path`` locates it in the tree."""
@@ -81,30 +101,12 @@ _Node = tuple  # ("all", [nodes]) | ("any", [nodes]) | ("not", node) | ("leaf", 
 
 
 def _leaf_fn(leaf: Leaf) -> Callable[[Answers], bool]:
-    q, op, v = leaf.question, leaf.op, leaf.value
-    if op == "answered":
-        return (lambda a: q in a) if v else (lambda a: q not in a)
-    if op == "eq":
-        return lambda a: q in a and a[q] == v
-    if op == "ne":
-        return lambda a: q in a and a[q] != v
-    if op == "in":
-        return lambda a: q in a and a[q] in v
-    if op == "includes":
-        return lambda a: q in a and v in a[q]
-    if op == "includes_any":
-        return lambda a: q in a and any(x in a[q] for x in v)
-    if op == "includes_all":
-        return lambda a: q in a and all(x in a[q] for x in v)
-    if op == "lt":
-        return lambda a: q in a and a[q] < v
-    if op == "lte":
-        return lambda a: q in a and a[q] <= v
-    if op == "gt":
-        return lambda a: q in a and a[q] > v
-    if op == "gte":
-        return lambda a: q in a and a[q] >= v
-    raise AssertionError(op)  # unreachable: operators are checked before
+    q, v = leaf.question, leaf.value
+    op = OPERATORS[leaf.op]
+    test = op.test
+    if op.unanswered(v):
+        return lambda a: test(a[q], v) if q in a else True
+    return lambda a: q in a and test(a[q], v)
 
 
 def _node_fn(node: _Node) -> Callable[[Answers], bool]:
@@ -139,44 +141,48 @@ def _collect(node: _Node, answers: Answers, out: list[Leaf], target: bool) -> No
                 _collect(child, answers, out, target)
 
 
+def _partial(node: _Node, answers: Answers, local: frozenset[str]) -> bool | Residual:
+    kind = node[0]
+    if kind == "leaf":
+        leaf, test = node[1], node[2]
+        if leaf.question in local:
+            return {"q": leaf.question, "op": leaf.op, "value": _json_value(leaf.value)}
+        return bool(test(answers))
+    if kind == "not":
+        inner = _partial(node[1], answers, local)
+        return (not inner) if isinstance(inner, bool) else {"not": inner}
+    children = [_partial(child, answers, local) for child in node[1]]
+    decisive = kind == "any"  # any: one True decides; all: one False decides
+    if any(c is decisive for c in children):
+        return decisive
+    rest = [c for c in children if not isinstance(c, bool)]
+    if not rest:
+        return not decisive
+    return rest[0] if len(rest) == 1 else {kind: rest}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
 def _typed_value(question: Any, op: str, raw: Any, path: list[str | int]) -> Any:
-    qtype = question.type
-    if qtype not in OPERATORS[op]:
+    operator = OPERATORS[op]
+    if not operator.applies_to(question.type):
         raise ConditionError(path, f"operator '{op}' does not apply to question '{question.id}' of type "
-                                   f"'{qtype}' (allowed for: {', '.join(OPERATORS[op])})")
-    if op == "answered":
-        if not isinstance(raw, bool):
-            raise ConditionError(path, f"'answered' takes true or false, got {raw!r}")
-        return raw
-    option_ids = {o.id for o in question.options}
-    if op in ("in", "includes_any", "includes_all"):
-        if not isinstance(raw, list) or not raw:
-            raise ConditionError(path, f"'{op}' takes a non-empty list of options of '{question.id}'")
-        for item in raw:
-            if item not in option_ids:
-                raise ConditionError(path, f"question '{question.id}' has no option '{item}'")
-        return tuple(raw) if op != "in" else frozenset(raw)
-    if qtype in ("single", "multi"):
-        if raw not in option_ids:
-            raise ConditionError(path, f"question '{question.id}' has no option '{raw}'")
-        return raw
-    if qtype == "boolean":
-        if not isinstance(raw, bool) and raw != "unknown":
-            raise ConditionError(path, f"question '{question.id}' is yes/no: compare with true, false or unknown")
-        return raw
-    if qtype == "integer":
-        if isinstance(raw, bool) or not isinstance(raw, int):
-            raise ConditionError(path, f"question '{question.id}' is a number: compare with an integer")
-        return raw
-    if qtype == "date":
-        try:
-            return dt.date.fromisoformat(str(raw))
-        except ValueError:
-            raise ConditionError(path, f"question '{question.id}' is a date: compare with YYYY-MM-DD") from None
-    raise ConditionError(path, f"question '{question.id}' of type '{qtype}' cannot be compared")
+                                   f"'{question.type}' (allowed for: {', '.join(operator.types or ())})")
+    try:
+        return operator.typed_value(question, raw)
+    except ValueRefused as exc:
+        raise ConditionError(path, exc.message) from None
 
 
-def _compile(tree: Any, questionnaire: Questionnaire, path: list[str | int], leaves: list[Leaf]) -> _Node:
+def _compile(tree: Any, questionnaire: Questionnaire, path: list[str | int]) -> _Node:
     if not isinstance(tree, Mapping):
         raise ConditionError(path, "a condition must be a mapping")
     if "all" in tree or "any" in tree:
@@ -184,9 +190,9 @@ def _compile(tree: Any, questionnaire: Questionnaire, path: list[str | int], lea
         children = tree[kind]
         if not isinstance(children, list) or not children:
             raise ConditionError(path, f"'{kind}' takes a non-empty list")
-        return (kind, [_compile(c, questionnaire, [*path, kind, i], leaves) for i, c in enumerate(children)])
+        return (kind, [_compile(c, questionnaire, [*path, kind, i]) for i, c in enumerate(children)])
     if "not" in tree:
-        return ("not", _compile(tree["not"], questionnaire, [*path, "not"], leaves))
+        return ("not", _compile(tree["not"], questionnaire, [*path, "not"]))
     if "q" not in tree:
         raise ConditionError(path, f"unknown condition keys {sorted(tree)}: expected all, any, not or q")
     ops = [k for k in tree if k != "q"]
@@ -199,7 +205,6 @@ def _compile(tree: Any, questionnaire: Questionnaire, path: list[str | int], lea
     if question is None:
         raise ConditionError([*path, "q"], f"unknown question '{tree['q']}'")
     leaf = Leaf(question.id, op, _typed_value(question, op, tree[op], [*path, op]))
-    leaves.append(leaf)
     return ("leaf", leaf, _leaf_fn(leaf))
 
 
@@ -209,13 +214,10 @@ def compile_condition(tree: Any, questionnaire: Questionnaire,
 
     Raises :class:`ConditionError` whose ``path`` (relative to the file) points at the bad part.
     """
-    leaves: list[Leaf] = []
-    node = _compile(tree, questionnaire, list(path), leaves)
-    return Condition(tree=node, leaves=tuple(leaves), test=_node_fn(node))
+    node = _compile(tree, questionnaire, list(path))
+    return Condition(tree=node, test=_node_fn(node))
 
 
 def canonical(tree: Any) -> str:
     """A stable text form of a raw condition tree, for spotting two rules with identical conditions."""
-    import json
-
     return json.dumps(tree, sort_keys=True, ensure_ascii=False, default=str)

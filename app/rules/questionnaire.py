@@ -53,7 +53,6 @@ class Question:
     max_length: int | None = None
     exclusive: tuple[str, ...] = ()
     show_if: Condition | None = None
-    show_if_raw: Any = None
 
     def option(self, option_id: str) -> Option | None:
         return next((o for o in self.options if o.id == option_id), None)
@@ -341,7 +340,7 @@ def build_questionnaire(data: Mapping[str, Any]) -> Questionnaire:
             q = Question(id=qid, type=t, label=_texts(qd["label"]), help=_texts(qd["help"]),
                          section_id=sdata["id"], required=bool(qd.get("required", False)), options=options,
                          min=qd.get("min"), max=qd.get("max"), max_length=qd.get("max_length"),
-                         exclusive=exclusive, show_if=show_if, show_if_raw=qd.get("show_if"))
+                         exclusive=exclusive, show_if=show_if)
             questions.append(q)
         for q in questions:
             qn.questions[q.id] = q

@@ -7,6 +7,8 @@ severity and likelihood scale, and the three effects a rule can have.
 
 from __future__ import annotations
 
+from .operators import OPERATORS as _OPERATOR_REGISTRY
+
 CATEGORIES: tuple[str, ...] = (
     "facial-recognition",
     "emotion-attention",
@@ -40,19 +42,9 @@ LANGS: tuple[str, ...] = ("en", "zh")
 VERIFICATION: tuple[str, ...] = ("V-TEXT", "V-PAGE", "V-PAGE-secondary", "UNVERIFIED")
 QUESTION_TYPES: tuple[str, ...] = ("text", "textarea", "single", "multi", "boolean", "integer", "date")
 OPERATORS: dict[str, tuple[str, ...]] = {
-    # operator -> question types it accepts
-    "eq": ("single", "boolean", "integer"),
-    "ne": ("single", "boolean", "integer"),
-    "in": ("single",),
-    "includes": ("multi",),
-    "includes_any": ("multi",),
-    "includes_all": ("multi",),
-    "lt": ("integer", "date"),
-    "lte": ("integer", "date"),
-    "gt": ("integer", "date"),
-    "gte": ("integer", "date"),
-    "answered": QUESTION_TYPES,
+    name: op.types or QUESTION_TYPES for name, op in _OPERATOR_REGISTRY.items()
 }
+"""Operator -> the question types it accepts; declared in :mod:`app.rules.operators`."""
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 QID_PATTERN = r"^[a-z][a-z0-9_]*$"
 OPTION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_]*$"

@@ -1,72 +1,47 @@
 /* Questionnaire steps: show or hide questions whose show-if depends on answers on the same page,
    and keep "none of these" checkboxes exclusive. The server decides what counts: this only mirrors
-   its conditions (data-show-if, reduced to this page's questions) for a live page. Hidden
+   its conditions (data-show-if, reduced to this page's questions) for a live page, evaluated by
+   showif.js (loaded before this file); here is only the work with the page. Hidden
    questions keep their inputs, so nothing typed is lost when an answer is changed back; leaving
    the page with unsent changes asks first. */
 (function () {
   "use strict";
 
   var form = document.getElementById("step-form");
+  var ShowIf = window.ShowIf;
   if (!form) { return; }
 
   function block(id) {
     return form.querySelector('[data-question="' + id + '"]');
   }
 
-  // The current answer to question `id`, typed like the server's; undefined = not answered.
-  function valueOf(id) {
-    var el = block(id);
-    if (!el || el.hidden) { return undefined; }
+  // What the page gives for question `id`: the checked values of checkboxes (an array), the
+  // checked radio's value (undefined if none) or the text of the input. A hidden question has no
+  // answer, as on the server.
+  function rawValue(el, id) {
     var type = el.getAttribute("data-type");
     var inputs = el.querySelectorAll('[name="' + id + '"]');
     var i;
     if (type === "multi") {
       var picked = [];
       for (i = 0; i < inputs.length; i++) { if (inputs[i].checked) { picked.push(inputs[i].value); } }
-      return picked.length ? picked : undefined;
+      return picked;
     }
     if (type === "single" || type === "boolean") {
-      for (i = 0; i < inputs.length; i++) {
-        if (inputs[i].checked) {
-          var v = inputs[i].value;
-          if (type === "boolean" && v !== "unknown") { return v === "yes"; }
-          return v;
-        }
-      }
+      for (i = 0; i < inputs.length; i++) { if (inputs[i].checked) { return inputs[i].value; } }
       return undefined;
     }
-    var text = inputs.length ? inputs[0].value.trim() : "";
-    if (text === "") { return undefined; }
-    if (type === "integer") { return /^-?\d+$/.test(text) ? parseInt(text, 10) : undefined; }
-    if (type === "date") { return /^\d{4}-\d{2}-\d{2}$/.test(text) ? text : undefined; }
-    return text;
+    return inputs.length ? inputs[0].value : undefined;
+  }
+
+  // The current answer to question `id`, typed like the server's; undefined = not answered.
+  function valueOf(id) {
+    var el = block(id);
+    if (!el || el.hidden) { return undefined; }
+    return ShowIf.answer(el.getAttribute("data-type"), rawValue(el, id));
   }
 
   function includes(list, x) { return list.indexOf(x) !== -1; }
-
-  function test(node) {
-    if (node === true || node === false) { return node; }
-    if (node.all) { return node.all.every(test); }
-    if (node.any) { return node.any.some(test); }
-    if (node.not !== undefined) { return !test(node.not); }
-    var a = valueOf(node.q);
-    var v = node.value;
-    if (node.op === "answered") { return (a !== undefined) === v; }
-    if (a === undefined) { return false; }
-    switch (node.op) {
-      case "eq": return a === v;
-      case "ne": return a !== v;
-      case "in": return includes(v, a);
-      case "includes": return includes(a, v);
-      case "includes_any": return v.some(function (x) { return includes(a, x); });
-      case "includes_all": return v.every(function (x) { return includes(a, x); });
-      case "lt": return a < v;
-      case "lte": return a <= v;
-      case "gt": return a > v;
-      case "gte": return a >= v;
-      default: return true; // an operator this script does not know: show rather than hide
-    }
-  }
 
   var conditional = Array.prototype.slice.call(form.querySelectorAll("[data-show-if]"));
 
@@ -74,7 +49,7 @@
     // In page order, so a question hidden above counts as unanswered below, as on the server.
     conditional.forEach(function (el) {
       var show;
-      try { show = test(JSON.parse(el.getAttribute("data-show-if"))); } catch (e) { show = true; }
+      try { show = ShowIf.evaluate(JSON.parse(el.getAttribute("data-show-if")), valueOf); } catch (e) { show = true; }
       el.hidden = !show;
     });
   }
