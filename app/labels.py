@@ -6,16 +6,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from .i18n import ui_lang
+from .reports.texts import STATUS_LABELS
 from .rules.questionnaire import Questionnaire
 
-STATUS_NAMES = {
-    "draft": lambda: _("Draft"),
-    "submitted": lambda: _("Submitted, awaiting review"),
-    "changes_requested": lambda: _("Changes requested"),
-    "approved": lambda: _("Approved"),
-    "rejected": lambda: _("Rejected"),
-}
-"""An audit's status in the interface language (called per request)."""
+STATUS_NAMES = {status: (lambda status=status: STATUS_LABELS[status][ui_lang()]) for status in STATUS_LABELS}
+"""An audit's status in the interface language (called per request); the words are
+:data:`app.reports.texts.STATUS_LABELS`, the one wording of each status on pages and in the report."""
 
 
 def display_json(qn: Questionnaire, qid: str, value: Any, lang: str) -> str:

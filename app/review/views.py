@@ -168,7 +168,7 @@ def review(report_id: str):
                     "verdict": level_badge(submission.assessment.verdict, lang),
                     "decision": report.DECISION_LABELS[submission.decision][lang]},
         changes=_changes(audit, submission, lang), blocks=blocks, form=form, decision_form=decision_form,
-        can_review=can_review, action_ratings=list(ACTION_RATINGS),
+        can_review=can_review, action_ratings=[report.RATING_LABELS[r][lang] for r in ACTION_RATINGS],
         results_url=url_for("audits.results", report_id=audit.report_id),
     )
 
