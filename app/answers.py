@@ -101,7 +101,7 @@ def parse_answers(data: Any, questionnaire: Questionnaire, *, source: Path | str
         problems.extend(str(e) for e in exc.errors)
         answers = {}
     if require_complete and not problems:
-        problems.extend(str(AnswerError(q.id, "is required but not answered"))
+        problems.extend(str(AnswerError(q.id, "answer.required"))
                         for q in questionnaire.missing_required(answers))
     if problems:
         raise AnswersFileError(source, problems)

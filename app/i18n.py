@@ -4,6 +4,8 @@ The language of a request is, in order: the choice made with the header's switch
 session), the browser's ``Accept-Language``, then ``BABEL_DEFAULT_LOCALE`` (English). Its code is
 also the key of the questionnaire's texts (``label["zh"]``), so :func:`ui_lang` indexes them directly.
 The switch is a small POST form (CSRF-protected like every POST); a GET never changes the session.
+
+Errors of services and the engine (:class:`app.problems.Problem`) reach pages through :func:`describe`.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, has_request_context, redirect, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
+from .messages import MESSAGES
+from .problems import Problem
 from .security import safe_next
 
 LANGUAGES: dict[str, str] = {"en": "English", "zh": "中文"}
@@ -20,6 +24,9 @@ LANGUAGES: dict[str, str] = {"en": "English", "zh": "中文"}
 HTML_LANG = {"en": "en", "zh": "zh-Hans"}
 """BCP 47 tag for ``<html lang>``: "zh-Hans" makes browsers pick Simplified Chinese glyphs."""
 SESSION_KEY = "lang"
+LIST_SEPARATOR = {"en": "; ", "zh": "；"}
+"""Between the items of a list in one sentence (Chinese labels carry their own commas)."""
+SENTENCE_END = {"en": ".", "zh": "。"}
 
 bp = Blueprint("i18n", __name__)
 
@@ -39,6 +46,41 @@ def ui_lang() -> str:
     """``"en"`` or ``"zh"``: the language of the page being built (English outside a request)."""
     locale = get_locale()
     return locale.language if locale is not None and locale.language in LANGUAGES else "en"
+
+
+def describe(problem: Problem) -> str:
+    """``problem`` as one sentence in the interface language, for a flash, a field error or an error page.
+
+    The catalogue's message (:data:`app.messages.MESSAGES`) is translated with gettext; parameters
+    that are words (statuses, ratings, roles, answer options...) become the word from their one home
+    (:func:`app.labels.param_word`), lists are joined with :data:`LIST_SEPARATOR`, a nested problem
+    is described in place; then a capital first letter and one full stop (。 in Chinese). Needs a
+    request or app context. A code the catalogue lacks falls back to the English ``str(problem)``.
+    """
+    lang = ui_lang()
+    text = _phrase(problem, lang).strip()
+    return (text[:1].upper() + text[1:]).rstrip(".。") + SENTENCE_END[lang]
+
+
+def _phrase(problem: Problem, lang: str) -> str:
+    template = MESSAGES.get(problem.code)
+    if template is None:
+        return str(problem)
+    question_id = getattr(problem, "question_id", None)
+    params = {name: _param(name, value, lang, question_id) for name, value in problem.params.items()}
+    translated = gettext(template)
+    return translated % params if params else translated
+
+
+def _param(name: str, value: Any, lang: str, question_id: str | None) -> str:
+    from .labels import param_word  # here: app.labels imports this module
+
+    if isinstance(value, Problem):
+        return _phrase(value, lang)
+    if isinstance(value, list | tuple):
+        return LIST_SEPARATOR[lang].join(_param(name, v, lang, question_id) for v in value)
+    word = param_word(name, value, lang, question_id)
+    return str(value) if word is None else word
 
 
 def _here() -> str:

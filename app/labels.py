@@ -1,21 +1,71 @@
-"""Interface labels shared by several blueprints (translated per request)."""
+"""Interface labels shared by several blueprints (translated per request), and the words that
+error messages put in place of the ids they carry (:func:`param_word`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from .i18n import ui_lang
+from .reports.texts import STATUS_LABELS
 from .rules.questionnaire import Questionnaire
 
-STATUS_NAMES = {
-    "draft": lambda: _("Draft"),
-    "submitted": lambda: _("Submitted, awaiting review"),
-    "changes_requested": lambda: _("Changes requested"),
-    "approved": lambda: _("Approved"),
-    "rejected": lambda: _("Rejected"),
+STATUS_NAMES = {status: (lambda status=status: STATUS_LABELS[status][ui_lang()]) for status in STATUS_LABELS}
+"""An audit's status in the interface language (called per request); the words are
+:data:`app.reports.texts.STATUS_LABELS`, the one wording of each status on pages and in the report."""
+
+ROLE_NAMES = {"school_admin": _l("School administrator"), "reviewer": _l("Reviewer (regulator)"),
+              "ngo_analyst": _l("NGO analyst"), "instance_admin": _l("Instance administrator")}
+"""A user's role (:data:`app.models.ROLES`) in the interface language."""
+
+ORG_KIND_NAMES = {"school": _l("School"), "regulator": _l("Regulator"), "ngo": _l("NGO")}
+"""A kind of organisation (:data:`app.models.ORG_KINDS`) in the interface language."""
+
+WORD_PARAMS = {
+    "status": "status", "decision": "decision", "decisions": "decision", "rating": "rating", "ratings": "rating",
+    "target_kind": "target_kind", "target_kinds": "target_kind", "role": "role", "roles": "role",
+    "org_kind": "org_kind", "org_kinds": "org_kind", "found_org_kind": "org_kind",
+    "category": "category", "categories": "category", "option": "option", "choices": "option",
 }
-"""An audit's status in the interface language (called per request)."""
+"""Parameters of :class:`app.problems.Problem` that hold ids of a vocabulary -> the vocabulary."""
+
+
+def param_word(name: str, value: Any, lang: str, question_id: str | None = None) -> str | None:
+    """The word in ``lang`` for ``value`` of the problem parameter ``name``, taken from the
+    vocabulary's one home; ``None`` when ``name`` holds no ids (see :data:`WORD_PARAMS`). An id the
+    vocabulary does not know is returned as it is: it is the wrong input the message reports.
+    ``question_id`` names the question whose options ``option`` and ``choices`` are. Roles and
+    organisation kinds are gettext strings, so they follow the interface language whatever ``lang``
+    says. Needs an app context (and a request for the interface language).
+    """
+    kind = WORD_PARAMS.get(name)
+    if kind is None:
+        return None
+    return _vocabulary(kind, lang, question_id).get(value, str(value))
+
+
+def _vocabulary(kind: str, lang: str, question_id: str | None) -> dict[str, str]:
+    from .extensions import current_ruleset
+    from .models import DECISIONS, REVIEW_TARGETS
+    from .review.report import DECISION_LABELS, HEADINGS, RATING_LABELS
+
+    if kind == "status":
+        return {status: words[lang] for status, words in STATUS_LABELS.items()}
+    if kind == "decision":
+        return {decision: DECISION_LABELS[decision][lang] for decision in DECISIONS}
+    if kind == "rating":
+        return {rating: words[lang] for rating, words in RATING_LABELS.items()}
+    if kind == "target_kind":
+        return {target: HEADINGS[lang][target] for target in REVIEW_TARGETS}
+    if kind == "role":
+        return {role: str(words) for role, words in ROLE_NAMES.items()}
+    if kind == "org_kind":
+        return {org_kind: str(words) for org_kind, words in ORG_KIND_NAMES.items()}
+    questions = current_ruleset().questionnaire.questions
+    question = questions.get("product_kind" if kind == "category" else question_id or "")
+    return {o.id: o.label[lang] for o in question.options} if question is not None else {}
 
 
 def display_json(qn: Questionnaire, qid: str, value: Any, lang: str) -> str:

@@ -63,6 +63,12 @@ ACTION_RATINGS = ("needs_improvement", "must_be_corrected")
 REVIEW_TARGETS = ("finding", "section")
 
 
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """The SQL of a CHECK constraint that ``column`` holds one of ``values`` (the id tuples above are
+    the one list of each vocabulary): ``one_of("kind", ("a", "b"))`` is ``"kind IN ('a', 'b')"``."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
 class Organisation(db.Model):
     """A school, a regulator or an NGO. ``name`` is unique on the instance."""
 
@@ -73,7 +79,7 @@ class Organisation(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(20))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
-    __table_args__ = (sa.CheckConstraint("kind IN ('school', 'regulator', 'ngo')", name="kind"),)
+    __table_args__ = (sa.CheckConstraint(one_of("kind", ORG_KINDS), name="kind"),)
 
     def __repr__(self) -> str:
         return f"<Organisation {self.name!r} ({self.kind})>"
@@ -109,7 +115,7 @@ class User(db.Model):
     organisation: Mapped[Organisation | None] = relationship()
 
     __table_args__ = (
-        sa.CheckConstraint("role IN ('school_admin', 'reviewer', 'ngo_analyst', 'instance_admin')", name="role"),
+        sa.CheckConstraint(one_of("role", ROLES), name="role"),
     )
 
     # Flask-Login's user interface.
@@ -182,8 +188,7 @@ class Audit(db.Model):
 
     __mapper_args__ = {"version_id_col": revision}
     __table_args__ = (
-        sa.CheckConstraint("status IN ('draft', 'submitted', 'changes_requested', 'approved', 'rejected')",
-                           name="status"),
+        sa.CheckConstraint(one_of("status", AUDIT_STATUSES), name="status"),
     )
 
     @property
@@ -290,8 +295,7 @@ class Submission(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("audit_id", "number", name="uq_submissions_audit_id_number"),
-        sa.CheckConstraint("decision IS NULL OR decision IN ('approved', 'changes_requested', 'rejected')",
-                           name="decision"),
+        sa.CheckConstraint("decision IS NULL OR " + one_of("decision", DECISIONS), name="decision"),
     )
 
     def __repr__(self) -> str:
@@ -320,8 +324,8 @@ class Review(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("submission_id", "target_kind", "target_id", name="uq_reviews_submission_target"),
-        sa.CheckConstraint("target_kind IN ('finding', 'section')", name="target_kind"),
-        sa.CheckConstraint("rating IN ('acceptable', 'needs_improvement', 'must_be_corrected')", name="rating"),
+        sa.CheckConstraint(one_of("target_kind", REVIEW_TARGETS), name="target_kind"),
+        sa.CheckConstraint(one_of("rating", RATINGS), name="rating"),
     )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ..problems import Problem
+
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 
@@ -13,20 +15,20 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password anyone has: used to spend the same time on unknown e-mails")
 
 
-class PasswordPolicyError(ValueError):
-    """The password breaks the policy; the message says how, in plain words."""
+class PasswordPolicyError(Problem, ValueError):
+    """The password breaks the policy; the code says how (``password.*`` in :data:`app.messages.MESSAGES`)."""
 
 
 def check_policy(password: str, *, email: str = "") -> None:
     """Raise :class:`PasswordPolicyError` unless 12 <= len(password) <= 128 characters and the password
     is not the e-mail address or its name part."""
     if len(password) < MIN_LENGTH:
-        raise PasswordPolicyError(f"the password must have at least {MIN_LENGTH} characters")
+        raise PasswordPolicyError("password.too_short", min=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        raise PasswordPolicyError(f"the password must have at most {MAX_LENGTH} characters")
+        raise PasswordPolicyError("password.too_long", max=MAX_LENGTH)
     lowered = password.strip().lower()
     if email and lowered in {email.lower(), email.lower().split("@", 1)[0]}:
-        raise PasswordPolicyError("the password must not be the e-mail address")
+        raise PasswordPolicyError("password.is_email")
 
 
 def hash_password(password: str) -> str:

@@ -1,7 +1,7 @@
 """Organisations and users: create, authenticate, change password, the development demo instance.
 
 Plain functions that change the session and flush; callers commit. Errors are :class:`AccountError`
-with a message that names what is wrong.
+with a code that names what is wrong (``account.*`` in :data:`app.messages.MESSAGES`).
 """
 
 from __future__ import annotations
@@ -13,14 +13,15 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import ORG_KINDS, ROLE_ORG_KIND, ROLES, Organisation, User, new_session_token
+from ..problems import Problem
 from .passwords import check_policy, hash_password, needs_rehash, verify_password
 
 EMAIL_MAX = 254
 NAME_MAX = 200
 
 
-class AccountError(ValueError):
-    """An organisation or user cannot be created or changed as asked; the message says why."""
+class AccountError(Problem, ValueError):
+    """An organisation or user cannot be created or changed as asked; the code says why."""
 
 
 class WrongPasswordError(AccountError):
@@ -37,18 +38,21 @@ def normalise_email(email: str) -> str:
     value = (email or "").strip().lower()
     local, at, domain = value.partition("@")
     if not at or not local or "." not in domain or " " in value or "@" in domain:
-        raise AccountError(f"{email!r} is not an e-mail address (expected name@domain)")
+        raise AccountError("account.not_an_email", email=email)
     if len(value) > EMAIL_MAX:
-        raise AccountError(f"the e-mail address has {len(value)} characters; at most {EMAIL_MAX} are allowed")
+        raise AccountError("account.email_too_long", length=len(value), limit=EMAIL_MAX)
     return value
 
 
-def _name(value: str, what: str) -> str:
+def _name(value: str, *, organisation: bool) -> str:
+    """``value`` stripped; raises :class:`AccountError` if it is empty or longer than 200 characters
+    (the codes name an organisation's name or a person's)."""
     value = (value or "").strip()
     if not value:
-        raise AccountError(f"the {what} must not be empty")
+        raise AccountError("account.org_name_empty" if organisation else "account.name_empty")
     if len(value) > NAME_MAX:
-        raise AccountError(f"the {what} has {len(value)} characters; at most {NAME_MAX} are allowed")
+        raise AccountError("account.org_name_too_long" if organisation else "account.name_too_long",
+                           length=len(value), limit=NAME_MAX)
     return value
 
 
@@ -60,11 +64,11 @@ def get_org(name: str) -> Organisation | None:
 def create_org(name: str, kind: str) -> Organisation:
     """Add an organisation (flushed). Raises :class:`AccountError` for an unknown ``kind`` (one of
     school, regulator, ngo), an empty or too long name, or a name already taken."""
-    name = _name(name, "organisation name")
+    name = _name(name, organisation=True)
     if kind not in ORG_KINDS:
-        raise AccountError(f"unknown organisation kind {kind!r}; expected one of {', '.join(ORG_KINDS)}")
+        raise AccountError("account.unknown_org_kind", org_kind=kind, org_kinds=ORG_KINDS)
     if get_org(name) is not None:
-        raise AccountError(f"an organisation named {name!r} already exists")
+        raise AccountError("account.org_exists", name=name)
     org = Organisation(name=name, kind=kind)
     db.session.add(org)
     db.session.flush()
@@ -90,17 +94,19 @@ def create_user(*, email: str, name: str, password: str, role: str, organisation
     password the policy refuses.
     """
     email = normalise_email(email)
-    name = _name(name, "name")
+    name = _name(name, organisation=False)
     if role not in ROLES:
-        raise AccountError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+        raise AccountError("account.unknown_role", role=role, roles=ROLES)
     wanted = ROLE_ORG_KIND[role]
     if wanted is None and organisation is not None:
-        raise AccountError(f"role {role} belongs to no organisation; leave the organisation out")
-    if wanted is not None and (organisation is None or organisation.kind != wanted):
-        got = "none" if organisation is None else f"{organisation.name!r} ({organisation.kind})"
-        raise AccountError(f"role {role} needs an organisation of kind {wanted}; got {got}")
+        raise AccountError("account.role_without_org", role=role)
+    if wanted is not None and organisation is None:
+        raise AccountError("account.role_needs_org", role=role, org_kind=wanted)
+    if wanted is not None and organisation.kind != wanted:
+        raise AccountError("account.role_needs_org_kind", role=role, org_kind=wanted, name=organisation.name,
+                           found_org_kind=organisation.kind)
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise AccountError(f"a user with the e-mail address {email} already exists")
+        raise AccountError("account.email_taken", email=email)
     check_policy(password, email=email)
     user = User(email=email, name=name, password_hash=hash_password(password), role=role,
                 organisation=organisation, demo=demo)
@@ -130,9 +136,9 @@ def change_password(user: User, current: str, new: str) -> None:
     :class:`SamePasswordError` if ``new`` equals it, :class:`app.accounts.passwords.PasswordPolicyError`
     if the policy refuses ``new``."""
     if not verify_password(user.password_hash, current):
-        raise WrongPasswordError("the current password is not correct")
+        raise WrongPasswordError("account.wrong_password")
     if new == current:
-        raise SamePasswordError("the new password must differ from the current one")
+        raise SamePasswordError("account.same_password")
     check_policy(new, email=user.email)
     user.password_hash = hash_password(new)
     user.session_token = new_session_token()
@@ -181,7 +187,7 @@ def create_demo_instance(*, environment: str) -> list[DemoAccount]:
     created elsewhere (and :func:`authenticate` refuses demo users outside development).
     """
     if environment != "development":
-        raise AccountError(f"the demo instance exists only in development (EDUAUDIT_ENV is {environment!r})")
+        raise AccountError("account.demo_outside_development", environment=environment)
     orgs = {name: get_org(name) or create_org(name, kind) for name, kind in DEMO_ORGS.items()}
     created = []
     for account in DEMO_ACCOUNTS:

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
+from ..i18n import describe
+from ..labels import ROLE_NAMES
 from ..security import safe_next
 from . import bp, services
 from .forms import LoginForm, PasswordForm
 from .passwords import PasswordPolicyError
-
-ROLE_NAMES = {"school_admin": _l("School administrator"), "reviewer": _l("Reviewer (regulator)"),
-              "ngo_analyst": _l("NGO analyst"), "instance_admin": _l("Instance administrator")}
 
 KEPT_ON_SIGN_IN = ("lang",)
 """Session keys that survive signing in (everything else is dropped: no session fixation)."""
@@ -94,10 +92,10 @@ def password():
     if form.validate_on_submit():
         try:
             services.change_password(current_user, form.current.data, form.new.data)
-        except services.WrongPasswordError:
-            form.current.errors.append(_("The current password is not correct."))
-        except services.SamePasswordError:
-            form.new.errors.append(_("The new password must differ from the current one."))
+        except services.WrongPasswordError as exc:
+            form.current.errors.append(describe(exc))
+        except services.SamePasswordError as exc:
+            form.new.errors.append(describe(exc))
         except PasswordPolicyError:
             form.new.errors.append(_("This password is not allowed: use at least 12 characters and not your "
                                      "e-mail address."))

@@ -27,6 +27,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
+from ..i18n import describe
 from ..rules.questionnaire import DEFAULT_MAX_LENGTH, UNKNOWN, AnswerError, Question, Questionnaire, Section
 
 BOOLEAN_LABELS = {"en": ("Yes", "No", "Not known"), "zh": ("是", "否", "不清楚")}
@@ -143,19 +144,7 @@ def friendly_error(question: Question, raw: Any, exc: AnswerError, lang: str = "
             return _("Shorten this answer to %(limit)s characters or fewer (it has %(length)s).",
                      limit=f"{limit:,}", length=f"{len(raw.strip()):,}")
         return _("Remove the invisible control characters (they often come with copied text).")
-    return exc.message  # pragma: no cover - every type is handled above
-
-
-def conflict_error(question_id: str, answers: Mapping[str, Any], fallback: str) -> str:
-    """The message for an answer refused by a check that spans questions, in the interface language.
-
-    ``answers``: typed answers including the refused one. A check this module does not know keeps the
-    questionnaire's own (English) ``fallback`` sentence.
-    """
-    if question_id == "pupil_max_age" and {"pupil_min_age", "pupil_max_age"} <= answers.keys():
-        return _("The oldest pupils' age (%(oldest)s) is below the youngest (%(youngest)s).",
-                 oldest=answers["pupil_max_age"], youngest=answers["pupil_min_age"])
-    return fallback
+    return describe(exc)  # pragma: no cover - every type is handled above
 
 
 class AnswerCheck:

@@ -19,6 +19,7 @@ from flask import current_app
 from .. import trail
 from ..extensions import current_ruleset, db
 from ..models import Assessment, Audit, AuditEvent, IssuedReport, Organisation, User, new_report_id
+from ..problems import Problem
 from ..reports.context import build_report_context
 from ..reports.limits import RenderLimits, render_pdf_limited
 from ..reports.signing import sign_pdf
@@ -33,32 +34,32 @@ class LoadedAnswers:
     """Stored answers typed against the questionnaire.
 
     ``typed``: question id -> typed value, for every answer that still fits. ``stale``: question id
-    -> message for stored answers that no longer fit (unknown question, removed option...).
+    -> :class:`AnswerError` for stored answers that no longer fit (unknown question, removed option...).
     ``conflicts``: errors of checks that span questions (e.g. oldest age below youngest).
     """
 
     typed: dict[str, Any]
-    stale: dict[str, str] = field(default_factory=dict)
+    stale: dict[str, AnswerError] = field(default_factory=dict)
     conflicts: list[AnswerError] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
 class StepSaved:
     """What :func:`save_step` did: ``changed`` question id -> ``{"from": old, "to": new}`` stored JSON
-    values (``None``: no answer) for answers that changed; ``errors`` question id -> message for values
-    refused by checks that span questions (the previous answer is kept)."""
+    values (``None``: no answer) for answers that changed; ``errors`` question id -> :class:`AnswerError`
+    for values refused by checks that span questions (the previous answer is kept)."""
 
     changed: dict[str, dict[str, Any]]
-    errors: dict[str, str]
+    errors: dict[str, AnswerError]
 
 
-class NotReady(Exception):
+class NotReady(Problem):
     """The audit cannot be evaluated yet: ``missing`` required questions, answer ``conflicts``."""
 
     def __init__(self, missing: list[Question], conflicts: list[AnswerError]) -> None:
+        super().__init__("audit.not_ready", missing=len(missing), conflicts=len(conflicts))
         self.missing = missing
         self.conflicts = conflicts
-        super().__init__(f"{len(missing)} required answer(s) missing, {len(conflicts)} conflict(s)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,16 +115,16 @@ def create_audit(questionnaire: Questionnaire, *, product_name: str, vendor_name
 def load_answers(questionnaire: Questionnaire, stored: Mapping[str, Any]) -> LoadedAnswers:
     """Type the stored JSON answers one by one (see :class:`LoadedAnswers`); never raises."""
     typed: dict[str, Any] = {}
-    stale: dict[str, str] = {}
+    stale: dict[str, AnswerError] = {}
     for qid, raw in stored.items():
         question = questionnaire.questions.get(qid)
         if question is None:
-            stale[qid] = "this question is no longer asked"
+            stale[qid] = AnswerError(qid, "answer.no_longer_asked")
             continue
         try:
             value = questionnaire.coerce(question, raw)
         except AnswerError as exc:
-            stale[qid] = exc.message
+            stale[qid] = exc
             continue
         if value is not None:
             typed[qid] = value
@@ -148,8 +149,7 @@ def save_step(questionnaire: Questionnaire, audit: Audit, values: Mapping[str, A
             after.pop(qid, None)
         else:
             after[qid] = value
-    errors = {e.question_id: sentence(e.message) for e in questionnaire.cross_check(after)
-              if e.question_id in values}
+    errors = {e.question_id: e for e in questionnaire.cross_check(after) if e.question_id in values}
     old = dict(audit.answers)
     stored = dict(old)
     for qid, value in values.items():
@@ -305,12 +305,6 @@ def _mirror(audit: Audit, typed: Mapping[str, Any]) -> None:
     audit.vendor_name = typed.get("vendor_name") or ""
     audit.jurisdiction = typed.get("jurisdiction")
     link_audit(audit, typed)
-
-
-def sentence(message: str) -> str:
-    """``message`` as a sentence: capital first letter, one full stop."""
-    message = message.strip()
-    return (message[:1].upper() + message[1:]).rstrip(".") + "."
 
 
 def stored_audit_inputs() -> list[Any]:

@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import access, trail
 from ..extensions import current_ruleset, db, limiter
-from ..i18n import ui_lang
+from ..i18n import LIST_SEPARATOR, describe, ui_lang
 from ..labels import STATUS_NAMES, display_json
 from ..models import Assessment, Audit
 from ..registry import services as registry_services
@@ -33,9 +33,6 @@ from ..review import services as review_services
 from ..rules.questionnaire import AnswerError, Questionnaire, Section
 from ..timefmt import as_utc, format_utc
 from . import bp, forms, services
-
-LIST_SEPARATOR = {"en": "; ", "zh": "；"}
-"""Between question labels in one sentence (Chinese labels carry their own commas)."""
 
 
 def _pdf_limit() -> str:
@@ -94,21 +91,10 @@ def _step_url(audit: Audit, section_id: str) -> str:
     return url_for("audits.step", report_id=audit.report_id, section_id=section_id)
 
 
-def _stale_rows(qn: Questionnaire, stale: dict[str, str]) -> list[dict[str, str]]:
-    # The loader's reasons exist only in English: English pages keep them (they name the accepted
-    # choices); other languages get a translated sentence beside the question's own label.
+def _stale_rows(qn: Questionnaire, stale: dict[str, AnswerError]) -> list[dict[str, str]]:
     lang = ui_lang()
-    rows = []
-    for qid, reason in stale.items():
-        q = qn.questions.get(qid)
-        if lang == "en":
-            message = reason
-        elif q is None:
-            message = _("This question is no longer asked.")
-        else:
-            message = _("The saved answer no longer fits this question.")
-        rows.append({"question": q.label[lang] if q else qid, "message": message})
-    return rows
+    return [{"question": qn.questions[qid].label[lang] if qid in qn.questions else qid, "message": describe(reason)}
+            for qid, reason in stale.items()]
 
 
 def _jurisdiction(code: str | None) -> str | None:
@@ -243,9 +229,8 @@ def step(report_id: str, section_id: str):
             flash(_("Someone else saved this audit at the same moment, so nothing on this page was saved. "
                     "Check the answers below and save again."), "warning")
             return redirect(_step_url(audit, section.id))
-        for qid, message in outcome.errors.items():
-            message = forms.conflict_error(qid, {**loaded.typed, **values}, message)
-            forms.question_field(form, qn.questions[qid]).errors.append(message)
+        for qid, error in outcome.errors.items():
+            forms.question_field(form, qn.questions[qid]).errors.append(describe(error))
         db.session.commit()
         loaded = services.load_answers(qn, audit.answers)
         visible = qn.visible_sections(loaded.typed)
@@ -392,7 +377,7 @@ def results(report_id: str):
             missing[-1]["questions"].append({"label": q.label[ui],
                                              "url": _step_url(audit, q.section_id) + f"#q-{q.id}"})
         conflicts = [{"label": qn.questions[e.question_id].label[ui],
-                      "message": forms.conflict_error(e.question_id, loaded.typed, services.sentence(e.message)),
+                      "message": describe(e),
                       "url": _step_url(audit, qn.questions[e.question_id].section_id) + f"#q-{e.question_id}"}
                      for e in exc.conflicts]
         return render_template("audits/missing.html",
@@ -496,9 +481,9 @@ EVENT_NAMES = {
     "answers_saved": lambda: _("Answers saved"),
     "submitted": lambda: _("Submitted to the regulator"),
     "reviewed": lambda: _("Reviewed"),
-    "approved": lambda: _("Approved"),
-    "changes_requested": lambda: _("Changes requested"),
-    "rejected": lambda: _("Rejected"),
+    "approved": STATUS_NAMES["approved"],
+    "changes_requested": STATUS_NAMES["changes_requested"],
+    "rejected": STATUS_NAMES["rejected"],
     "new_version": lambda: _("New version started"),
     "pdf_generated": lambda: _("PDF generated"),
     "published": lambda: _("Published"),
@@ -657,7 +642,7 @@ def publish(report_id: str):
                                                     show_school_name=bool(form.show_school_name.data))
         except registry_services.RegistryError as exc:
             db.session.rollback()
-            flash(services.sentence(str(exc)), "warning")
+            flash(describe(exc), "warning")
         else:
             db.session.commit()
             flash(_("Published as %(id)s. Anyone can now read it on the product's page, without your school's "

@@ -39,6 +39,7 @@ from ..models import (
     User,
     Vendor,
 )
+from ..problems import Problem
 from ..rules.engine import headline_level
 from ..rules.schema import CATEGORIES, VERDICTS
 from ..timefmt import as_utc
@@ -55,8 +56,9 @@ LEGAL_SUFFIXES = ("co", "company", "corp", "corporation", "inc", "incorporated",
 CJK_LEGAL_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团", "公司")
 
 
-class RegistryError(ValueError):
-    """A registry or publishing action cannot be done as asked; the message says why."""
+class RegistryError(Problem, ValueError):
+    """A registry or publishing action cannot be done as asked; the code says why (``registry.*`` and
+    ``compare.*`` in :data:`app.messages.MESSAGES`)."""
 
 
 def normalise_name(name: str, *, vendor: bool = False) -> str:
@@ -92,7 +94,7 @@ def find_or_create_vendor(name: str, *, country: str | None = None) -> Vendor:
     without a country takes ``country``. Raises :class:`RegistryError` for a name with no letters."""
     key = normalise_name(name, vendor=True)
     if not key:
-        raise RegistryError(f"the vendor name {name!r} has no letters or digits")
+        raise RegistryError("registry.vendor_name_empty", name=name)
     vendor = db.session.scalar(sa.select(Vendor).where(Vendor.normalised_name == key))
     if vendor is None:
         vendor = Vendor(name=name.strip(), normalised_name=key, country=country)
@@ -110,9 +112,9 @@ def find_or_create_product(vendor: Vendor, name: str, *, category: str | None = 
     Raises :class:`RegistryError` for a name with no letters or an unknown category."""
     key = normalise_name(name)
     if not key:
-        raise RegistryError(f"the product name {name!r} has no letters or digits")
+        raise RegistryError("registry.product_name_empty", name=name)
     if category is not None and category not in PRODUCT_CATEGORIES:
-        raise RegistryError(f"unknown product category {category!r}; expected one of {', '.join(PRODUCT_CATEGORIES)}")
+        raise RegistryError("registry.unknown_category", category=category, categories=PRODUCT_CATEGORIES)
     product = db.session.scalar(sa.select(Product).where(Product.vendor_id == vendor.id,
                                                          Product.normalised_name == key))
     if product is None:
@@ -192,13 +194,13 @@ def publish(audit: Audit, user: User, *, show_school_name: bool) -> Publication:
     product.
     """
     if audit.status != "approved":
-        raise RegistryError(f"audit {audit.report_id} is {audit.status}: only an approved audit can be published")
+        raise RegistryError("registry.not_approved", report_id=audit.report_id, status=audit.status)
     if db.session.scalar(sa.select(Publication.id).where(Publication.audit_id == audit.id)) is not None:
-        raise RegistryError(f"audit {audit.report_id} is already published")
+        raise RegistryError("registry.already_published", report_id=audit.report_id)
     submission = db.session.scalar(sa.select(Submission).where(
         Submission.audit_id == audit.id, Submission.decision == "approved").order_by(Submission.number.desc()))
     if submission is None:  # pragma: no cover - status "approved" is set only with an approved submission
-        raise RegistryError(f"audit {audit.report_id} has no approved submission")
+        raise RegistryError("registry.no_approved_submission", report_id=audit.report_id)
     snapshot = submission.assessment
     from ..audits.services import load_answers
     from ..extensions import current_ruleset
@@ -206,7 +208,7 @@ def publish(audit: Audit, user: User, *, show_school_name: bool) -> Publication:
     typed = load_answers(current_ruleset().questionnaire, snapshot.answers).typed
     product = link_audit(audit, typed)
     if product is None:
-        raise RegistryError("the audit names no product and vendor; it cannot be published")
+        raise RegistryError("registry.no_product")
     findings = [{"rule_id": f["rule_id"], "category": f["category"], "effect": f["effect"],
                  "level": published_level(f)} for f in snapshot.result.get("findings", [])]
     publication = Publication(
@@ -234,7 +236,7 @@ def unpublish(audit: Audit, user: User) -> str:
     publish again later (a new public id). Raises :class:`RegistryError` if it is not published."""
     publication = publication_of(audit)
     if publication is None:
-        raise RegistryError(f"audit {audit.report_id} is not published")
+        raise RegistryError("registry.not_published", report_id=audit.report_id)
     public_id = publication.public_id
     db.session.execute(sa.delete(PublishedFinding).where(PublishedFinding.publication_id == publication.id))
     db.session.delete(publication)
@@ -373,13 +375,9 @@ def _version_key(version: str) -> tuple:
 
 
 class CompareError(RegistryError):
-    """The products asked for cannot be compared: ``value`` is the query value that is not a product
-    id (or ``None``), ``count`` the number of distinct products asked for."""
-
-    def __init__(self, message: str, *, value: str | None = None, count: int = 0) -> None:
-        super().__init__(message)
-        self.value = value
-        self.count = count
+    """The products asked for cannot be compared: a query value is not a product id
+    (``compare.not_a_product_id``, ``value``) or too few or too many distinct products are asked for
+    (``compare.product_count``, ``count``)."""
 
 
 def parse_product_ids(values: list[str]) -> list[int]:
@@ -388,12 +386,11 @@ def parse_product_ids(values: list[str]) -> list[int]:
     ids: list[int] = []
     for value in values:
         if not value.isdigit() or int(value) < 1:
-            raise CompareError(f"{value!r} is not a product id", value=value)
+            raise CompareError("compare.not_a_product_id", value=value)
         if int(value) not in ids:
             ids.append(int(value))
     if not COMPARE_MIN <= len(ids) <= COMPARE_MAX:
-        raise CompareError(f"choose between {COMPARE_MIN} and {COMPARE_MAX} products to compare; got {len(ids)}",
-                           count=len(ids))
+        raise CompareError("compare.product_count", min=COMPARE_MIN, max=COMPARE_MAX, count=len(ids))
     return ids
 
 

@@ -19,7 +19,7 @@ from flask import Response, abort, current_app, render_template, request, stream
 from flask_babel import gettext as _
 
 from ..extensions import current_ruleset, limiter
-from ..i18n import ui_lang
+from ..i18n import describe, ui_lang
 from ..reports.context import level_badge
 from ..reports.texts import CATEGORY_LABELS, LEVEL_LABELS, LEVEL_LETTERS
 from ..rules.schema import CATEGORIES, VERDICTS
@@ -152,12 +152,7 @@ def _compare_ids() -> list[int]:
     try:
         return services.parse_product_ids(request.args.getlist("p"))
     except services.CompareError as exc:
-        if exc.value is not None:
-            message = _("“%(value)s” is not a product id.", value=exc.value)
-        else:
-            message = _("Choose between %(min)s and %(max)s products to compare; this link names %(count)s.",
-                        min=services.COMPARE_MIN, max=services.COMPARE_MAX, count=exc.count)
-        abort(Response(render_template("registry/compare_error.html", message=message), 400))
+        abort(Response(render_template("registry/compare_error.html", message=describe(exc)), 400))
 
 
 @bp.get("/compare")

@@ -434,11 +434,13 @@ EFFECT_LABELS: dict[str, dict[str, str]] = {
 }
 STATUS_LABELS: dict[str, dict[str, str]] = {
     "draft": {"en": "Draft", "zh": "草稿"},
-    "submitted": {"en": "Submitted for review", "zh": "已提交审核"},
-    "changes_requested": {"en": "Reviewed: changes requested", "zh": "已审核：要求修改"},
-    "approved": {"en": "Reviewed: approved", "zh": "已审核：批准"},
-    "rejected": {"en": "Reviewed: rejected", "zh": "已审核：驳回"},
+    "submitted": {"en": "Submitted, awaiting review", "zh": "已提交，等待审核"},
+    "changes_requested": {"en": "Changes requested", "zh": "要求修改"},
+    "approved": {"en": "Approved", "zh": "已批准"},
+    "rejected": {"en": "Rejected", "zh": "已驳回"},
 }
+"""The one wording of each audit status (:data:`app.models.AUDIT_STATUSES`): the report's cover, the
+pages (:data:`app.labels.STATUS_NAMES`), the reviewer's decisions and the error messages all use it."""
 OBLIGATION_MARKS = {"met": "✓", "not_met": "✗", "unknown": "?"}
 """Marks beside each obligation status, so it reads without colour."""
 VERDICT_EXPLANATION: dict[str, dict[str, str]] = {

@@ -10,11 +10,11 @@ from wtforms import DateField, Form, RadioField, SelectField, StringField, TextA
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..i18n import ui_lang
+from ..models import RATINGS
+from .report import RATING_LABELS
 from .services import ACTION_MAX, COMMENT_MAX, OWNER_MAX
 
-RATING_CHOICES = [SelectChoice(*c) for c in (
-    ("", _l("Not rated")), ("acceptable", _l("Acceptable")),
-    ("needs_improvement", _l("Needs improvement")), ("must_be_corrected", _l("Must be corrected")))]
 DECISION_CHOICES = [SelectChoice(*c) for c in (
     ("approved", _l("Approve")), ("changes_requested", _l("Request changes")), ("rejected", _l("Reject")))]
 """Labels of :data:`app.models.DECISIONS`, in the order the form offers them."""
@@ -31,12 +31,19 @@ class QueueFilterForm(Form):
     submitted_to = DateField(_l("Submitted until"), validators=[Optional()])
 
 
+def rating_choices(lang: str) -> list[SelectChoice]:
+    """"Not rated", then :data:`app.models.RATINGS` in the words of :data:`.report.RATING_LABELS`."""
+    return [SelectChoice("", _l("Not rated")), *(SelectChoice(r, RATING_LABELS[r][lang]) for r in RATINGS)]
+
+
 def review_form_class(count: int) -> type[FlaskForm]:
     """A form with fields ``t<i>_rating``, ``t<i>_comment``, ``t<i>_action``, ``t<i>_owner``,
-    ``t<i>_due`` for each of ``count`` review targets (the targets' order is the page's)."""
+    ``t<i>_due`` for each of ``count`` review targets (the targets' order is the page's), its ratings
+    in the interface language."""
+    choices = rating_choices(ui_lang())
     attrs: dict[str, Any] = {}
     for i in range(count):
-        attrs[f"t{i}_rating"] = SelectField(_l("Rating"), choices=RATING_CHOICES, validators=[Optional()])
+        attrs[f"t{i}_rating"] = SelectField(_l("Rating"), choices=choices, validators=[Optional()])
         attrs[f"t{i}_comment"] = TextAreaField(_l("Comment"), validators=[Length(max=COMMENT_MAX)],
                                                render_kw={"rows": 2, "maxlength": COMMENT_MAX})
         attrs[f"t{i}_action"] = TextAreaField(_l("Action for the school"), validators=[Length(max=ACTION_MAX)],

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import Audit
+from ..models import DECISIONS, Audit
+from ..reports.texts import STATUS_LABELS
 from ..rules.model import RuleSet
 from ..timefmt import format_utc
 from . import services
 
-DECISION_LABELS = {
-    None: {"en": "Awaiting review", "zh": "待审核"},
-    "approved": {"en": "Approved", "zh": "批准"},
-    "changes_requested": {"en": "Changes requested", "zh": "要求修改"},
-    "rejected": {"en": "Rejected", "zh": "驳回"},
-}
+DECISION_LABELS = {None: {"en": "Awaiting review", "zh": "待审核"},
+                   **{decision: STATUS_LABELS[decision] for decision in DECISIONS}}
+"""A submission's decision (``None``: not decided yet); a decision is worded as the status it gives the audit."""
 RATING_LABELS = {
     "acceptable": {"en": "Acceptable", "zh": "可接受"},
     "needs_improvement": {"en": "Needs improvement", "zh": "需要改进"},
     "must_be_corrected": {"en": "Must be corrected", "zh": "必须纠正"},
 }
+"""The one wording of each rating (:data:`app.models.RATINGS`): the review form, the pages and the report."""
 RATING_MARKS = {"acceptable": "✓", "needs_improvement": "!", "must_be_corrected": "✗"}
 """Marks beside each rating, so it reads without colour."""
 HEADINGS = {

@@ -1,8 +1,8 @@
 """The review loop: submit, review per finding and section, decide, start a new version.
 
 Plain functions that change the session and flush; views commit. Each state change appends an
-event to the audit trail (:func:`app.trail.record`). Errors are :class:`ReviewError` with a message
-that says what is wrong.
+event to the audit trail (:func:`app.trail.record`). Errors are :class:`ReviewError` with a code
+that says what is wrong (``review.*`` in :data:`app.messages.MESSAGES`).
 
 The loop follows CNIL's PIA method (evaluation per section with "acceptable / improvable / must be
 corrected", an action plan, then validation) with a regulator as the validating party.
@@ -32,6 +32,7 @@ from ..models import (
     Submission,
     User,
 )
+from ..problems import Problem
 from ..rules.model import RuleSet
 from ..rules.schema import VERDICTS
 
@@ -52,8 +53,8 @@ RISK_RANK = {level: i for i, level in enumerate(VERDICTS)}
 """Verdict -> rank (higher is worse: low ... critical, prohibited), for sorting the queue by risk."""
 
 
-class ReviewError(ValueError):
-    """The review action cannot be done as asked; the message says why."""
+class ReviewError(Problem, ValueError):
+    """The review action cannot be done as asked; the code says why."""
 
 
 def regulators() -> list[Organisation]:
@@ -84,15 +85,14 @@ def submit(audit: Audit, snapshot: Assessment, user: User, regulator: Organisati
     longer than 5,000 characters.
     """
     if not audit.editable:
-        raise ReviewError(f"audit {audit.report_id} is {audit.status}: only a draft or an audit with changes "
-                          "requested can be submitted")
+        raise ReviewError("review.not_editable", report_id=audit.report_id, status=audit.status)
     if regulator.kind != "regulator":
-        raise ReviewError(f"{regulator.name!r} is not a regulator")
+        raise ReviewError("review.not_a_regulator", name=regulator.name)
     if snapshot.audit_id != audit.id:
-        raise ReviewError("the evaluation does not belong to this audit")
+        raise ReviewError("review.foreign_evaluation")
     note = (note or "").strip()
     if len(note) > COMMENT_MAX:
-        raise ReviewError(f"the note has {len(note)} characters; at most {COMMENT_MAX} are allowed")
+        raise ReviewError("review.note_too_long", length=len(note), limit=COMMENT_MAX)
     previous = latest_submission(audit)
     submission = Submission(audit_id=audit.id, number=(previous.number + 1) if previous else 1,
                             version=audit.version, assessment_id=snapshot.id, regulator_id=regulator.id,
@@ -113,8 +113,7 @@ def new_version(audit: Audit, user: User) -> None:
     Raises :class:`ReviewError` for any other status.
     """
     if audit.status not in ("approved", "rejected"):
-        raise ReviewError(f"audit {audit.report_id} is {audit.status}: only an approved or rejected audit "
-                          "starts a new version")
+        raise ReviewError("review.not_closed", report_id=audit.report_id, status=audit.status)
     previous = audit.status
     audit.version += 1
     audit.status = "draft"
@@ -146,26 +145,27 @@ def check_review(item: ReviewInput, targets: dict[str, set[str]], today: dt.date
     """Raise :class:`ReviewError` naming the problem: unknown target or rating, missing comment, action,
     owner or due date for a rating that needs them, a due date in the past, texts too long."""
     if item.target_kind not in REVIEW_TARGETS:
-        raise ReviewError(f"unknown review target {item.target_kind!r}; expected finding or section")
+        raise ReviewError("review.unknown_target_kind", target_kind=item.target_kind, target_kinds=REVIEW_TARGETS)
     if item.target_id not in targets[item.target_kind]:
-        raise ReviewError(f"{item.target_kind} {item.target_id!r} is not part of this submission")
+        raise ReviewError("review.not_in_submission", target_kind=item.target_kind, target_id=item.target_id)
     if item.rating not in RATINGS:
-        raise ReviewError(f"unknown rating {item.rating!r}; expected one of {', '.join(RATINGS)}")
-    for name, value, limit in (("comment", item.comment, COMMENT_MAX), ("action", item.action, ACTION_MAX),
-                               ("owner", item.owner, OWNER_MAX)):
+        raise ReviewError("review.unknown_rating", rating=item.rating, ratings=RATINGS)
+    for code, value, limit in (("review.comment_too_long", item.comment, COMMENT_MAX),
+                               ("review.action_too_long", item.action, ACTION_MAX),
+                               ("review.owner_too_long", item.owner, OWNER_MAX)):
         if len(value or "") > limit:
-            raise ReviewError(f"the {name} has {len(value)} characters; at most {limit} are allowed")
+            raise ReviewError(code, length=len(value), limit=limit)
     if item.rating in ACTION_RATINGS:
         if not (item.comment or "").strip():
-            raise ReviewError("say in the comment what is wrong (needed for this rating)")
+            raise ReviewError("review.comment_missing")
         if not (item.action or "").strip():
-            raise ReviewError("name the action the school must take (needed for this rating)")
+            raise ReviewError("review.action_missing")
         if not (item.owner or "").strip():
-            raise ReviewError("name who owns the action (needed for this rating)")
+            raise ReviewError("review.owner_missing")
         if item.due_date is None:
-            raise ReviewError("give the date the action is due (needed for this rating)")
+            raise ReviewError("review.due_date_missing")
         if item.due_date < today:
-            raise ReviewError(f"the due date {item.due_date.isoformat()} is in the past")
+            raise ReviewError("review.due_date_past", due_date=item.due_date.isoformat())
 
 
 def save_reviews(ruleset: RuleSet, submission: Submission, reviewer: User, items: list[ReviewInput],
@@ -178,14 +178,15 @@ def save_reviews(ruleset: RuleSet, submission: Submission, reviewer: User, items
     message names the target).
     """
     if submission.decision is not None:
-        raise ReviewError(f"submission {submission.number} was already decided ({submission.decision})")
+        raise ReviewError("review.already_decided", number=submission.number, decision=submission.decision)
     today = today or dt.date.today()
     targets = review_targets(ruleset, submission)
     for item in items:
         try:
             check_review(item, targets, today)
         except ReviewError as exc:
-            raise ReviewError(f"{item.target_kind} {item.target_id}: {exc}") from None
+            raise ReviewError("review.item", target_kind=item.target_kind, target_id=item.target_id,
+                              problem=exc) from None
     existing = {(r.target_kind, r.target_id): r for r in submission.reviews}
     written = []
     for item in items:
@@ -225,19 +226,18 @@ def decide(submission: Submission, reviewer: User, decision: str, comment: str =
     audit rejected) with neither a comment nor a rating that says what to change.
     """
     if submission.decision is not None:
-        raise ReviewError(f"submission {submission.number} was already decided ({submission.decision})")
+        raise ReviewError("review.already_decided", number=submission.number, decision=submission.decision)
     if decision not in DECISIONS:
-        raise ReviewError(f"unknown decision {decision!r}; expected one of {', '.join(DECISIONS)}")
+        raise ReviewError("review.unknown_decision", decision=decision, decisions=DECISIONS)
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
-        raise ReviewError(f"the comment has {len(comment)} characters; at most {COMMENT_MAX} are allowed")
+        raise ReviewError("review.comment_too_long", length=len(comment), limit=COMMENT_MAX)
     ratings = Counter(r.rating for r in submission.reviews)
     if decision == "approved" and ratings["must_be_corrected"]:
-        raise ReviewError(f"{ratings['must_be_corrected']} item(s) are rated “must be corrected”: request "
-                          "changes, or change those ratings before approving")
+        raise ReviewError("review.approval_blocked", count=ratings["must_be_corrected"])
     if decision in ("changes_requested", "rejected") and not comment and not (
             ratings["needs_improvement"] or ratings["must_be_corrected"]):
-        raise ReviewError("say what must change: write a comment or rate at least one finding or section")
+        raise ReviewError("review.nothing_to_change")
     audit = submission.audit
     submission.decision = decision
     submission.decision_comment = comment

@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import access
-from ..audits.services import load_answers, sentence
+from ..audits.services import load_answers
 from ..extensions import current_ruleset, db
-from ..i18n import ui_lang
+from ..i18n import describe, ui_lang
 from ..labels import STATUS_NAMES, display_json
 from ..models import ACTION_RATINGS, AUDIT_STATUSES, Audit
 from ..reports.context import LEVEL_LABELS, level_badge
@@ -122,7 +122,7 @@ def review(report_id: str):
                 try:
                     services.check_review(item, services.review_targets(current_ruleset(), submission), today)
                 except services.ReviewError as exc:
-                    form[f"t{i}_rating"].errors.append(sentence(str(exc)))
+                    form[f"t{i}_rating"].errors.append(describe(exc))
                     problems.append(target["title"])
                     continue
                 items.append(item)
@@ -131,7 +131,7 @@ def review(report_id: str):
                     services.save_reviews(current_ruleset(), submission, current_user, items, today=today)
                 except services.ReviewError as exc:
                     db.session.rollback()
-                    flash(sentence(str(exc)), "warning")
+                    flash(describe(exc), "warning")
                 else:
                     db.session.commit()
                     flash(_("Review saved (%(num)s rating(s)). Decide below when you are done.", num=len(items)),
@@ -168,7 +168,7 @@ def review(report_id: str):
                     "verdict": level_badge(submission.assessment.verdict, lang),
                     "decision": report.DECISION_LABELS[submission.decision][lang]},
         changes=_changes(audit, submission, lang), blocks=blocks, form=form, decision_form=decision_form,
-        can_review=can_review, action_ratings=list(ACTION_RATINGS),
+        can_review=can_review, action_ratings=[report.RATING_LABELS[r][lang] for r in ACTION_RATINGS],
         results_url=url_for("audits.results", report_id=audit.report_id),
     )
 
@@ -188,7 +188,7 @@ def decide(report_id: str):
         services.decide(submission, current_user, form.decision.data, form.comment.data or "")
     except services.ReviewError as exc:
         db.session.rollback()
-        flash(sentence(str(exc)), "warning")
+        flash(describe(exc), "warning")
         return redirect(url_for("review.review", report_id=audit.report_id) + "#decision")
     db.session.commit()
     flash(_("Decision recorded: %(decision)s. The school sees it with your comments.",

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..problems import Problem
 from .conditions import Condition, ConditionError, compile_condition
 
 DEFAULT_MAX_LENGTH = {"text": 300, "textarea": 5000}
@@ -67,13 +68,22 @@ class Section:
     show_if: Condition | None = None
 
 
-class AnswerError(ValueError):
-    """One answer is wrong; ``question_id`` names it, ``message`` says why in plain words."""
+class AnswerError(Problem, ValueError):
+    """One answer is wrong: ``question_id`` names it, ``code`` and ``params`` say why (see
+    :data:`app.messages.MESSAGES`; ``option`` and ``choices`` are option ids of the question).
+    ``str()`` is ``"<question id>: <English message>"``."""
 
-    def __init__(self, question_id: str, message: str) -> None:
+    def __init__(self, question_id: str, code: str, /, **params: Any) -> None:
+        super().__init__(code, **params)
         self.question_id = question_id
-        self.message = message
-        super().__init__(f"{question_id}: {message}")
+
+    @property
+    def message(self) -> str:
+        """The English message without the question id."""
+        return super().__str__()
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.message}"
 
 
 class AnswersInvalid(ValueError):
@@ -150,41 +160,39 @@ class Questionnaire:
         """Turn one raw value (from a file or a form) into its typed form.
 
         Returns ``None`` for "no answer" (empty text, empty list). Raises :class:`AnswerError`
-        with a message a school administrator can act on.
+        whose code says what is wrong (``answer.*`` in :data:`app.messages.MESSAGES`).
         """
         qid, t = question.id, question.type
         if raw is None:
             return None
         if t in ("text", "textarea"):
             if not isinstance(raw, str):
-                raise AnswerError(qid, "expected text")
+                raise AnswerError(qid, "answer.expected_text")
             value = raw.strip()
             limit = question.max_length or DEFAULT_MAX_LENGTH[t]
             if len(value) > limit:
-                raise AnswerError(qid, f"is too long: {len(value)} characters, at most {limit}")
+                raise AnswerError(qid, "answer.too_long", length=len(value), limit=limit)
             if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
-                raise AnswerError(qid, "contains control characters")
+                raise AnswerError(qid, "answer.control_characters")
             return value or None
         if t == "single":
             if not isinstance(raw, str) or question.option(raw) is None:
-                raise AnswerError(qid, f"'{raw}' is not one of the choices "
-                                       f"({', '.join(o.id for o in question.options)})")
+                raise AnswerError(qid, "answer.not_a_choice", value=str(raw), choices=[o.id for o in question.options])
             return raw
         if t == "multi":
             if isinstance(raw, str):
                 raw = [raw]
             if not isinstance(raw, list | tuple):
-                raise AnswerError(qid, "expected a list of choices")
+                raise AnswerError(qid, "answer.expected_choices")
             bad = [x for x in raw if not isinstance(x, str) or question.option(x) is None]
             if bad:
-                raise AnswerError(qid, f"unknown choice(s) {', '.join(map(str, bad))} "
-                                       f"(choices: {', '.join(o.id for o in question.options)})")
+                raise AnswerError(qid, "answer.unknown_choices", values=[str(x) for x in bad],
+                                  choices=[o.id for o in question.options])
             order = [o.id for o in question.options]
             value = tuple(sorted(set(raw), key=order.index))
             lone = [x for x in value if x in question.exclusive]
             if lone and len(value) > 1:
-                label = question.option(lone[0]).label["en"]
-                raise AnswerError(qid, f"'{label}' cannot be combined with other choices")
+                raise AnswerError(qid, "answer.exclusive_choice", option=lone[0])
             return value or None
         if t == "boolean":
             if isinstance(raw, bool):
@@ -193,18 +201,18 @@ class Questionnaire:
                 return raw == "yes"
             if raw == UNKNOWN:
                 return UNKNOWN
-            raise AnswerError(qid, "expected yes, no or unknown (true, false or unknown)")
+            raise AnswerError(qid, "answer.expected_boolean")
         if t == "integer":
             if isinstance(raw, str):
                 if not re.fullmatch(r"-?[0-9]{1,9}", raw.strip()):
-                    raise AnswerError(qid, "expected a whole number")
+                    raise AnswerError(qid, "answer.expected_integer")
                 raw = int(raw.strip())
             if isinstance(raw, bool) or not isinstance(raw, int):
-                raise AnswerError(qid, "expected a whole number")
+                raise AnswerError(qid, "answer.expected_integer")
             if question.min is not None and raw < question.min:
-                raise AnswerError(qid, f"must be at least {question.min}")
+                raise AnswerError(qid, "answer.too_small", min=question.min)
             if question.max is not None and raw > question.max:
-                raise AnswerError(qid, f"must be at most {question.max}")
+                raise AnswerError(qid, "answer.too_large", max=question.max)
             return raw
         if t == "date":
             if isinstance(raw, dt.datetime):
@@ -215,11 +223,12 @@ class Questionnaire:
                 try:
                     value = dt.date.fromisoformat(str(raw).strip())
                 except ValueError:
-                    raise AnswerError(qid, "expected a date as YYYY-MM-DD") from None
+                    raise AnswerError(qid, "answer.expected_date") from None
             if not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
-                raise AnswerError(qid, f"must be between {DATE_RANGE[0].isoformat()} and {DATE_RANGE[1].isoformat()}")
+                raise AnswerError(qid, "answer.date_out_of_range", first=DATE_RANGE[0].isoformat(),
+                                  last=DATE_RANGE[1].isoformat())
             return value
-        raise AnswerError(qid, f"unsupported question type {t}")  # pragma: no cover
+        raise AnswerError(qid, "answer.unsupported_type", type=t)  # pragma: no cover
 
     def validate_answers(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """Type-check a whole mapping of question id -> raw value.
@@ -232,7 +241,7 @@ class Questionnaire:
         for qid, value in raw.items():
             question = self.questions.get(str(qid))
             if question is None:
-                errors.append(AnswerError(str(qid), "is not a question of this questionnaire"))
+                errors.append(AnswerError(str(qid), "answer.unknown_question"))
                 continue
             try:
                 typed = self.coerce(question, value)
@@ -250,7 +259,7 @@ class Questionnaire:
         """Checks that span two questions (today: youngest age not above oldest age)."""
         lo, hi = answers.get("pupil_min_age"), answers.get("pupil_max_age")
         if isinstance(lo, int) and isinstance(hi, int) and hi < lo:
-            return [AnswerError("pupil_max_age", f"the oldest pupils' age ({hi}) is below the youngest ({lo})")]
+            return [AnswerError("pupil_max_age", "answer.oldest_below_youngest", oldest=hi, youngest=lo)]
         return []
 
     def display(self, question: Question, value: Any, lang: str = "en") -> str:

@@ -12,9 +12,14 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Assessment, Audit, IssuedReport
+from ..problems import Problem
 
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
 CHUNK = 1024 * 1024
+
+
+class VerifyError(Problem, ValueError):
+    """A verification cannot be asked this way; the code says why (``verify.*`` in :data:`app.messages.MESSAGES`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +76,12 @@ def file_sha256(stream: IO[bytes]) -> tuple[str, int]:
 def find_issued(sha256: str) -> IssuedRecord | None:
     """The issued PDF whose bytes have this SHA-256 (64 lower-case hex digits), or ``None``.
 
-    Raises ``ValueError`` if ``sha256`` is not 64 lower-case hex digits (the form checks that first).
+    Raises :class:`VerifyError` (a ``ValueError``) if ``sha256`` is not 64 lower-case hex digits (the
+    form checks that first).
     ``superseded`` is true when the audit has been evaluated again since this PDF's assessment.
     """
     if not SHA256_RE.fullmatch(sha256):
-        raise ValueError(f"not a SHA-256 in lower-case hex: {sha256[:80]!r}")
+        raise VerifyError("verify.not_a_sha256", value=sha256[:80])
     rows = db.session.execute(
         sa.select(IssuedReport, Assessment, Audit)
         .join(Assessment, Assessment.id == IssuedReport.assessment_id)

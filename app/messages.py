@@ -1,0 +1,110 @@
+"""The catalogue of problems: each code a service or the engine raises, and its message.
+
+A message is an English gettext msgid with named ``%(placeholder)s`` fields (python-format), marked
+with :func:`N_` so that ``pybabel extract`` (``make messages``, ``babel.cfg``) collects it; its
+Chinese translation is in ``app/translations/zh/LC_MESSAGES/messages.po``. Messages are clauses
+without a capital letter or a full stop: the CLI prints them after a question id or ``error:``, and
+:func:`app.i18n.describe` makes a sentence of them in the interface language.
+
+Parameters that are themselves words (a status, a decision, a rating, a review target, a role, an
+organisation kind, a product category, an answer option) are ids here; the CLI prints the ids (what
+its user types), pages print the word from its one home (see :func:`app.labels.param_word`).
+
+This module imports nothing: the engine (:mod:`app.rules`) and the services read it through
+:class:`app.problems.Problem`, which renders the English for logs and the CLI.
+"""
+
+from __future__ import annotations
+
+
+def N_(msgid: str) -> str:
+    """Mark ``msgid`` for extraction without translating it (translation happens when it is shown)."""
+    return msgid
+
+
+MESSAGES: dict[str, str] = {
+    # -- answers (app/rules/questionnaire.py, app/answers.py, app/audits/services.py) ------------------
+    # Printed after the question id ("pupil_min_age: expected a whole number"), shown after its label.
+    "answer.expected_text": N_("expected text"),
+    "answer.too_long": N_("is too long: %(length)s characters, at most %(limit)s"),
+    "answer.control_characters": N_("contains control characters"),
+    "answer.not_a_choice": N_("'%(value)s' is not one of the choices (%(choices)s)"),
+    "answer.expected_choices": N_("expected a list of choices"),
+    "answer.unknown_choices": N_("unknown choice(s) %(values)s (choices: %(choices)s)"),
+    "answer.exclusive_choice": N_("'%(option)s' cannot be combined with other choices"),
+    "answer.expected_boolean": N_("expected yes, no or unknown (true, false or unknown)"),
+    "answer.expected_integer": N_("expected a whole number"),
+    "answer.too_small": N_("must be at least %(min)s"),
+    "answer.too_large": N_("must be at most %(max)s"),
+    "answer.expected_date": N_("expected a date as YYYY-MM-DD"),
+    "answer.date_out_of_range": N_("must be between %(first)s and %(last)s"),
+    "answer.unsupported_type": N_("unsupported question type %(type)s"),
+    "answer.unknown_question": N_("is not a question of this questionnaire"),
+    "answer.no_longer_asked": N_("this question is no longer asked"),
+    "answer.required": N_("is required but not answered"),
+    "answer.oldest_below_youngest": N_("the oldest pupils' age (%(oldest)s) is below the youngest (%(youngest)s)"),
+    # -- audits (app/audits/services.py) --------------------------------------------------------------
+    "audit.not_ready": N_("%(missing)s required answer(s) missing, %(conflicts)s conflict(s)"),
+    # -- the review loop (app/review/services.py) -----------------------------------------------------
+    "review.not_editable": N_("audit %(report_id)s is %(status)s: only a draft or an audit with changes "
+                              "requested can be submitted"),
+    "review.not_a_regulator": N_("'%(name)s' is not a regulator"),
+    "review.foreign_evaluation": N_("the evaluation does not belong to this audit"),
+    "review.note_too_long": N_("the note has %(length)s characters; at most %(limit)s are allowed"),
+    "review.not_closed": N_("audit %(report_id)s is %(status)s: only an approved or rejected audit starts a "
+                            "new version"),
+    "review.unknown_target_kind": N_("unknown review target '%(target_kind)s'; expected one of %(target_kinds)s"),
+    "review.not_in_submission": N_("%(target_kind)s '%(target_id)s' is not part of this submission"),
+    "review.unknown_rating": N_("unknown rating '%(rating)s'; expected one of %(ratings)s"),
+    "review.comment_too_long": N_("the comment has %(length)s characters; at most %(limit)s are allowed"),
+    "review.action_too_long": N_("the action has %(length)s characters; at most %(limit)s are allowed"),
+    "review.owner_too_long": N_("the owner has %(length)s characters; at most %(limit)s are allowed"),
+    "review.comment_missing": N_("say in the comment what is wrong (needed for this rating)"),
+    "review.action_missing": N_("name the action the school must take (needed for this rating)"),
+    "review.owner_missing": N_("name who owns the action (needed for this rating)"),
+    "review.due_date_missing": N_("give the date the action is due (needed for this rating)"),
+    "review.due_date_past": N_("the due date %(due_date)s is in the past"),
+    "review.item": N_("%(target_kind)s %(target_id)s: %(problem)s"),
+    "review.already_decided": N_("submission %(number)s was already decided (%(decision)s)"),
+    "review.unknown_decision": N_("unknown decision '%(decision)s'; expected one of %(decisions)s"),
+    "review.approval_blocked": N_("%(count)s item(s) are rated “must be corrected”: request changes, or change "
+                                  "those ratings before approving"),
+    "review.nothing_to_change": N_("say what must change: write a comment or rate at least one finding or section"),
+    # -- the registry and publishing (app/registry/services.py) ---------------------------------------
+    "registry.vendor_name_empty": N_("the vendor name '%(name)s' has no letters or digits"),
+    "registry.product_name_empty": N_("the product name '%(name)s' has no letters or digits"),
+    "registry.unknown_category": N_("unknown product category '%(category)s'; expected one of %(categories)s"),
+    "registry.not_approved": N_("audit %(report_id)s is %(status)s: only an approved audit can be published"),
+    "registry.already_published": N_("audit %(report_id)s is already published"),
+    "registry.no_approved_submission": N_("audit %(report_id)s has no approved submission"),
+    "registry.no_product": N_("the audit names no product and vendor; it cannot be published"),
+    "registry.not_published": N_("audit %(report_id)s is not published"),
+    "compare.not_a_product_id": N_("“%(value)s” is not a product id"),
+    "compare.product_count": N_("choose between %(min)s and %(max)s products to compare; this link names %(count)s"),
+    # -- accounts (app/accounts/services.py, app/accounts/passwords.py) -------------------------------
+    "account.not_an_email": N_("'%(email)s' is not an e-mail address (expected name@domain)"),
+    "account.email_too_long": N_("the e-mail address has %(length)s characters; at most %(limit)s are allowed"),
+    "account.org_name_empty": N_("the organisation name must not be empty"),
+    "account.org_name_too_long": N_("the organisation name has %(length)s characters; at most %(limit)s are "
+                                    "allowed"),
+    "account.name_empty": N_("the name must not be empty"),
+    "account.name_too_long": N_("the name has %(length)s characters; at most %(limit)s are allowed"),
+    "account.unknown_org_kind": N_("unknown organisation kind '%(org_kind)s'; expected one of %(org_kinds)s"),
+    "account.org_exists": N_("an organisation named '%(name)s' already exists"),
+    "account.unknown_role": N_("unknown role '%(role)s'; expected one of %(roles)s"),
+    "account.role_without_org": N_("role %(role)s belongs to no organisation; leave the organisation out"),
+    "account.role_needs_org": N_("role %(role)s needs an organisation of kind %(org_kind)s; got none"),
+    "account.role_needs_org_kind": N_("role %(role)s needs an organisation of kind %(org_kind)s; got "
+                                      "'%(name)s' (%(found_org_kind)s)"),
+    "account.email_taken": N_("a user with the e-mail address %(email)s already exists"),
+    "account.demo_outside_development": N_("the demo instance exists only in development (EDUAUDIT_ENV is "
+                                           "'%(environment)s')"),
+    "account.wrong_password": N_("the current password is not correct"),
+    "account.same_password": N_("the new password must differ from the current one"),
+    "password.too_short": N_("the password must have at least %(min)s characters"),
+    "password.too_long": N_("the password must have at most %(max)s characters"),
+    "password.is_email": N_("the password must not be the e-mail address"),
+    # -- verification (app/verify/services.py) --------------------------------------------------------
+    "verify.not_a_sha256": N_("not a SHA-256 in lower-case hex: '%(value)s'"),
+}
+"""Problem code -> English msgid (a clause; see the module's docstring)."""
