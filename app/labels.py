@@ -21,11 +21,15 @@ STATUS_NAMES = {
 def display_json(qn: Questionnaire, qid: str, value: Any, lang: str) -> str:
     """A stored JSON answer to question ``qid`` as text in ``lang`` (``None``: "no answer"; an answer
     that no longer fits the question: its raw value)."""
-    from .audits.services import load_answers  # here: app.audits imports this module
-
     if value is None:
         return _("no answer")
-    loaded = load_answers(qn, {qid: value})
+    loaded = qn.load({qid: value})
     if qid not in loaded.typed:
         return str(value)
     return qn.display(qn.questions[qid], loaded.typed[qid], lang)
+
+
+def sentence(message: str) -> str:
+    """``message`` as a sentence: capital first letter, one full stop."""
+    message = message.strip()
+    return (message[:1].upper() + message[1:]).rstrip(".") + "."

@@ -1,8 +1,9 @@
 """Business actions on audits: plain functions that change the session and flush; views commit.
 
 Answers are stored as JSON (question id -> value, see ``Questionnaire.to_json``) and typed again on
-every read against the current questionnaire, so a draft saved under an older questionnaire still
-opens: answers that no longer fit are kept in the database and reported, never silently dropped.
+every read against the current questionnaire (``Questionnaire.load``), so a draft saved under an
+older questionnaire still opens: answers that no longer fit are kept in the database and reported,
+never silently dropped.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from flask import current_app
 
 from .. import trail
 from ..extensions import current_ruleset, db
+from ..labels import sentence
 from ..models import Assessment, Audit, AuditEvent, IssuedReport, Organisation, User, new_report_id
 from ..reports.context import build_report_context
 from ..reports.limits import RenderLimits, render_pdf_limited
@@ -26,20 +28,6 @@ from ..rules.engine import Assessment as EngineAssessment
 from ..rules.engine import evaluate
 from ..rules.model import RuleSet
 from ..rules.questionnaire import AnswerError, Question, Questionnaire
-
-
-@dataclass(frozen=True, slots=True)
-class LoadedAnswers:
-    """Stored answers typed against the questionnaire.
-
-    ``typed``: question id -> typed value, for every answer that still fits. ``stale``: question id
-    -> message for stored answers that no longer fit (unknown question, removed option...).
-    ``conflicts``: errors of checks that span questions (e.g. oldest age below youngest).
-    """
-
-    typed: dict[str, Any]
-    stale: dict[str, str] = field(default_factory=dict)
-    conflicts: list[AnswerError] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,25 +99,6 @@ def create_audit(questionnaire: Questionnaire, *, product_name: str, vendor_name
     return audit
 
 
-def load_answers(questionnaire: Questionnaire, stored: Mapping[str, Any]) -> LoadedAnswers:
-    """Type the stored JSON answers one by one (see :class:`LoadedAnswers`); never raises."""
-    typed: dict[str, Any] = {}
-    stale: dict[str, str] = {}
-    for qid, raw in stored.items():
-        question = questionnaire.questions.get(qid)
-        if question is None:
-            stale[qid] = "this question is no longer asked"
-            continue
-        try:
-            value = questionnaire.coerce(question, raw)
-        except AnswerError as exc:
-            stale[qid] = exc.message
-            continue
-        if value is not None:
-            typed[qid] = value
-    return LoadedAnswers(typed, stale, questionnaire.cross_check(typed))
-
-
 def save_step(questionnaire: Questionnaire, audit: Audit, values: Mapping[str, Any],
               user: User | None = None) -> StepSaved:
     """Write the typed ``values`` (question id -> typed answer, ``None`` = no answer) into ``audit``.
@@ -141,7 +110,7 @@ def save_step(questionnaire: Questionnaire, audit: Audit, values: Mapping[str, A
     Flushes; raises :class:`sqlalchemy.orm.exc.StaleDataError` if another transaction changed the
     audit row meanwhile (see :attr:`app.models.Audit.revision`).
     """
-    before = load_answers(questionnaire, audit.answers).typed
+    before = questionnaire.load(audit.answers).typed
     after = dict(before)
     for qid, value in values.items():
         if value is None:
@@ -164,7 +133,7 @@ def save_step(questionnaire: Questionnaire, audit: Audit, values: Mapping[str, A
     if changed:
         audit.answers = stored
         audit.updated_at = dt.datetime.now(dt.UTC)
-    _mirror(audit, load_answers(questionnaire, stored).typed)
+    _mirror(audit, questionnaire.load(stored).typed)
     db.session.flush()
     if changed:
         trail.record(audit, "answers_saved", user, {"revision": audit.revision, "changed": changed})
@@ -226,7 +195,7 @@ def evaluate_audit(ruleset: RuleSet, audit: Audit) -> Evaluation:
     missing or answers conflict.
     """
     qn = ruleset.questionnaire
-    loaded = load_answers(qn, audit.answers)
+    loaded = qn.load(audit.answers)
     missing = qn.missing_required(loaded.typed)
     if missing or loaded.conflicts:
         raise NotReady(missing, loaded.conflicts)
@@ -305,12 +274,6 @@ def _mirror(audit: Audit, typed: Mapping[str, Any]) -> None:
     audit.vendor_name = typed.get("vendor_name") or ""
     audit.jurisdiction = typed.get("jurisdiction")
     link_audit(audit, typed)
-
-
-def sentence(message: str) -> str:
-    """``message`` as a sentence: capital first letter, one full stop."""
-    message = message.strip()
-    return (message[:1].upper() + message[1:]).rstrip(".") + "."
 
 
 def stored_audit_inputs() -> list[Any]:

@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import access, trail
 from ..extensions import current_ruleset, db, limiter
 from ..i18n import ui_lang
-from ..labels import STATUS_NAMES, display_json
+from ..labels import STATUS_NAMES, display_json, sentence
 from ..models import Assessment, Audit
 from ..registry import services as registry_services
 from ..reports.context import LANGS, LEVEL_LABELS, build_report_context, level_badge
@@ -175,7 +175,7 @@ def create():
         else:
             db.session.commit()
             flash(_("Audit started. Your answers are saved every time you move to another step."), "success")
-            typed = services.load_answers(qn, audit.answers).typed
+            typed = qn.load(audit.answers).typed
             return redirect(_step_url(audit, qn.visible_sections(typed)[0].id))
     return render_template("audits/home.html", audits=_audit_rows(), form=form, hints=_hints(), known=_known_names())
 
@@ -188,7 +188,7 @@ def resume(report_id: str):
     if not isinstance(audit, Audit):
         return audit
     qn = current_ruleset().questionnaire
-    typed = services.load_answers(qn, audit.answers).typed
+    typed = qn.load(audit.answers).typed
     missing = qn.missing_required(typed)
     if not missing:
         return redirect(url_for("audits.results", report_id=audit.report_id))
@@ -213,7 +213,7 @@ def step(report_id: str, section_id: str):
         section = qn.section(section_id)
     except KeyError:
         abort(404)
-    loaded = services.load_answers(qn, audit.answers)
+    loaded = qn.load(audit.answers)
     visible = qn.visible_sections(loaded.typed)
     if section.id not in {s.id for s in visible}:
         flash(_("The step “%(step)s” does not apply with your current answers.", step=section.title[lang]), "info")
@@ -247,7 +247,7 @@ def step(report_id: str, section_id: str):
             message = forms.conflict_error(qid, {**loaded.typed, **values}, message)
             forms.question_field(form, qn.questions[qid]).errors.append(message)
         db.session.commit()
-        loaded = services.load_answers(qn, audit.answers)
+        loaded = qn.load(audit.answers)
         visible = qn.visible_sections(loaded.typed)
         effective = qn.effective_answers(loaded.typed)
         for slot in slots:
@@ -380,7 +380,7 @@ def results(report_id: str):
     ruleset = current_ruleset()
     qn = ruleset.questionnaire
     lang, ui = _report_lang(), ui_lang()
-    loaded = services.load_answers(qn, audit.answers)
+    loaded = qn.load(audit.answers)
     try:
         evaluation = services.evaluate_audit(ruleset, audit)
     except services.NotReady as exc:
@@ -392,7 +392,7 @@ def results(report_id: str):
             missing[-1]["questions"].append({"label": q.label[ui],
                                              "url": _step_url(audit, q.section_id) + f"#q-{q.id}"})
         conflicts = [{"label": qn.questions[e.question_id].label[ui],
-                      "message": forms.conflict_error(e.question_id, loaded.typed, services.sentence(e.message)),
+                      "message": forms.conflict_error(e.question_id, loaded.typed, sentence(e.message)),
                       "url": _step_url(audit, qn.questions[e.question_id].section_id) + f"#q-{e.question_id}"}
                      for e in exc.conflicts]
         return render_template("audits/missing.html",
@@ -540,7 +540,7 @@ def overview(report_id: str):
     audit = access.audit_for(report_id, "view")
     ruleset = current_ruleset()
     lang = ui_lang()
-    loaded = services.load_answers(ruleset.questionnaire, audit.answers)
+    loaded = ruleset.questionnaire.load(audit.answers)
     ready = not ruleset.questionnaire.missing_required(loaded.typed) and not loaded.conflicts
     submit_form = None
     if access.allowed(current_user, "submit", audit):
@@ -657,7 +657,7 @@ def publish(report_id: str):
                                                     show_school_name=bool(form.show_school_name.data))
         except registry_services.RegistryError as exc:
             db.session.rollback()
-            flash(services.sentence(str(exc)), "warning")
+            flash(sentence(str(exc)), "warning")
         else:
             db.session.commit()
             flash(_("Published as %(id)s. Anyone can now read it on the product's page, without your school's "

@@ -28,7 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import trail
-from ..extensions import db
+from ..extensions import current_ruleset, db
 from ..models import (
     PRODUCT_CATEGORIES,
     Audit,
@@ -200,10 +200,7 @@ def publish(audit: Audit, user: User, *, show_school_name: bool) -> Publication:
     if submission is None:  # pragma: no cover - status "approved" is set only with an approved submission
         raise RegistryError(f"audit {audit.report_id} has no approved submission")
     snapshot = submission.assessment
-    from ..audits.services import load_answers
-    from ..extensions import current_ruleset
-
-    typed = load_answers(current_ruleset().questionnaire, snapshot.answers).typed
+    typed = current_ruleset().questionnaire.load(snapshot.answers).typed
     product = link_audit(audit, typed)
     if product is None:
         raise RegistryError("the audit names no product and vendor; it cannot be published")

@@ -14,10 +14,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import access
-from ..audits.services import load_answers, sentence
 from ..extensions import current_ruleset, db
 from ..i18n import ui_lang
-from ..labels import STATUS_NAMES, display_json
+from ..labels import STATUS_NAMES, display_json, sentence
 from ..models import ACTION_RATINGS, AUDIT_STATUSES, Audit
 from ..reports.context import LEVEL_LABELS, level_badge
 from ..reports.texts import CATEGORY_LABELS
@@ -68,7 +67,7 @@ def _targets(submission: Any, lang: str) -> list[dict[str, Any]]:
                     "level": level_badge(level, lang),
                     "answers": [qn.questions[e["question"]].label[lang] for e in f.get("evidence", [])
                                 if e["question"] in qn.questions]})
-    typed = load_answers(qn, answers).typed
+    typed = qn.load(answers).typed
     for section in qn.visible_sections(typed):
         rows = [{"label": q.label[lang], "answer": qn.display(q, typed.get(q.id), lang)}
                 for q in section.questions if q.id in typed]
