@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
+from .rules.results import StoredResult
 
 JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 REPORT_ID_PREFIX = "EA-"
@@ -216,6 +217,12 @@ class Assessment(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     audit: Mapped[Audit] = relationship(back_populates="assessments")
+
+    def read_result(self) -> StoredResult:
+        """``result`` as typed data (:meth:`app.rules.results.StoredResult.from_json`, which reads the
+        shapes older versions stored too). Raises :class:`app.rules.results.ResultFormatError` if
+        the stored JSON is not of the contract's shape."""
+        return StoredResult.from_json(self.result)
 
     def __repr__(self) -> str:
         return f"<Assessment {self.id} of audit {self.audit_id}: {self.verdict}>"

@@ -353,8 +353,7 @@ def _review_comments(audit: Audit, section_id: str, question_ids: set[str]) -> d
     if submission is None or submission.decision is None:
         return out
     ruleset, lang = current_ruleset(), ui_lang()
-    evidence = {f["rule_id"]: [e["question"] for e in f.get("evidence", [])]
-                for f in submission.assessment.result.get("findings", [])}
+    evidence = {f.rule_id: [e.question for e in f.evidence] for f in submission.assessment.read_result().findings}
     for review in submission.reviews:
         entry = {"rating": {"id": review.rating, "label": review_report.RATING_LABELS[review.rating][lang],
                             "mark": review_report.RATING_MARKS[review.rating]},

@@ -39,7 +39,6 @@ from ..models import (
     User,
     Vendor,
 )
-from ..rules.engine import headline_level
 from ..rules.schema import CATEGORIES, VERDICTS
 from ..timefmt import as_utc
 
@@ -179,12 +178,6 @@ def new_public_id() -> str:
     return "PUB-" + base64.b32encode(secrets.token_bytes(10)).decode("ascii")[:10]
 
 
-def published_level(finding: Mapping[str, Any]) -> str:
-    """A stored finding's level as the report states it (:func:`app.rules.engine.headline_level`:
-    prohibited, else the residual level), so public pages agree with the approved report."""
-    return headline_level(finding["effect"], finding["residual_risk_level"])
-
-
 def publish(audit: Audit, user: User, *, show_school_name: bool) -> Publication:
     """Publish the approved audit, redacted (see the module's docstring); flushed, with a trail event.
 
@@ -204,8 +197,10 @@ def publish(audit: Audit, user: User, *, show_school_name: bool) -> Publication:
     product = link_audit(audit, typed)
     if product is None:
         raise RegistryError("the audit names no product and vendor; it cannot be published")
-    findings = [{"rule_id": f["rule_id"], "category": f["category"], "effect": f["effect"],
-                 "level": published_level(f)} for f in snapshot.result.get("findings", [])]
+    # Each finding at the level the report states (prohibited, else the residual level), so public
+    # pages agree with the approved report.
+    findings = [{"rule_id": f.rule_id, "category": f.category, "effect": f.effect, "level": f.headline_level}
+                for f in snapshot.read_result().findings]
     publication = Publication(
         public_id=new_public_id(), audit_id=audit.id, submission_number=submission.number, product_id=product.id,
         product_version=typed.get("product_version") or "", jurisdiction=snapshot.jurisdiction,

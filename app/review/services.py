@@ -138,7 +138,7 @@ class ReviewInput:
 
 def review_targets(ruleset: RuleSet, submission: Submission) -> dict[str, set[str]]:
     """What can be reviewed in ``submission``: ``{"finding": rule ids, "section": section ids}``."""
-    findings = {f["rule_id"] for f in submission.assessment.result.get("findings", [])}
+    findings = {f.rule_id for f in submission.assessment.read_result().findings}
     return {"finding": findings, "section": {s.id for s in ruleset.questionnaire.sections}}
 
 
@@ -308,7 +308,7 @@ def queue(regulator_id: int, filters: QueueFilters) -> list[dict[str, Any]]:
             filters.submitted_to + dt.timedelta(days=1), dt.time(), dt.UTC))
     rows = []
     for audit, submission, assessment, school in db.session.execute(stmt):
-        categories = sorted({f["category"] for f in assessment.result.get("findings", [])})
+        categories = sorted({f.category for f in assessment.read_result().findings})
         if filters.category and filters.category not in categories:
             continue
         rows.append({"audit": audit, "submission": submission, "assessment": assessment, "school": school or "",

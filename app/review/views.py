@@ -60,13 +60,13 @@ def _targets(submission: Any, lang: str) -> list[dict[str, Any]]:
     qn = ruleset.questionnaire
     answers = submission.assessment.answers
     out: list[dict[str, Any]] = []
-    for f in submission.assessment.result.get("findings", []):
-        level = "prohibited" if f["effect"] == "prohibited" else f["risk_level"]
-        out.append({"kind": "finding", "id": f["rule_id"],
-                    "title": report.target_label(ruleset, "finding", f["rule_id"], lang),
+    for f in submission.assessment.read_result().findings:
+        level = "prohibited" if f.effect == "prohibited" else f.risk_level
+        out.append({"kind": "finding", "id": f.rule_id,
+                    "title": report.target_label(ruleset, "finding", f.rule_id, lang),
                     "level": level_badge(level, lang),
-                    "answers": [qn.questions[e["question"]].label[lang] for e in f.get("evidence", [])
-                                if e["question"] in qn.questions]})
+                    "answers": [qn.questions[e.question].label[lang] for e in f.evidence
+                                if e.question in qn.questions]})
     typed = qn.load(answers).typed
     for section in qn.visible_sections(typed):
         rows = [{"label": q.label[lang], "answer": qn.display(q, typed.get(q.id), lang)}
