@@ -18,16 +18,15 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import trail
+from ..evaluation import Evaluation
 from ..extensions import current_ruleset, db
 from ..labels import sentence
 from ..models import Assessment, Audit, AuditEvent, IssuedReport, Organisation, User, new_report_id
 from ..reports.context import build_report_context
 from ..reports.limits import RenderLimits, render_pdf_limited
 from ..reports.signing import sign_pdf
-from ..rules.engine import Assessment as EngineAssessment
-from ..rules.engine import evaluate
 from ..rules.model import RuleSet
-from ..rules.questionnaire import AnswerError, Question, Questionnaire
+from ..rules.questionnaire import Questionnaire
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,23 +37,6 @@ class StepSaved:
 
     changed: dict[str, dict[str, Any]]
     errors: dict[str, str]
-
-
-class NotReady(Exception):
-    """The audit cannot be evaluated yet: ``missing`` required questions, answer ``conflicts``."""
-
-    def __init__(self, missing: list[Question], conflicts: list[AnswerError]) -> None:
-        self.missing = missing
-        self.conflicts = conflicts
-        super().__init__(f"{len(missing)} required answer(s) missing, {len(conflicts)} conflict(s)")
-
-
-@dataclass(frozen=True, slots=True)
-class Evaluation:
-    """An engine result and the stored snapshot it matches."""
-
-    result: EngineAssessment
-    snapshot: Assessment
 
 
 def list_audits(visible: sa.Select) -> list[tuple[Audit, Assessment | None]]:
@@ -187,33 +169,6 @@ def edit_conflicts(questionnaire: Questionnaire, audit: Audit, base_revision: in
     return conflicts, to_save
 
 
-def evaluate_audit(ruleset: RuleSet, audit: Audit) -> Evaluation:
-    """Evaluate the audit's answers in its jurisdiction on its planned date and keep a snapshot.
-
-    A new :class:`Assessment` row is added (and flushed) only when answers, rule set, jurisdiction
-    or date differ from the latest snapshot. Raises :class:`NotReady` when required answers are
-    missing or answers conflict.
-    """
-    qn = ruleset.questionnaire
-    loaded = qn.load(audit.answers)
-    missing = qn.missing_required(loaded.typed)
-    if missing or loaded.conflicts:
-        raise NotReady(missing, loaded.conflicts)
-    jurisdiction, as_of = loaded.typed["jurisdiction"], loaded.typed["planned_date"]
-    result = evaluate(ruleset, loaded.typed, jurisdiction, as_of)
-    answers_json = qn.to_json(loaded.typed)
-    latest = latest_assessment(audit)
-    if (latest is not None and latest.rule_set_sha256 == ruleset.sha256 and latest.answers == answers_json
-            and latest.jurisdiction == jurisdiction and latest.as_of == as_of):
-        return Evaluation(result, latest)
-    snapshot = Assessment(audit=audit, rule_set_version=ruleset.version, rule_set_sha256=ruleset.sha256,
-                          jurisdiction=jurisdiction, as_of=as_of, verdict=result.verdict, answers=answers_json,
-                          result=result.to_dict())
-    db.session.add(snapshot)
-    db.session.flush()
-    return Evaluation(result, snapshot)
-
-
 def issue_pdf(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleSet | None = None,
               limits: RenderLimits | None = None, user: User | None = None,
               review: dict[str, Any] | None = None) -> bytes:
@@ -257,12 +212,6 @@ def school_name(audit: Audit) -> str | None:
     """The name of the school the audit belongs to (its organisation), shown on the report's cover;
     ``None`` for an audit without one (created before accounts existed and not adopted)."""
     return audit.organisation.name if audit.organisation is not None else None
-
-
-def latest_assessment(audit: Audit) -> Assessment | None:
-    """The most recent snapshot of ``audit``, or ``None`` if it was never evaluated."""
-    return db.session.scalar(sa.select(Assessment).where(Assessment.audit_id == audit.id)
-                             .order_by(Assessment.id.desc()).limit(1))
 
 
 def _mirror(audit: Audit, typed: Mapping[str, Any]) -> None:

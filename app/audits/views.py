@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import access, trail
+from ..evaluation import NotReady, evaluate_audit, latest_assessment
 from ..extensions import current_ruleset, db, limiter
 from ..i18n import ui_lang
 from ..labels import STATUS_NAMES, display_json, sentence
@@ -381,8 +382,8 @@ def results(report_id: str):
     lang, ui = _report_lang(), ui_lang()
     loaded = qn.load(audit.answers)
     try:
-        evaluation = services.evaluate_audit(ruleset, audit)
-    except services.NotReady as exc:
+        evaluation = evaluate_audit(ruleset, audit)
+    except NotReady as exc:
         missing: list[dict[str, Any]] = []
         for q in exc.missing:
             if not missing or missing[-1]["id"] != q.section_id:
@@ -425,8 +426,8 @@ def report_pdf(report_id: str):
     audit = access.audit_for(report_id, "pdf")
     ruleset = current_ruleset()
     try:
-        evaluation = services.evaluate_audit(ruleset, audit)
-    except services.NotReady:
+        evaluation = evaluate_audit(ruleset, audit)
+    except NotReady:
         return redirect(url_for("audits.results", report_id=audit.report_id))
     db.session.commit()  # the snapshot is kept even if the render below is stopped
     lang = _report_lang()
@@ -563,7 +564,7 @@ def overview(report_id: str):
                "school": audit.organisation.name if audit.organisation else "", "version": audit.version,
                "status": {"id": audit.status, "label": STATUS_NAMES[audit.status]()},
                "updated": format_utc(audit.updated_at), "jurisdiction": _jurisdiction(audit.jurisdiction)},
-        verdict=_verdict(services.latest_assessment(audit), audit), ready=ready, history=history, review=review,
+        verdict=_verdict(latest_assessment(audit), audit), ready=ready, history=history, review=review,
         events=events, submit_form=submit_form, new_version_form=forms.ConfirmForm()
         if access.allowed(current_user, "new_version", audit) else None,
         can_edit=access.allowed(current_user, "edit", audit),
@@ -589,8 +590,8 @@ def submit(report_id: str):
         return redirect(url_for("audits.overview", report_id=audit.report_id))
     ruleset = current_ruleset()
     try:
-        evaluation = services.evaluate_audit(ruleset, audit)
-    except services.NotReady:
+        evaluation = evaluate_audit(ruleset, audit)
+    except NotReady:
         flash(_("The audit cannot be submitted yet: some required answers are missing or conflict."), "warning")
         return redirect(url_for("audits.results", report_id=audit.report_id))
     try:
