@@ -17,6 +17,9 @@ STATUS_NAMES = {
 }
 """An audit's status in the interface language (called per request)."""
 
+LIST_SEPARATOR = {"en": "; ", "zh": "；"}
+"""Between question labels in one sentence (Chinese labels carry their own commas)."""
+
 
 def display_json(qn: Questionnaire, qid: str, value: Any, lang: str) -> str:
     """A stored JSON answer to question ``qid`` as text in ``lang`` (``None``: "no answer"; an answer

@@ -1,5 +1,7 @@
-"""Audit pages: home, new audit, overview (status, review, trail), questionnaire steps, results,
-PDF download, submission to a regulator, trail export.
+"""Audit pages: home, new audit, overview (status, review, publication, trail), questionnaire steps,
+results, PDF download. The overview's forms post to the other features' routes: submitting and new
+versions to :mod:`app.review.views`, publishing to :mod:`app.registry.views`; the trail export is
+:mod:`app.trail.views`.
 
 Views read the request, call :mod:`.services`, commit once, and hand templates plain data (the
 step form is the one presentation object they get). Every audit route asks :func:`app.access.audit_for`
@@ -18,25 +20,25 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import access, trail
+from .. import access
 from ..evaluation import NotReady, evaluate_audit, latest_assessment
 from ..extensions import current_ruleset, db, limiter
 from ..i18n import ui_lang
-from ..labels import STATUS_NAMES, display_json, sentence
+from ..labels import LIST_SEPARATOR, STATUS_NAMES, display_json, sentence
 from ..models import Assessment, Audit
+from ..registry import forms as registry_forms
 from ..registry import services as registry_services
-from ..reports.context import LANGS, LEVEL_LABELS, build_report_context, level_badge
+from ..reports.context import LANGS, build_report_context, level_badge
 from ..reports.limits import RenderFailed, RenderLimitExceeded
 from ..reports.render import AssetRefused, render_html
 from ..reports.signing import SigningError
+from ..review import forms as review_forms
 from ..review import report as review_report
 from ..review import services as review_services
 from ..rules.questionnaire import AnswerError, Questionnaire, Section
 from ..timefmt import as_utc, format_utc
+from ..trail import wording as trail_wording
 from . import bp, forms, services
-
-LIST_SEPARATOR = {"en": "; ", "zh": "；"}
-"""Between question labels in one sentence (Chinese labels carry their own commas)."""
 
 
 def _pdf_limit() -> str:
@@ -488,50 +490,6 @@ def _pdf_refused(audit: Audit, lang: str, exc: RenderLimitExceeded):
     return page, code, headers
 
 
-EVENT_LABELS_SHOWN = 5
-"""Changed answers named in one trail row on the page; the CSV/JSON export lists every one."""
-
-EVENT_NAMES = {
-    "created": lambda: _("Audit created"),
-    "answers_saved": lambda: _("Answers saved"),
-    "submitted": lambda: _("Submitted to the regulator"),
-    "reviewed": lambda: _("Reviewed"),
-    "approved": lambda: _("Approved"),
-    "changes_requested": lambda: _("Changes requested"),
-    "rejected": lambda: _("Rejected"),
-    "new_version": lambda: _("New version started"),
-    "pdf_generated": lambda: _("PDF generated"),
-    "published": lambda: _("Published"),
-    "unpublished": lambda: _("Publication withdrawn"),
-    "adopted": lambda: _("Assigned to a school"),
-}
-
-
-def _event_summary(kind: str, details: dict[str, Any]) -> str:
-    qn = current_ruleset().questionnaire
-    lang = ui_lang()
-    if kind == "answers_saved":
-        labels = [qn.questions[q].label[lang] if q in qn.questions else q for q in details.get("changed", {})]
-        if len(labels) > EVENT_LABELS_SHOWN:  # the export has them all
-            return _("%(num)s answers: %(first)s and %(more)s more", num=len(labels),
-                     first=LIST_SEPARATOR[lang].join(labels[:EVENT_LABELS_SHOWN]),
-                     more=len(labels) - EVENT_LABELS_SHOWN)
-        return LIST_SEPARATOR[lang].join(labels)
-    if kind == "submitted":
-        return _("submission %(n)s (version %(v)s) to %(regulator)s; verdict %(verdict)s",
-                 n=details.get("submission"), v=details.get("version"), regulator=details.get("regulator", ""),
-                 verdict=LEVEL_LABELS.get(details.get("verdict"), {}).get(lang, details.get("verdict", "")))
-    if kind in ("approved", "changes_requested", "rejected"):
-        return details.get("comment", "")
-    if kind == "reviewed":
-        return _("%(num)s rating(s)", num=len(details.get("ratings", {})))
-    if kind == "pdf_generated":
-        return f"{details.get('lang', '')} · SHA-256 {details.get('sha256', '')[:16]}…"
-    if kind == "new_version":
-        return _("version %(v)s", v=details.get("version"))
-    return ""
-
-
 @bp.get("/audits/<report_id>")
 @login_required
 def overview(report_id: str):
@@ -544,7 +502,7 @@ def overview(report_id: str):
     ready = not ruleset.questionnaire.missing_required(loaded.typed) and not loaded.conflicts
     submit_form = None
     if access.allowed(current_user, "submit", audit):
-        submit_form = forms.SubmitForm()
+        submit_form = review_forms.SubmitForm()
         submit_form.regulator.choices = [(str(r.id), r.name) for r in review_services.regulators()]
         if audit.regulator_id:
             submit_form.regulator.data = str(audit.regulator_id)
@@ -556,8 +514,6 @@ def overview(report_id: str):
         "decided": format_utc(s.decided_at), "comment": s.decision_comment, "note": s.note,
     } for s in review_services.submissions(audit)]
     review = review_report.review_context(ruleset, audit, lang)
-    events = [{"at": format_utc(e.at), "actor": e.actor, "kind": EVENT_NAMES[e.kind](),
-               "summary": _event_summary(e.kind, e.details)} for e in trail.events(audit)]
     return render_template(
         "audits/overview.html",
         audit={"report_id": audit.report_id, "product": audit.product_name, "vendor": audit.vendor_name,
@@ -565,75 +521,15 @@ def overview(report_id: str):
                "status": {"id": audit.status, "label": STATUS_NAMES[audit.status]()},
                "updated": format_utc(audit.updated_at), "jurisdiction": _jurisdiction(audit.jurisdiction)},
         verdict=_verdict(latest_assessment(audit), audit), ready=ready, history=history, review=review,
-        events=events, submit_form=submit_form, new_version_form=forms.ConfirmForm()
+        events=trail_wording.event_rows(audit), submit_form=submit_form, new_version_form=review_forms.NewVersionForm()
         if access.allowed(current_user, "new_version", audit) else None,
         can_edit=access.allowed(current_user, "edit", audit),
         publication=_publication(audit),
-        publish_form=forms.PublishForm() if access.allowed(current_user, "publish", audit)
+        publish_form=registry_forms.PublishForm() if access.allowed(current_user, "publish", audit)
         and registry_services.publication_of(audit) is None else None,
-        unpublish_form=forms.ConfirmForm() if access.allowed(current_user, "unpublish", audit) else None,
+        unpublish_form=registry_forms.UnpublishForm() if access.allowed(current_user, "unpublish", audit) else None,
         can_review=access.allowed(current_user, "review", audit),
     )
-
-
-@bp.post("/audits/<report_id>/submit")
-@login_required
-def submit(report_id: str):
-    """Send the audit to the chosen regulator: its answers are evaluated, frozen and queued for review."""
-    audit = access.audit_for(report_id, "submit")
-    form = forms.SubmitForm()
-    regulators = {str(r.id): r for r in review_services.regulators()}
-    form.regulator.choices = [(key, r.name) for key, r in regulators.items()]
-    if not form.validate_on_submit():
-        for message in (*form.regulator.errors, *form.note.errors):
-            flash(message, "warning")
-        return redirect(url_for("audits.overview", report_id=audit.report_id))
-    ruleset = current_ruleset()
-    try:
-        evaluation = evaluate_audit(ruleset, audit)
-    except NotReady:
-        flash(_("The audit cannot be submitted yet: some required answers are missing or conflict."), "warning")
-        return redirect(url_for("audits.results", report_id=audit.report_id))
-    try:
-        review_services.submit(audit, evaluation.snapshot, current_user, regulators[form.regulator.data],
-                               form.note.data or "")
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        flash(_("Someone else changed this audit at the same moment; check it and submit again."), "warning")
-        return redirect(url_for("audits.overview", report_id=audit.report_id))
-    flash(_("Submitted to %(regulator)s. The answers are frozen until the review is done.",
-            regulator=regulators[form.regulator.data].name), "success")
-    return redirect(url_for("audits.overview", report_id=audit.report_id))
-
-
-@bp.post("/audits/<report_id>/new-version")
-@login_required
-def new_version(report_id: str):
-    """Reopen an approved or rejected audit as a new draft version; the submitted versions stay as they were."""
-    audit = access.audit_for(report_id, "new_version")
-    form = forms.ConfirmForm()
-    if form.validate_on_submit():
-        review_services.new_version(audit, current_user)
-        db.session.commit()
-        flash(_("Version %(v)s started: change the answers, then submit again.", v=audit.version), "success")
-    return redirect(url_for("audits.overview", report_id=audit.report_id))
-
-
-@bp.get("/audits/<report_id>/trail.<fmt>")
-@login_required
-def trail_export(report_id: str, fmt: str):
-    """The audit trail as CSV or JSON (see :mod:`app.trail` for the columns)."""
-    audit = access.audit_for(report_id, "trail")
-    if fmt == "json":
-        body, mimetype = trail.export_json(audit), "application/json"
-    elif fmt == "csv":
-        body, mimetype = trail.export_csv(audit), "text/csv"
-    else:
-        abort(404)
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename=eduaudit-{audit.report_id}-trail.{fmt}",
-        "Cache-Control": "private, no-store"})
 
 
 def _publication(audit: Audit) -> dict[str, Any] | None:
@@ -643,37 +539,3 @@ def _publication(audit: Audit) -> dict[str, Any] | None:
     return {"public_id": publication.public_id, "published": format_utc(publication.published_at),
             "school_name": publication.school_name,
             "url": url_for("registry.product", product_id=publication.product_id)}
-
-
-@bp.post("/audits/<report_id>/publish")
-@login_required
-def publish(report_id: str):
-    """Publish the approved audit, redacted, to the public product registry (once)."""
-    audit = access.audit_for(report_id, "publish")
-    form = forms.PublishForm()
-    if form.validate_on_submit():
-        try:
-            publication = registry_services.publish(audit, current_user,
-                                                    show_school_name=bool(form.show_school_name.data))
-        except registry_services.RegistryError as exc:
-            db.session.rollback()
-            flash(sentence(str(exc)), "warning")
-        else:
-            db.session.commit()
-            flash(_("Published as %(id)s. Anyone can now read it on the product's page, without your school's "
-                    "or anyone's name unless you chose to show the school's.", id=publication.public_id), "success")
-    return redirect(url_for("audits.overview", report_id=audit.report_id))
-
-
-@bp.post("/audits/<report_id>/unpublish")
-@login_required
-def unpublish(report_id: str):
-    """Withdraw the audit's publication from the public registry (it can be published again)."""
-    audit = access.audit_for(report_id, "unpublish")
-    form = forms.ConfirmForm()
-    if form.validate_on_submit():
-        public_id = registry_services.unpublish(audit, current_user)
-        db.session.commit()
-        flash(_("Publication %(id)s withdrawn: it no longer appears on the public pages or in exports.",
-                id=public_id), "success")
-    return redirect(url_for("audits.overview", report_id=audit.report_id))
