@@ -31,11 +31,9 @@ from ..rules.questionnaire import Questionnaire
 
 @dataclass(frozen=True, slots=True)
 class StepSaved:
-    """What :func:`save_step` did: ``changed`` question id -> ``{"from": old, "to": new}`` stored JSON
-    values (``None``: no answer) for answers that changed; ``errors`` question id -> message for values
-    refused by checks that span questions (the previous answer is kept)."""
+    """What :func:`save_step` did: ``errors`` question id -> message for values refused by checks that
+    span questions (the previous answer is kept)."""
 
-    changed: dict[str, dict[str, Any]]
     errors: dict[str, str]
 
 
@@ -119,7 +117,7 @@ def save_step(questionnaire: Questionnaire, audit: Audit, values: Mapping[str, A
     db.session.flush()
     if changed:
         trail.record(audit, "answers_saved", user, {"revision": audit.revision, "changed": changed})
-    return StepSaved(changed, errors)
+    return StepSaved(errors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +165,46 @@ def edit_conflicts(questionnaire: Questionnaire, audit: Audit, base_revision: in
         else:
             conflicts.append(EditConflict(qid, current, *last[qid]))
     return conflicts, to_save
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutcome:
+    """What :func:`merge_and_save` did with one step's answers.
+
+    ``saved``: whether this user's answers were written; ``False`` when ``conflicts`` is not empty:
+    answers another user changed since the page was loaded and this user changed differently. Then
+    nothing of the page was written, so the user decides with the other answers in view.
+    ``theirs``: question ids another user changed that this user left as loaded (the other user's
+    answer stays, saved or not). ``values``: question id -> typed answer this save wrote or tried
+    to write (``None``: cleared; ``{}`` after a conflict). ``errors``: question id -> message for
+    values refused by checks that span questions (see :class:`StepSaved`).
+    """
+
+    conflicts: tuple[EditConflict, ...]
+    theirs: frozenset[str]
+    values: dict[str, Any]
+    errors: dict[str, str]
+
+    @property
+    def saved(self) -> bool:
+        return not self.conflicts
+
+
+def merge_and_save(questionnaire: Questionnaire, audit: Audit, values: Mapping[str, Any], *, base_revision: int,
+                   user: User | None = None) -> StepOutcome:
+    """Save a step's typed ``values`` (question id -> answer, ``None`` = no answer) sent from a page
+    loaded at the audit's ``base_revision``, merged with what others saved since (:func:`edit_conflicts`).
+
+    Without a conflict, the answers nobody else changed and those this user changed are written
+    (:func:`save_step`); with one, nothing is. Flushes; raises
+    :class:`sqlalchemy.orm.exc.StaleDataError` if another transaction changed the audit meanwhile.
+    """
+    conflicts, to_save = edit_conflicts(questionnaire, audit, base_revision, values)
+    theirs = frozenset(values) - frozenset(to_save) - {c.question_id for c in conflicts}
+    if conflicts:
+        to_save = {}  # save nothing of this page: the user decides with the other answers in view
+    saved = save_step(questionnaire, audit, to_save, user=user)
+    return StepOutcome(tuple(conflicts), theirs, to_save, saved.errors)
 
 
 def issue_pdf(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleSet | None = None,

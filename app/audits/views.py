@@ -18,6 +18,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import access
@@ -35,7 +36,7 @@ from ..reports.signing import SigningError
 from ..review import forms as review_forms
 from ..review import report as review_report
 from ..review import services as review_services
-from ..rules.questionnaire import AnswerError, Questionnaire, Section
+from ..rules.questionnaire import AnswerError, Question, Questionnaire, Section
 from ..timefmt import as_utc, format_utc
 from ..trail import wording as trail_wording
 from . import bp, forms, services
@@ -203,8 +204,8 @@ def resume(report_id: str):
 def step(report_id: str, section_id: str):
     """One questionnaire step. POST saves every valid field, then continues, goes back or jumps.
 
-    The form carries the audit's ``revision``; a save based on an older revision is compared with
-    what others saved since (:func:`.services.edit_conflicts`): answers both changed differently are
+    The form carries the audit's ``revision``; a save based on an older revision is merged with
+    what others saved since (:func:`.services.merge_and_save`): answers both changed differently are
     not saved, the page says who changed what, and keeps this user's input.
     """
     audit = _editable_or_redirect(report_id)
@@ -216,81 +217,93 @@ def step(report_id: str, section_id: str):
         section = qn.section(section_id)
     except KeyError:
         abort(404)
-    loaded = qn.load(audit.answers)
-    visible = qn.visible_sections(loaded.typed)
+    typed = qn.load(audit.answers).typed
+    visible = qn.visible_sections(typed)
     if section.id not in {s.id for s in visible}:
         flash(_("The step “%(step)s” does not apply with your current answers.", step=section.title[lang]), "info")
         later = [s for s in visible if qn.sections.index(s) > qn.sections.index(section)]
         return redirect(_step_url(audit, later[0].id) if later else url_for("audits.results",
                                                                               report_id=audit.report_id))
-    slots = forms.step_slots(qn, section, loaded.typed)
+    slots = forms.step_slots(qn, section, typed)
     form_class = forms.step_form_class(qn, slots, lang)
-
-    conflicts: list[services.EditConflict] = []
-    revision = audit.revision
     if request.method == "POST":
-        form = form_class()
-        form.validate()
-        values = forms.step_values(form, slots)
-        sent = values
-        conflicts, values = services.edit_conflicts(qn, audit, _base_revision(audit), values)
-        untouched = set(sent) - set(values) - {c.question_id for c in conflicts}
-        if conflicts:
-            values = {}  # save nothing of this page: the user decides with the other answers in view
-        try:
-            outcome = services.save_step(qn, audit, values, user=current_user)
-        except StaleDataError:
-            # Another save of this audit committed between our read and our write: nothing of ours was
-            # written. Show the page again with this user's input; the next save compares properly.
-            db.session.rollback()
-            flash(_("Someone else saved this audit at the same moment, so nothing on this page was saved. "
-                    "Check the answers below and save again."), "warning")
-            return redirect(_step_url(audit, section.id))
-        for qid, message in outcome.errors.items():
-            message = forms.conflict_error(qid, {**loaded.typed, **values}, message)
-            forms.question_field(form, qn.questions[qid]).errors.append(message)
-        db.session.commit()
-        loaded = qn.load(audit.answers)
-        visible = qn.visible_sections(loaded.typed)
-        effective = qn.effective_answers(loaded.typed)
-        for slot in slots:
-            if not qn.is_visible(slot.question, effective):
-                # A refused value in a question the page now hides: keep the saved answer, say nothing.
-                forms.question_field(form, slot.question).errors = []
-        invalid = [s.question for s in slots if forms.question_field(form, s.question).errors]
-        previous, following = _neighbours(visible, section.id)
-        goto = request.form.get("goto")
-        action = request.form.get("action", "continue")
-        if goto and goto in {s.id for s in visible}:
-            target = _step_url(audit, goto)
-        elif action == "back":
-            target = _step_url(audit, previous) if previous else url_for("audits.home")
-        elif not invalid:
-            target = _step_url(audit, following) if following else url_for("audits.results",
-                                                                             report_id=audit.report_id)
-        else:
-            target = None  # stay: show the refused answers with their messages
-        if conflicts:
-            target = None  # stay: show what the other user changed beside this user's input
-            revision = audit.revision  # saving again now overwrites deliberately
-            current = forms.form_data(slots, loaded.typed)
-            for slot in slots:
-                if slot.question.id in untouched:
-                    field = forms.question_field(form, slot.question)
-                    field.process(None, current.get(forms.FIELD_PREFIX + slot.question.id))
-                    field.raw_data = None
-        if target is not None:
-            if invalid:
-                names = LIST_SEPARATOR[lang].join(q.label[lang] for q in invalid)
-                flash(_("Saved “%(step)s” except %(num)s answer(s) that were not valid and were not kept: "
-                        "%(names)s. Go back to that step to enter them again.",
-                        step=section.title[lang], num=len(invalid), names=names), "warning")
-            else:
-                flash(_("Saved “%(step)s”.", step=section.title[lang]), "success")
-            return redirect(target)
-    else:
-        form = form_class(formdata=None, data=forms.form_data(slots, loaded.typed))
+        return _save_step(audit, section, slots, form_class())
+    return _step_page(audit, section, slots, form_class(formdata=None, data=forms.form_data(slots, typed)))
 
+
+def _save_step(audit: Audit, section: Section, slots: list[forms.Slot], form: FlaskForm) -> Response | str:
+    """Save the posted step; then on to the step asked for, or the page again with what needs the
+    user: refused answers with their messages, or the answers another user changed meanwhile."""
+    qn = current_ruleset().questionnaire
+    lang = ui_lang()
+    typed = qn.load(audit.answers).typed
+    form.validate()
+    try:
+        outcome = services.merge_and_save(qn, audit, forms.step_values(form, slots),
+                                          base_revision=_base_revision(audit), user=current_user)
+    except StaleDataError:
+        # Another save of this audit committed between our read and our write: nothing of ours was
+        # written. Show the page again with this user's input; the next save compares properly.
+        db.session.rollback()
+        flash(_("Someone else saved this audit at the same moment, so nothing on this page was saved. "
+                "Check the answers below and save again."), "warning")
+        return redirect(_step_url(audit, section.id))
+    for qid, message in outcome.errors.items():
+        message = forms.conflict_error(qid, {**typed, **outcome.values}, message)
+        forms.question_field(form, qn.questions[qid]).errors.append(message)
+    db.session.commit()
+    typed = qn.load(audit.answers).typed
+    effective = qn.effective_answers(typed)
+    for slot in slots:
+        if not qn.is_visible(slot.question, effective):
+            # A refused value in a question the page now hides: keep the saved answer, say nothing.
+            forms.question_field(form, slot.question).errors = []
+    if not outcome.saved:
+        # Stay: show what the other user changed beside this user's input; the fields this user did
+        # not touch show the other user's answers, so saving again overwrites only what they typed.
+        current = forms.form_data(slots, typed)
+        for slot in slots:
+            if slot.question.id in outcome.theirs:
+                field = forms.question_field(form, slot.question)
+                field.process(None, current.get(forms.FIELD_PREFIX + slot.question.id))
+                field.raw_data = None
+        return _step_page(audit, section, slots, form, conflicts=outcome.conflicts)
+    invalid = [s.question for s in slots if forms.question_field(form, s.question).errors]
+    target = _step_target(audit, section, qn.visible_sections(typed), invalid)
+    if target is None:
+        return _step_page(audit, section, slots, form)  # stay: show the refused answers with their messages
+    if invalid:
+        names = LIST_SEPARATOR[lang].join(q.label[lang] for q in invalid)
+        flash(_("Saved “%(step)s” except %(num)s answer(s) that were not valid and were not kept: "
+                "%(names)s. Go back to that step to enter them again.",
+                step=section.title[lang], num=len(invalid), names=names), "warning")
+    else:
+        flash(_("Saved “%(step)s”.", step=section.title[lang]), "success")
+    return redirect(target)
+
+
+def _step_target(audit: Audit, section: Section, visible: list[Section], invalid: list[Question]) -> str | None:
+    """Where a saved step goes: the step the user jumped to, back, or on (the results after the
+    last); ``None`` to stay on the page (going on with refused answers)."""
+    previous, following = _neighbours(visible, section.id)
+    goto = request.form.get("goto")
+    action = request.form.get("action", "continue")
+    if goto and goto in {s.id for s in visible}:
+        return _step_url(audit, goto)
+    if action == "back":
+        return _step_url(audit, previous) if previous else url_for("audits.home")
+    if not invalid:
+        return _step_url(audit, following) if following else url_for("audits.results", report_id=audit.report_id)
+    return None
+
+
+def _step_page(audit: Audit, section: Section, slots: list[forms.Slot], form: FlaskForm,
+               conflicts: tuple[services.EditConflict, ...] = ()) -> str:
+    """The step page with ``form``, the progress list, the reviewer's comments and ``conflicts``."""
+    qn = current_ruleset().questionnaire
+    lang = ui_lang()
+    loaded = qn.load(audit.answers)
+    visible = qn.visible_sections(loaded.typed)
     effective = qn.effective_answers(loaded.typed)
     open_ids = {q.id for q in qn.missing_required(loaded.typed) if q.section_id == section.id}
     questions = []
@@ -320,7 +333,9 @@ def step(report_id: str, section_id: str):
         open_questions=[{"id": q["id"], "label": q["label"]} for q in questions if q["open"] and not q["hidden"]],
         problems=[{"id": q["id"], "label": q["label"], "message": " ".join(q["errors"])}
                   for q in questions if q["errors"]],
-        stale=_stale_rows(qn, loaded.stale), revision=revision,
+        # The revision the page shows (after this user's own save, if any): saving it again overwrites
+        # only what another user saves from now on, and after a conflict it overwrites deliberately.
+        stale=_stale_rows(qn, loaded.stale), revision=audit.revision,
         conflicts=[{"label": qn.questions[c.question_id].label[lang],
                     "current": display_json(qn, c.question_id, c.current, lang),
                     "actor": c.actor, "at": format_utc(c.at)} for c in conflicts],
