@@ -15,16 +15,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_app_context
 
 from .. import trail
 from ..evaluation import Evaluation
 from ..extensions import current_ruleset, db
 from ..labels import sentence
 from ..models import Assessment, Audit, AuditEvent, IssuedReport, Organisation, User, new_report_id
+from ..registry.services import link_audit
 from ..reports.context import build_report_context
 from ..reports.limits import RenderLimits, render_pdf_limited
 from ..reports.signing import sign_pdf
+from ..rules.diff import AuditInput
 from ..rules.model import RuleSet
 from ..rules.questionnaire import Questionnaire
 
@@ -255,24 +257,18 @@ def school_name(audit: Audit) -> str | None:
 def _mirror(audit: Audit, typed: Mapping[str, Any]) -> None:
     # Copied onto columns so lists and queries need not read the JSON; the registry product follows
     # the product and vendor answers.
-    from ..registry.services import link_audit
-
     audit.product_name = typed.get("product_name") or ""
     audit.vendor_name = typed.get("vendor_name") or ""
     audit.jurisdiction = typed.get("jurisdiction")
     link_audit(audit, typed)
 
 
-def stored_audit_inputs() -> list[Any]:
+def stored_audit_inputs() -> list[AuditInput]:
     """Every stored audit's latest snapshot as an input for ``eduaudit rules diff``.
 
     Needs an application context; outside one (no database configured) returns an empty list.
     Labels are report ids; answers, jurisdiction and date are those the snapshot was evaluated on.
     """
-    from flask import has_app_context
-
-    from ..rules.diff import AuditInput
-
     if not has_app_context():
         return []
     rows = db.session.execute(sa.select(Audit.report_id, Assessment)

@@ -25,6 +25,7 @@ from ..extensions import current_ruleset, db, limiter
 from ..i18n import ui_lang
 from ..labels import sentence
 from ..reports.context import level_badge
+from ..reports.render import asset_fetcher
 from ..reports.texts import CATEGORY_LABELS, LEVEL_LABELS, LEVEL_LETTERS
 from ..rules.schema import CATEGORIES, VERDICTS
 from . import bp, charts, forms, services
@@ -190,8 +191,6 @@ def _public_limit() -> str:
 @limiter.limit(_public_limit)
 def compare_pdf():
     """The comparison as a PDF (A4, same content as the page), through the allow-list fetcher."""
-    from ..reports.render import asset_fetcher
-
     ids = _compare_ids()
     lang = ui_lang()
     context = _comparison_context(ids, lang)
