@@ -52,11 +52,6 @@ def list_audits(visible: sa.Select) -> list[tuple[Audit, Assessment | None]]:
     return [(audit, assessment) for audit, assessment in db.session.execute(stmt)]
 
 
-def get_audit(report_id: str) -> Audit | None:
-    """The audit with this public report id, or ``None``."""
-    return db.session.scalar(sa.select(Audit).where(Audit.report_id == report_id))
-
-
 def create_audit(questionnaire: Questionnaire, *, product_name: str, vendor_name: str,
                  organisation: Organisation | None = None, user: User | None = None) -> Audit:
     """Add a draft audit of ``organisation`` (a school) whose first answers are the product and vendor

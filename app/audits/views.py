@@ -56,8 +56,6 @@ def _report_lang() -> str:
     return lang if lang in LANGS else ui_lang()
 
 
-
-
 def _verdict(assessment: Assessment | None, audit: Audit) -> dict[str, Any] | None:
     if assessment is None:
         return None
@@ -133,8 +131,6 @@ def _audit_rows() -> list[dict[str, Any]]:
         "url": url_for("audits.overview", report_id=audit.report_id),
         "results_url": url_for("audits.results", report_id=audit.report_id),
     } for audit, assessment in services.list_audits(access.visible_audits(current_user))]
-
-
 
 
 def _known_names() -> dict[str, list[str]]:
@@ -359,8 +355,6 @@ def _base_revision(audit: Audit) -> int:
     """The revision the posted form was loaded at (the current one if the form did not say)."""
     raw = request.form.get("revision", "")
     return int(raw) if raw.isdigit() else audit.revision
-
-
 
 
 def _review_comments(audit: Audit, section_id: str, question_ids: set[str]) -> dict[str, Any]:

@@ -38,8 +38,6 @@ HEADINGS = {
 }
 
 
-
-
 def target_label(ruleset: RuleSet, kind: str, target_id: str, lang: str) -> str:
     """A finding's rule title or a section's title in ``lang`` (the id if the rule set lost it)."""
     try:

@@ -259,16 +259,6 @@ def answer_changes(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[
     return out
 
 
-def action_items(audit: Audit) -> list[tuple[ActionItem, Review, Submission]]:
-    """Every action item of ``audit`` with the review and submission it came from, oldest first."""
-    stmt = (sa.select(ActionItem, Review, Submission)
-            .join(Review, Review.id == ActionItem.review_id)
-            .join(Submission, Submission.id == Review.submission_id)
-            .where(ActionItem.audit_id == audit.id)
-            .order_by(Submission.number, ActionItem.id))
-    return [(a, r, s) for a, r, s in db.session.execute(stmt)]
-
-
 @dataclass(frozen=True, slots=True)
 class QueueFilters:
     """Filters of the reviewer's queue. Empty values do not filter; dates are submission dates (UTC)."""
