@@ -12,9 +12,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from .extensions import db
-from .models import Assessment, Audit
-from .rules.engine import Assessment as EngineAssessment
-from .rules.engine import evaluate
+from .models import AssessmentSnapshot, Audit
+from .rules.engine import Assessment, evaluate
 from .rules.model import RuleSet
 from .rules.questionnaire import AnswerError, Question
 
@@ -32,14 +31,14 @@ class NotReady(Exception):
 class Evaluation:
     """An engine result and the stored snapshot it matches."""
 
-    result: EngineAssessment
-    snapshot: Assessment
+    result: Assessment
+    snapshot: AssessmentSnapshot
 
 
 def evaluate_audit(ruleset: RuleSet, audit: Audit) -> Evaluation:
     """Evaluate the audit's answers in its jurisdiction on its planned date and keep a snapshot.
 
-    A new :class:`Assessment` row is added (and flushed) only when answers, rule set, jurisdiction
+    A new :class:`AssessmentSnapshot` row is added (and flushed) only when answers, rule set, jurisdiction
     or date differ from the latest snapshot. Raises :class:`NotReady` when required answers are
     missing or answers conflict.
     """
@@ -51,11 +50,11 @@ def evaluate_audit(ruleset: RuleSet, audit: Audit) -> Evaluation:
     jurisdiction, as_of = loaded.typed["jurisdiction"], loaded.typed["planned_date"]
     result = evaluate(ruleset, loaded.typed, jurisdiction, as_of)
     answers_json = qn.to_json(loaded.typed)
-    latest = latest_assessment(audit)
+    latest = latest_snapshot(audit)
     if (latest is not None and latest.rule_set_sha256 == ruleset.sha256 and latest.answers == answers_json
             and latest.jurisdiction == jurisdiction and latest.as_of == as_of):
         return Evaluation(result, latest)
-    snapshot = Assessment(audit=audit, rule_set_version=ruleset.version, rule_set_sha256=ruleset.sha256,
+    snapshot = AssessmentSnapshot(audit=audit, rule_set_version=ruleset.version, rule_set_sha256=ruleset.sha256,
                           jurisdiction=jurisdiction, as_of=as_of, verdict=result.verdict, answers=answers_json,
                           result=result.to_dict())
     db.session.add(snapshot)
@@ -63,7 +62,7 @@ def evaluate_audit(ruleset: RuleSet, audit: Audit) -> Evaluation:
     return Evaluation(result, snapshot)
 
 
-def latest_assessment(audit: Audit) -> Assessment | None:
+def latest_snapshot(audit: Audit) -> AssessmentSnapshot | None:
     """The most recent snapshot of ``audit``, or ``None`` if it was never evaluated."""
-    return db.session.scalar(sa.select(Assessment).where(Assessment.audit_id == audit.id)
-                             .order_by(Assessment.id.desc()).limit(1))
+    return db.session.scalar(sa.select(AssessmentSnapshot).where(AssessmentSnapshot.audit_id == audit.id)
+                             .order_by(AssessmentSnapshot.id.desc()).limit(1))

@@ -137,6 +137,10 @@ class User(db.Model):
 class Audit(db.Model):
     """A privacy impact assessment of one deployment, as the school administrator fills it in.
 
+    ``report_id`` is the audit's own public id (``EA-`` + 10 characters): every PDF of the audit
+    prints it on the cover as its report id, URLs and the trail export name the audit by it. It is
+    not the id of one PDF (those are :class:`IssuedReport` rows, told apart by SHA-256).
+
     ``answers`` maps question id to its JSON value (see ``Questionnaire.to_json``); it is replaced,
     never mutated in place. ``product_name``, ``vendor_name`` and ``jurisdiction`` mirror the
     answers of the same ids so lists and queries need not read the JSON.
@@ -172,9 +176,9 @@ class Audit(db.Model):
     # "answers changed since the evaluation" stays true to its word.
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
-    assessments: Mapped[list[Assessment]] = relationship(
+    assessments: Mapped[list[AssessmentSnapshot]] = relationship(
         back_populates="audit", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="Assessment.id")
+        order_by="AssessmentSnapshot.id")
     product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("products.id", ondelete="RESTRICT"), index=True)
 
     organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
@@ -196,11 +200,15 @@ class Audit(db.Model):
         return f"<Audit {self.report_id} {self.product_name!r}>"
 
 
-class Assessment(db.Model):
-    """A frozen evaluation of an audit: the answers used, the rule-set version and hash, the result.
+class AssessmentSnapshot(db.Model):
+    """The stored snapshot of one evaluation of an audit (one engine :class:`app.rules.engine.Assessment`):
+    the answers used, the rule-set version and hash, the result. Table ``assessments``; the
+    relationships naming it (``Audit.assessments``, ``Submission.assessment``,
+    ``IssuedReport.assessment``) follow that table's name.
 
-    ``result`` is ``app.rules.engine.Assessment.to_dict()`` (the JSON contract); ``answers`` the
-    typed answers evaluated, as JSON. Together they let a report be re-rendered years later.
+    ``result`` is ``app.rules.engine.Assessment.to_dict()`` (the JSON contract), read back with
+    :meth:`read_result`; ``answers`` the typed answers evaluated, as JSON. Together they let a report
+    be re-rendered years later.
     """
 
     __tablename__ = "assessments"
@@ -225,7 +233,7 @@ class Assessment(db.Model):
         return StoredResult.from_json(self.result)
 
     def __repr__(self) -> str:
-        return f"<Assessment {self.id} of audit {self.audit_id}: {self.verdict}>"
+        return f"<AssessmentSnapshot {self.id} of audit {self.audit_id}: {self.verdict}>"
 
 
 class IssuedReport(db.Model):
@@ -258,7 +266,7 @@ class IssuedReport(db.Model):
     school_name: Mapped[str | None] = mapped_column(sa.String(200))
 
     audit: Mapped[Audit] = relationship()
-    assessment: Mapped[Assessment] = relationship()
+    assessment: Mapped[AssessmentSnapshot] = relationship()
 
     def __repr__(self) -> str:
         return f"<IssuedReport {self.id} of audit {self.audit_id}: {self.sha256[:12]}>"
@@ -289,7 +297,7 @@ class Submission(db.Model):
     decided_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     audit: Mapped[Audit] = relationship()
-    assessment: Mapped[Assessment] = relationship()
+    assessment: Mapped[AssessmentSnapshot] = relationship()
     regulator: Mapped[Organisation] = relationship()
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

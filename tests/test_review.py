@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from webhelpers import REALISTIC, complete, csrf_token, form_fields
 
 from app.answers import read_answers_file
-from app.evaluation import latest_assessment
+from app.evaluation import latest_snapshot
 from app.extensions import db
 from app.models import ActionItem, Review, Submission
 from app.review import services
@@ -385,12 +385,12 @@ def test_submit_errors(ctx):
     report_id = scenario.make_audit("complete")
     other_id = scenario.make_audit("complete")
     audit, school = scenario.audit(report_id), scenario.user("school")
-    snapshot = latest_assessment(audit)
+    snapshot = latest_snapshot(audit)
     regulator = get_org("Test Regulator")
     with pytest.raises(ReviewError, match="'Test School' is not a regulator"):
         services.submit(audit, snapshot, school, get_org("Test School"))
     with pytest.raises(ReviewError, match="does not belong to this audit"):
-        services.submit(audit, latest_assessment(scenario.audit(other_id)), school, regulator)
+        services.submit(audit, latest_snapshot(scenario.audit(other_id)), school, regulator)
     with pytest.raises(ReviewError, match="the note has 5001 characters; at most 5000"):
         services.submit(audit, snapshot, school, regulator, note="n" * 5001)
     assert audit.status == "draft"

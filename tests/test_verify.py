@@ -20,9 +20,9 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from app.audits import services
-from app.evaluation import evaluate_audit, latest_assessment
+from app.evaluation import evaluate_audit, latest_snapshot
 from app.extensions import db
-from app.models import Assessment, Audit, IssuedReport
+from app.models import AssessmentSnapshot, Audit, IssuedReport
 from app.verify.services import find_issued
 
 NOT_FOUND = "This file is not a report issued by this EduAudit instance, or it was altered after it was issued."
@@ -97,7 +97,7 @@ def test_every_pdf_download_is_recorded_with_its_sha256(app, client, finished):
         issued = db.session.scalars(sa.select(IssuedReport)).all()
         assert len(issued) == 1
         row = issued[0]
-        assessment = db.session.get(Assessment, row.assessment_id)
+        assessment = db.session.get(AssessmentSnapshot, row.assessment_id)
         assert row.audit.report_id == finished and row.lang == "zh"
         assert row.sha256 == hashlib.sha256(pdf).hexdigest() and row.size_bytes == len(pdf)
         assert (row.rule_set_version, row.rule_set_sha256) == (assessment.rule_set_version,
@@ -183,7 +183,7 @@ def test_a_pdf_issued_before_the_cover_was_recorded_says_not_recorded(app, clien
     with app.app_context():
         report_id = scenario.make_audit("approved")
         audit = scenario.audit(report_id)
-        snapshot = latest_assessment(audit)
+        snapshot = latest_snapshot(audit)
         old = {"audit": audit, "assessment": snapshot, "lang": "en", "sha256": "cd" * 32, "size_bytes": 10,
                "rule_set_version": snapshot.rule_set_version, "rule_set_sha256": snapshot.rule_set_sha256}
         db.session.add(IssuedReport(**old))  # as migration 0006 leaves the rows issued before it
@@ -195,7 +195,7 @@ def test_a_pdf_issued_before_the_cover_was_recorded_says_not_recorded(app, clien
     assert "Approved" not in page  # the audit's status today is not passed off as the PDF's
     with app.app_context():  # the same bytes issued again, now recorded: that record is shown
         audit = scenario.audit(report_id)
-        db.session.add(IssuedReport(**{**old, "audit": audit, "assessment": latest_assessment(audit)},
+        db.session.add(IssuedReport(**{**old, "audit": audit, "assessment": latest_snapshot(audit)},
                                     audit_version=1, status="approved", school_name=None))
         db.session.commit()
     page = paste(client, "cd" * 32).text

@@ -21,7 +21,7 @@ from .. import trail
 from ..evaluation import Evaluation
 from ..extensions import current_ruleset, db
 from ..labels import sentence
-from ..models import Assessment, Audit, AuditEvent, IssuedReport, Organisation, User, new_report_id
+from ..models import AssessmentSnapshot, Audit, AuditEvent, IssuedReport, Organisation, User, new_report_id
 from ..registry.services import link_audit
 from ..reports.context import build_report_context
 from ..reports.limits import RenderLimits, render_pdf_limited
@@ -39,15 +39,15 @@ class StepSaved:
     errors: dict[str, str]
 
 
-def list_audits(visible: sa.Select) -> list[tuple[Audit, Assessment | None]]:
+def list_audits(visible: sa.Select) -> list[tuple[Audit, AssessmentSnapshot | None]]:
     """The audits of ``visible`` (a SELECT of :class:`Audit`, see :func:`app.access.visible_audits`)
     with their latest snapshot (``None`` if never evaluated), most recently changed first."""
-    latest = (sa.select(Assessment.audit_id, sa.func.max(Assessment.id).label("assessment_id"))
-              .group_by(Assessment.audit_id).subquery())
+    latest = (sa.select(AssessmentSnapshot.audit_id, sa.func.max(AssessmentSnapshot.id).label("assessment_id"))
+              .group_by(AssessmentSnapshot.audit_id).subquery())
     ids = visible.with_only_columns(Audit.id).subquery()
-    stmt = (sa.select(Audit, Assessment).where(Audit.id.in_(sa.select(ids.c.id)))
+    stmt = (sa.select(Audit, AssessmentSnapshot).where(Audit.id.in_(sa.select(ids.c.id)))
             .outerjoin(latest, latest.c.audit_id == Audit.id)
-            .outerjoin(Assessment, Assessment.id == latest.c.assessment_id)
+            .outerjoin(AssessmentSnapshot, AssessmentSnapshot.id == latest.c.assessment_id)
             .order_by(Audit.updated_at.desc(), Audit.id.desc()))
     return [(audit, assessment) for audit, assessment in db.session.execute(stmt)]
 
@@ -266,10 +266,10 @@ def stored_audit_inputs() -> list[AuditInput]:
     """
     if not has_app_context():
         return []
-    rows = db.session.execute(sa.select(Audit.report_id, Assessment)
-                              .join(Assessment, Assessment.audit_id == Audit.id)
-                              .order_by(Audit.report_id, Assessment.id))
-    latest: dict[str, Assessment] = {}
+    rows = db.session.execute(sa.select(Audit.report_id, AssessmentSnapshot)
+                              .join(AssessmentSnapshot, AssessmentSnapshot.audit_id == Audit.id)
+                              .order_by(Audit.report_id, AssessmentSnapshot.id))
+    latest: dict[str, AssessmentSnapshot] = {}
     for report_id, snapshot in rows:
         latest[report_id] = snapshot
     return [AuditInput(report_id, snap.answers, snap.jurisdiction, snap.as_of) for report_id, snap in latest.items()]

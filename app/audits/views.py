@@ -22,11 +22,11 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import access
-from ..evaluation import NotReady, evaluate_audit, latest_assessment
+from ..evaluation import NotReady, evaluate_audit, latest_snapshot
 from ..extensions import current_ruleset, db, limiter
 from ..i18n import ui_lang
 from ..labels import LIST_SEPARATOR, STATUS_NAMES, display_json, sentence
-from ..models import Assessment, Audit
+from ..models import AssessmentSnapshot, Audit
 from ..registry import forms as registry_forms
 from ..registry import services as registry_services
 from ..reports.context import LANGS, build_report_context, level_badge
@@ -56,7 +56,7 @@ def _report_lang() -> str:
     return lang if lang in LANGS else ui_lang()
 
 
-def _verdict(assessment: Assessment | None, audit: Audit) -> dict[str, Any] | None:
+def _verdict(assessment: AssessmentSnapshot | None, audit: Audit) -> dict[str, Any] | None:
     if assessment is None:
         return None
     created, updated = as_utc(assessment.created_at), as_utc(audit.updated_at)
@@ -529,7 +529,7 @@ def overview(report_id: str):
                "school": audit.organisation.name if audit.organisation else "", "version": audit.version,
                "status": {"id": audit.status, "label": STATUS_NAMES[audit.status]()},
                "updated": format_utc(audit.updated_at), "jurisdiction": _jurisdiction(audit.jurisdiction)},
-        verdict=_verdict(latest_assessment(audit), audit), ready=ready, history=history, review=review,
+        verdict=_verdict(latest_snapshot(audit), audit), ready=ready, history=history, review=review,
         events=trail_wording.event_rows(audit), submit_form=submit_form, new_version_form=review_forms.NewVersionForm()
         if access.allowed(current_user, "new_version", audit) else None,
         can_edit=access.allowed(current_user, "edit", audit),

@@ -25,7 +25,7 @@ from ..models import (
     RATINGS,
     REVIEW_TARGETS,
     ActionItem,
-    Assessment,
+    AssessmentSnapshot,
     Audit,
     Organisation,
     Review,
@@ -76,7 +76,8 @@ def latest_submission(audit: Audit, regulator_id: int | None = None) -> Submissi
     return db.session.scalar(stmt.order_by(Submission.number.desc()).limit(1))
 
 
-def submit(audit: Audit, snapshot: Assessment, user: User, regulator: Organisation, note: str = "") -> Submission:
+def submit(audit: Audit, snapshot: AssessmentSnapshot, user: User, regulator: Organisation,
+           note: str = "") -> Submission:
     """Send the audit's current evaluation ``snapshot`` to ``regulator``; the answers freeze.
 
     Raises :class:`ReviewError` if the audit is not editable (already submitted, approved or
@@ -279,15 +280,15 @@ def queue(regulator_id: int, filters: QueueFilters) -> list[dict[str, Any]]:
     """
     latest = (sa.select(Submission.audit_id, sa.func.max(Submission.number).label("number"))
               .where(Submission.regulator_id == regulator_id).group_by(Submission.audit_id).subquery())
-    stmt = (sa.select(Audit, Submission, Assessment, Organisation.name)
+    stmt = (sa.select(Audit, Submission, AssessmentSnapshot, Organisation.name)
             .join(latest, latest.c.audit_id == Audit.id)
             .join(Submission, sa.and_(Submission.audit_id == Audit.id, Submission.number == latest.c.number))
-            .join(Assessment, Assessment.id == Submission.assessment_id)
+            .join(AssessmentSnapshot, AssessmentSnapshot.id == Submission.assessment_id)
             .outerjoin(Organisation, Organisation.id == Audit.organisation_id))
     if filters.status:
         stmt = stmt.where(Audit.status == filters.status)
     if filters.verdict:
-        stmt = stmt.where(Assessment.verdict == filters.verdict)
+        stmt = stmt.where(AssessmentSnapshot.verdict == filters.verdict)
     if filters.school:
         stmt = stmt.where(Organisation.name == filters.school)
     if filters.submitted_from:
