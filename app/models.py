@@ -301,7 +301,7 @@ class Submission(db.Model):
     regulator: Mapped[Organisation] = relationship()
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
-    reviews: Mapped[list[Review]] = relationship(back_populates="submission", order_by="Review.id")
+    ratings: Mapped[list[Rating]] = relationship(back_populates="submission", order_by="Rating.id")
 
     __table_args__ = (
         sa.UniqueConstraint("audit_id", "number", name="uq_submissions_audit_id_number"),
@@ -313,10 +313,11 @@ class Submission(db.Model):
         return f"<Submission {self.number} of audit {self.audit_id}: {self.decision or 'pending'}>"
 
 
-class Review(db.Model):
+class Rating(db.Model):
     """A reviewer's rating of one finding (``target_id`` = rule id) or one questionnaire section
-    (``target_id`` = section id) of a submission, with a comment. One per target and submission;
-    it can be changed until the submission is decided."""
+    (``target_id`` = section id) of a submission: ``value`` (one of :data:`RATINGS`) and a comment.
+    One per target and submission; it can be changed until the submission is decided. Table
+    ``reviews``, the value in its column ``rating``."""
 
     __tablename__ = "reviews"
 
@@ -324,14 +325,14 @@ class Review(db.Model):
     submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id", ondelete="RESTRICT"), index=True)
     target_kind: Mapped[str] = mapped_column(sa.String(10))
     target_id: Mapped[str] = mapped_column(sa.String(100))
-    rating: Mapped[str] = mapped_column(sa.String(20))
+    value: Mapped[str] = mapped_column("rating", sa.String(20))
     comment: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
-    submission: Mapped[Submission] = relationship(back_populates="reviews")
+    submission: Mapped[Submission] = relationship(back_populates="ratings")
     reviewer: Mapped[User | None] = relationship()
-    action_item: Mapped[ActionItem | None] = relationship(back_populates="review", uselist=False)
+    action_item: Mapped[ActionItem | None] = relationship(back_populates="rating", uselist=False)
 
     __table_args__ = (
         sa.UniqueConstraint("submission_id", "target_kind", "target_id", name="uq_reviews_submission_target"),
@@ -342,7 +343,7 @@ class Review(db.Model):
 
 class ActionItem(db.Model):
     """An action-plan item for the school, created by a "needs improvement" or "must be corrected"
-    review: what to do, who owns it, by when (``due_date``, a calendar date)."""
+    :class:`Rating` (``review_id``): what to do, who owns it, by when (``due_date``, a calendar date)."""
 
     __tablename__ = "action_items"
 
@@ -354,7 +355,7 @@ class ActionItem(db.Model):
     due_date: Mapped[dt.date] = mapped_column(sa.Date)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
-    review: Mapped[Review] = relationship(back_populates="action_item")
+    rating: Mapped[Rating] = relationship(back_populates="action_item")
 
 
 EVENT_KINDS = ("created", "answers_saved", "submitted", "reviewed", "approved", "changes_requested", "rejected",

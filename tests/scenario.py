@@ -12,7 +12,7 @@ from app.accounts.services import get_org, get_user_by_email
 from app.audits import services
 from app.evaluation import evaluate_audit
 from app.extensions import current_ruleset, db
-from app.models import Audit, AuditEvent, Review, Submission, User
+from app.models import Audit, AuditEvent, Rating, Submission, User
 from app.review import services as review_services
 
 TABLES = ("audits", "submissions", "reviews", "action_items", "audit_events", "users", "assessments",
@@ -81,8 +81,8 @@ def latest_submission(report_id: str) -> Submission:
     return review_services.latest_submission(audit(report_id))
 
 
-def reviews_of(report_id: str) -> list[Review]:
-    return list(latest_submission(report_id).reviews)
+def ratings_of(report_id: str) -> list[Rating]:
+    return list(latest_submission(report_id).ratings)
 
 
 # -- the same through the web, as the users do it ---------------------------------------------------

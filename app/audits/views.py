@@ -366,18 +366,18 @@ def _review_comments(audit: Audit, section_id: str, question_ids: set[str]) -> d
         return out
     ruleset, lang = current_ruleset(), ui_lang()
     evidence = {f.rule_id: [e.question for e in f.evidence] for f in submission.assessment.read_result().findings}
-    for review in submission.reviews:
-        entry = {"rating": {"id": review.rating, "label": review_report.RATING_LABELS[review.rating][lang],
-                            "mark": review_report.RATING_MARKS[review.rating]},
-                 "comment": review.comment,
-                 "target": review_report.target_label(ruleset, review.target_kind, review.target_id, lang),
-                 "action": review.action_item.action if review.action_item else "",
-                 "due": review.action_item.due_date.isoformat() if review.action_item else ""}
-        if review.target_kind == "section" and review.target_id == section_id:
+    for rating in submission.ratings:
+        entry = {"rating": {"id": rating.value, "label": review_report.RATING_LABELS[rating.value][lang],
+                            "mark": review_report.RATING_MARKS[rating.value]},
+                 "comment": rating.comment,
+                 "target": review_report.target_label(ruleset, rating.target_kind, rating.target_id, lang),
+                 "action": rating.action_item.action if rating.action_item else "",
+                 "due": rating.action_item.due_date.isoformat() if rating.action_item else ""}
+        if rating.target_kind == "section" and rating.target_id == section_id:
             out["section"].append(entry)
-        elif review.target_kind == "finding":
+        elif rating.target_kind == "finding":
             # Beside the first question of this step whose answer raised the finding (once per step).
-            first = next((qid for qid in evidence.get(review.target_id, []) if qid in question_ids), None)
+            first = next((qid for qid in evidence.get(rating.target_id, []) if qid in question_ids), None)
             if first is not None:
                 out["questions"].setdefault(first, []).append(entry)
     return out

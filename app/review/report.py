@@ -63,14 +63,14 @@ def review_context(ruleset: RuleSet, audit: Audit, lang: str) -> dict[str, Any] 
         return None
     t = HEADINGS[lang]
     items = []
-    for review in submission.reviews:
-        item = review.action_item
+    for rating in submission.ratings:
+        item = rating.action_item
         items.append({
-            "kind": t[review.target_kind],
-            "target": target_label(ruleset, review.target_kind, review.target_id, lang),
-            "rating": {"id": review.rating, "label": RATING_LABELS[review.rating][lang],
-                       "mark": RATING_MARKS[review.rating]},
-            "comment": review.comment,
+            "kind": t[rating.target_kind],
+            "target": target_label(ruleset, rating.target_kind, rating.target_id, lang),
+            "rating": {"id": rating.value, "label": RATING_LABELS[rating.value][lang],
+                       "mark": RATING_MARKS[rating.value]},
+            "comment": rating.comment,
             "action": item.action if item else "",
             "owner": item.owner if item else "",
             "due": item.due_date.isoformat() if item else "",

@@ -28,7 +28,7 @@ from ..models import (
     AssessmentSnapshot,
     Audit,
     Organisation,
-    Review,
+    Rating,
     Submission,
     User,
 )
@@ -170,7 +170,7 @@ def check_review(item: ReviewInput, targets: dict[str, set[str]], today: dt.date
 
 
 def save_reviews(ruleset: RuleSet, submission: Submission, reviewer: User, items: list[ReviewInput],
-                 *, today: dt.date | None = None) -> list[Review]:
+                 *, today: dt.date | None = None) -> list[Rating]:
     """Create or replace the reviewer's ratings on ``submission`` (one per target), with their action
     items (a rating changed to acceptable withdraws its item); returns the reviews written. All items
     are checked before anything is written.
@@ -187,33 +187,33 @@ def save_reviews(ruleset: RuleSet, submission: Submission, reviewer: User, items
             check_review(item, targets, today)
         except ReviewError as exc:
             raise ReviewError(f"{item.target_kind} {item.target_id}: {exc}") from None
-    existing = {(r.target_kind, r.target_id): r for r in submission.reviews}
+    existing = {(r.target_kind, r.target_id): r for r in submission.ratings}
     written = []
     for item in items:
-        review = existing.get((item.target_kind, item.target_id))
-        if review is None:
-            review = Review(submission=submission, target_kind=item.target_kind, target_id=item.target_id,
-                            rating=item.rating)
-            db.session.add(review)
-        review.rating = item.rating
-        review.comment = (item.comment or "").strip()
-        review.reviewer_id = reviewer.id
+        rating = existing.get((item.target_kind, item.target_id))
+        if rating is None:
+            rating = Rating(submission=submission, target_kind=item.target_kind, target_id=item.target_id,
+                            value=item.rating)
+            db.session.add(rating)
+        rating.value = item.rating
+        rating.comment = (item.comment or "").strip()
+        rating.reviewer_id = reviewer.id
         db.session.flush()
         if item.rating in ACTION_RATINGS:
-            action = review.action_item or ActionItem(audit_id=submission.audit_id, review=review,
+            action = rating.action_item or ActionItem(audit_id=submission.audit_id, rating=rating,
                                                       action="", owner="", due_date=item.due_date)
             action.action, action.owner, action.due_date = item.action.strip(), item.owner.strip(), item.due_date
             db.session.add(action)
-        elif review.action_item is not None:
+        elif rating.action_item is not None:
             # Rated acceptable after all: the action the school was given is withdrawn (the trail keeps
             # the earlier rating).
-            db.session.delete(review.action_item)
-        written.append(review)
+            db.session.delete(rating.action_item)
+        written.append(rating)
     db.session.flush()
     if written:
         trail.record(submission.audit, "reviewed", reviewer, {
             "submission": submission.number,
-            "ratings": {f"{r.target_kind}:{r.target_id}": r.rating for r in written}})
+            "ratings": {f"{r.target_kind}:{r.target_id}": r.value for r in written}})
     return written
 
 
@@ -232,7 +232,7 @@ def decide(submission: Submission, reviewer: User, decision: str, comment: str =
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
         raise ReviewError(f"the comment has {len(comment)} characters; at most {COMMENT_MAX} are allowed")
-    ratings = Counter(r.rating for r in submission.reviews)
+    ratings = Counter(r.value for r in submission.ratings)
     if decision == "approved" and ratings["must_be_corrected"]:
         raise ReviewError(f"{ratings['must_be_corrected']} item(s) are rated “must be corrected”: request "
                           "changes, or change those ratings before approving")

@@ -106,7 +106,7 @@ def review(report_id: str):
     today = dt.date.today()
     form_class = forms.review_form_class(len(targets))
     can_review = access.allowed(current_user, "review", audit)
-    existing = {(r.target_kind, r.target_id): r for r in submission.reviews}
+    existing = {(r.target_kind, r.target_id): r for r in submission.ratings}
     if request.method == "POST":
         if not can_review:
             flash(_("This submission was already decided; its review can no longer change."), "warning")
@@ -147,7 +147,7 @@ def review(report_id: str):
         for i, target in enumerate(targets):
             r = existing.get((target["kind"], target["id"]))
             if r is not None:
-                data[f"t{i}_rating"] = r.rating
+                data[f"t{i}_rating"] = r.value
                 data[f"t{i}_comment"] = r.comment
                 if r.action_item:
                     data[f"t{i}_action"] = r.action_item.action
