@@ -30,6 +30,7 @@ test-pg: setup
 
 lint: setup
 	$(BIN)/ruff check app tests bench
+	$(BIN)/lint-imports
 
 # Interface strings: `make messages` extracts them and merges new ones into the catalogue; translate
 # those in app/translations/zh/LC_MESSAGES/messages.po, then `make translations` compiles the .mo.

@@ -76,12 +76,14 @@ def register_blueprints(app: Flask) -> None:
     from .i18n import bp as i18n_bp
     from .registry import bp as registry_bp
     from .review import bp as review_bp
+    from .trail.views import bp as trail_bp
     from .verify import bp as verify_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(audits_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(registry_bp)
+    app.register_blueprint(trail_bp)
     app.register_blueprint(i18n_bp)
     app.register_blueprint(verify_bp)
 

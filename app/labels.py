@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .i18n import ui_lang
-from .reports.texts import STATUS_LABELS
+from .reports.texts import RATING_LABELS, REVIEW_TARGET_LABELS, STATUS_LABELS
 from .rules.questionnaire import Questionnaire
 
 STATUS_NAMES = {status: (lambda status=status: STATUS_LABELS[status][ui_lang()]) for status in STATUS_LABELS}
@@ -49,16 +49,16 @@ def param_word(name: str, value: Any, lang: str, question_id: str | None = None)
 def _vocabulary(kind: str, lang: str, question_id: str | None) -> dict[str, str]:
     from .extensions import current_ruleset
     from .models import DECISIONS, REVIEW_TARGETS
-    from .review.report import DECISION_LABELS, HEADINGS, RATING_LABELS
 
     if kind == "status":
         return {status: words[lang] for status, words in STATUS_LABELS.items()}
     if kind == "decision":
-        return {decision: DECISION_LABELS[decision][lang] for decision in DECISIONS}
+        # a decision is worded as the status it gives the audit
+        return {decision: STATUS_LABELS[decision][lang] for decision in DECISIONS}
     if kind == "rating":
         return {rating: words[lang] for rating, words in RATING_LABELS.items()}
     if kind == "target_kind":
-        return {target: HEADINGS[lang][target] for target in REVIEW_TARGETS}
+        return {target: REVIEW_TARGET_LABELS[target][lang] for target in REVIEW_TARGETS}
     if kind == "role":
         return {role: str(words) for role, words in ROLE_NAMES.items()}
     if kind == "org_kind":
@@ -68,14 +68,13 @@ def _vocabulary(kind: str, lang: str, question_id: str | None) -> dict[str, str]
     return {o.id: o.label[lang] for o in question.options} if question is not None else {}
 
 
+
 def display_json(qn: Questionnaire, qid: str, value: Any, lang: str) -> str:
     """A stored JSON answer to question ``qid`` as text in ``lang`` (``None``: "no answer"; an answer
     that no longer fits the question: its raw value)."""
-    from .audits.services import load_answers  # here: app.audits imports this module
-
     if value is None:
         return _("no answer")
-    loaded = load_answers(qn, {qid: value})
+    loaded = qn.load({qid: value})
     if qid not in loaded.typed:
         return str(value)
     return qn.display(qn.questions[qid], loaded.typed[qid], lang)

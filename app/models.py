@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
+from .rules.results import StoredResult
 
 JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 REPORT_ID_PREFIX = "EA-"
@@ -142,6 +143,10 @@ class User(db.Model):
 class Audit(db.Model):
     """A privacy impact assessment of one deployment, as the school administrator fills it in.
 
+    ``report_id`` is the audit's own public id (``EA-`` + 10 characters): every PDF of the audit
+    prints it on the cover as its report id, URLs and the trail export name the audit by it. It is
+    not the id of one PDF (those are :class:`IssuedReport` rows, told apart by SHA-256).
+
     ``answers`` maps question id to its JSON value (see ``Questionnaire.to_json``); it is replaced,
     never mutated in place. ``product_name``, ``vendor_name`` and ``jurisdiction`` mirror the
     answers of the same ids so lists and queries need not read the JSON.
@@ -177,9 +182,9 @@ class Audit(db.Model):
     # "answers changed since the evaluation" stays true to its word.
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
-    assessments: Mapped[list[Assessment]] = relationship(
+    assessments: Mapped[list[AssessmentSnapshot]] = relationship(
         back_populates="audit", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="Assessment.id")
+        order_by="AssessmentSnapshot.id")
     product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("products.id", ondelete="RESTRICT"), index=True)
 
     organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
@@ -200,11 +205,15 @@ class Audit(db.Model):
         return f"<Audit {self.report_id} {self.product_name!r}>"
 
 
-class Assessment(db.Model):
-    """A frozen evaluation of an audit: the answers used, the rule-set version and hash, the result.
+class AssessmentSnapshot(db.Model):
+    """The stored snapshot of one evaluation of an audit (one engine :class:`app.rules.engine.Assessment`):
+    the answers used, the rule-set version and hash, the result. Table ``assessments``; the
+    relationships naming it (``Audit.assessments``, ``Submission.assessment``,
+    ``IssuedReport.assessment``) follow that table's name.
 
-    ``result`` is ``app.rules.engine.Assessment.to_dict()`` (the JSON contract); ``answers`` the
-    typed answers evaluated, as JSON. Together they let a report be re-rendered years later.
+    ``result`` is ``app.rules.engine.Assessment.to_dict()`` (the JSON contract), read back with
+    :meth:`read_result`; ``answers`` the typed answers evaluated, as JSON. Together they let a report
+    be re-rendered years later.
     """
 
     __tablename__ = "assessments"
@@ -222,8 +231,14 @@ class Assessment(db.Model):
 
     audit: Mapped[Audit] = relationship(back_populates="assessments")
 
+    def read_result(self) -> StoredResult:
+        """``result`` as typed data (:meth:`app.rules.results.StoredResult.from_json`, which reads the
+        shapes older versions stored too). Raises :class:`app.rules.results.ResultFormatError` if
+        the stored JSON is not of the contract's shape."""
+        return StoredResult.from_json(self.result)
+
     def __repr__(self) -> str:
-        return f"<Assessment {self.id} of audit {self.audit_id}: {self.verdict}>"
+        return f"<AssessmentSnapshot {self.id} of audit {self.audit_id}: {self.verdict}>"
 
 
 class IssuedReport(db.Model):
@@ -256,7 +271,7 @@ class IssuedReport(db.Model):
     school_name: Mapped[str | None] = mapped_column(sa.String(200))
 
     audit: Mapped[Audit] = relationship()
-    assessment: Mapped[Assessment] = relationship()
+    assessment: Mapped[AssessmentSnapshot] = relationship()
 
     def __repr__(self) -> str:
         return f"<IssuedReport {self.id} of audit {self.audit_id}: {self.sha256[:12]}>"
@@ -287,11 +302,11 @@ class Submission(db.Model):
     decided_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     audit: Mapped[Audit] = relationship()
-    assessment: Mapped[Assessment] = relationship()
+    assessment: Mapped[AssessmentSnapshot] = relationship()
     regulator: Mapped[Organisation] = relationship()
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
-    reviews: Mapped[list[Review]] = relationship(back_populates="submission", order_by="Review.id")
+    ratings: Mapped[list[Rating]] = relationship(back_populates="submission", order_by="Rating.id")
 
     __table_args__ = (
         sa.UniqueConstraint("audit_id", "number", name="uq_submissions_audit_id_number"),
@@ -302,10 +317,11 @@ class Submission(db.Model):
         return f"<Submission {self.number} of audit {self.audit_id}: {self.decision or 'pending'}>"
 
 
-class Review(db.Model):
+class Rating(db.Model):
     """A reviewer's rating of one finding (``target_id`` = rule id) or one questionnaire section
-    (``target_id`` = section id) of a submission, with a comment. One per target and submission;
-    it can be changed until the submission is decided."""
+    (``target_id`` = section id) of a submission: ``value`` (one of :data:`RATINGS`) and a comment.
+    One per target and submission; it can be changed until the submission is decided. Table
+    ``reviews``, the value in its column ``rating``."""
 
     __tablename__ = "reviews"
 
@@ -313,14 +329,14 @@ class Review(db.Model):
     submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id", ondelete="RESTRICT"), index=True)
     target_kind: Mapped[str] = mapped_column(sa.String(10))
     target_id: Mapped[str] = mapped_column(sa.String(100))
-    rating: Mapped[str] = mapped_column(sa.String(20))
+    value: Mapped[str] = mapped_column("rating", sa.String(20))
     comment: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
-    submission: Mapped[Submission] = relationship(back_populates="reviews")
+    submission: Mapped[Submission] = relationship(back_populates="ratings")
     reviewer: Mapped[User | None] = relationship()
-    action_item: Mapped[ActionItem | None] = relationship(back_populates="review", uselist=False)
+    action_item: Mapped[ActionItem | None] = relationship(back_populates="rating", uselist=False)
 
     __table_args__ = (
         sa.UniqueConstraint("submission_id", "target_kind", "target_id", name="uq_reviews_submission_target"),
@@ -331,7 +347,7 @@ class Review(db.Model):
 
 class ActionItem(db.Model):
     """An action-plan item for the school, created by a "needs improvement" or "must be corrected"
-    review: what to do, who owns it, by when (``due_date``, a calendar date)."""
+    :class:`Rating` (``review_id``): what to do, who owns it, by when (``due_date``, a calendar date)."""
 
     __tablename__ = "action_items"
 
@@ -343,7 +359,7 @@ class ActionItem(db.Model):
     due_date: Mapped[dt.date] = mapped_column(sa.Date)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
-    review: Mapped[Review] = relationship(back_populates="action_item")
+    rating: Mapped[Rating] = relationship(back_populates="action_item")
 
 
 EVENT_KINDS = ("created", "answers_saved", "submitted", "reviewed", "approved", "changes_requested", "rejected",

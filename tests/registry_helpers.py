@@ -39,6 +39,7 @@ def reviewed_audit(school: User, reviewer: User | None, overrides: Mapping[str, 
     ``overrides``, taken to ``status`` (draft, submitted, approved, changes_requested, rejected)
     through the real services; ``reviews`` (``ReviewInput``) are saved before the decision. Flushed."""
     from app.audits import services as audits
+    from app.evaluation import evaluate_audit
     from app.review import services as review
 
     ruleset = current_ruleset()
@@ -49,7 +50,7 @@ def reviewed_audit(school: User, reviewer: User | None, overrides: Mapping[str, 
     audits.save_step(qn, audit, qn.validate_answers(answers), user=school)
     if status == "draft":
         return audit
-    evaluation = audits.evaluate_audit(ruleset, audit)
+    evaluation = evaluate_audit(ruleset, audit)
     submission = review.submit(audit, evaluation.snapshot, school, reviewer.organisation, note)
     if status == "submitted":
         return audit

@@ -10,8 +10,9 @@ from webhelpers import ACCOUNTS, REALISTIC, complete, csrf_token, login
 
 from app.accounts.services import get_org, get_user_by_email
 from app.audits import services
+from app.evaluation import evaluate_audit
 from app.extensions import current_ruleset, db
-from app.models import Audit, AuditEvent, Review, Submission, User
+from app.models import Audit, AuditEvent, Rating, Submission, User
 from app.review import services as review_services
 
 TABLES = ("audits", "submissions", "reviews", "action_items", "audit_events", "users", "assessments",
@@ -43,7 +44,7 @@ def make_audit(state: str = "draft", *, owner: str = "school", regulator: str = 
                                   organisation=school_admin.organisation, user=school_admin)
     if state != "draft":
         services.save_step(qn, audit, typed, user=school_admin)
-        evaluation = services.evaluate_audit(current_ruleset(), audit)
+        evaluation = evaluate_audit(current_ruleset(), audit)
         if state != "complete":
             submission = review_services.submit(audit, evaluation.snapshot, school_admin, get_org(regulator))
             if state in ("changes_requested", "approved", "rejected", "published"):
@@ -80,8 +81,8 @@ def latest_submission(report_id: str) -> Submission:
     return review_services.latest_submission(audit(report_id))
 
 
-def reviews_of(report_id: str) -> list[Review]:
-    return list(latest_submission(report_id).reviews)
+def ratings_of(report_id: str) -> list[Rating]:
+    return list(latest_submission(report_id).ratings)
 
 
 # -- the same through the web, as the users do it ---------------------------------------------------

@@ -98,7 +98,7 @@ TABLE: dict[tuple[str, str], list[tuple[str, dict]]] = {
         submitted=row(LOGIN, 200, 404, 200, 404, 404, 404),
         approved=row(LOGIN, 200, 404, 200, 404, 404, 404),
         missing=NOBODY_ELSE))],
-    ("audits.trail_export", "GET"): [
+    ("trail.export", "GET"): [
         (f"/audits/{{id}}/trail.{fmt}", by_state(
             draft=row(LOGIN, 200, 404, 404, 404, 404, 404),
             submitted=row(LOGIN, 200, 404, 200, 404, 404, 404),
@@ -106,22 +106,22 @@ TABLE: dict[tuple[str, str], list[tuple[str, dict]]] = {
             missing=NOBODY_ELSE)) for fmt in ("csv", "json")
     ] + [("/audits/{id}/trail.xml", by_state(draft=NOBODY_ELSE, submitted=NOBODY_ELSE, approved=NOBODY_ELSE,
                                              missing=NOBODY_ELSE))],
-    ("audits.submit", "POST"): [("/audits/{id}/submit", by_state(  # no regulator chosen: back to the overview
+    ("review.submit", "POST"): [("/audits/{id}/submit", by_state(  # no regulator chosen: back to the overview
         draft=row(LOGIN, OVERVIEW, 404, 404, 404, 404, 404),
         submitted=row(LOGIN, 403, 404, 403, 404, 404, 404),
         approved=row(LOGIN, 403, 404, 403, 404, 404, 404),
         missing=NOBODY_ELSE))],
-    ("audits.new_version", "POST"): [("/audits/{id}/new-version", by_state(
+    ("review.new_version", "POST"): [("/audits/{id}/new-version", by_state(
         draft=row(LOGIN, 403, 404, 404, 404, 404, 404),
         submitted=row(LOGIN, 403, 404, 403, 404, 404, 404),
         approved=row(LOGIN, OVERVIEW, 404, 403, 404, 404, 404),
         missing=NOBODY_ELSE))],
-    ("audits.publish", "POST"): [("/audits/{id}/publish", by_state(  # published (once), back to the overview
+    ("registry.publish", "POST"): [("/audits/{id}/publish", by_state(  # published (once), back to the overview
         draft=row(LOGIN, 403, 404, 404, 404, 404, 404),
         submitted=row(LOGIN, 403, 404, 403, 404, 404, 404),
         approved=row(LOGIN, OVERVIEW, 404, 403, 404, 404, 404),
         missing=NOBODY_ELSE))],
-    ("audits.unpublish", "POST"): [("/audits/{id}/unpublish", by_state(  # none of these is published
+    ("registry.unpublish", "POST"): [("/audits/{id}/unpublish", by_state(  # none of these is published
         draft=row(LOGIN, 403, 404, 404, 404, 404, 404),
         submitted=row(LOGIN, 403, 404, 403, 404, 404, 404),
         approved=row(LOGIN, 403, 404, 403, 404, 404, 404),

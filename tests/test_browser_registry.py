@@ -34,6 +34,7 @@ PRODUCTS = [
 def publish_audits(app, per_product: int = 2) -> list[int]:
     """Create, submit, approve and publish ``per_product`` audits of each product; returns product ids."""
     from app.audits import services as audits
+    from app.evaluation import evaluate_audit
     from app.registry import services as registry
     from app.review import services as review
 
@@ -57,7 +58,7 @@ def publish_audits(app, per_product: int = 2) -> list[int]:
                 audit = audits.create_audit(qn, product_name=product, vendor_name=vendor,
                                             organisation=school.organisation, user=school)
                 audits.save_step(qn, audit, typed, user=school)
-                snapshot = audits.evaluate_audit(ruleset, audit).snapshot
+                snapshot = evaluate_audit(ruleset, audit).snapshot
                 submission = review.submit(audit, snapshot, school, reviewer.organisation)
                 review.decide(submission, reviewer, "approved", "fine")
                 registry.publish(audit, school, show_school_name=False)

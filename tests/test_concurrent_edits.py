@@ -184,3 +184,51 @@ def test_a_save_without_a_revision_counts_as_current(app, both):
     del page_second["revision"]
     assert send(second, url, page_second, vendor_name="Second").status_code == 302
     assert stored(app, report_id)[0]["vendor_name"] == "Second"
+
+
+def test_a_page_shown_again_after_saving_carries_the_new_revision(app, both):
+    # One administrator alone: a save that keeps the page (a refused answer) must not make their own
+    # save look like someone else's, or changing an answer back next time would be silently undone.
+    report_id, first, _second = both
+    url = URL.format(report_id)
+    page = form_of(first.get(url).text)
+    original = page["vendor_name"][0]
+    stay = send(first, url, page, vendor_name="Typo Vendor", product_kind="no-such-kind")
+    assert stay.status_code == 200  # the refused answer keeps the page
+    answers, revision = stored(app, report_id)
+    assert answers["vendor_name"] == "Typo Vendor"
+    shown = form_of(stay.text)
+    assert int(shown["revision"][0]) == revision
+    assert send(first, url, shown, vendor_name=original, product_kind="wearable").status_code == 302
+    answers, _revision = stored(app, report_id)
+    assert (answers["vendor_name"], answers["product_kind"]) == (original, "wearable")
+
+
+def test_merge_and_save_says_what_conflicted_and_saves_nothing_then(app, accounts):
+    from app.audits import services
+    from app.extensions import current_ruleset, db
+
+    with app.app_context():
+        qn = current_ruleset().questionnaire
+        report_id = scenario.make_audit("complete")
+        audit = scenario.audit(report_id)
+        loaded_at, before = audit.revision, dict(audit.answers)
+        first = services.merge_and_save(qn, audit, {"vendor_name": "First Ltd", "product_kind": "wearable"},
+                                        base_revision=loaded_at, user=scenario.user("school"))
+        assert (first.saved, first.conflicts, first.theirs, first.errors) == (True, (), frozenset(), {})
+        db.session.commit()
+        saved = dict(audit.answers)
+
+        sent = {"vendor_name": "Second Ltd", "product_kind": before["product_kind"],
+                "product_description": "Second's text."}
+        second = services.merge_and_save(qn, audit, sent, base_revision=loaded_at, user=scenario.user("school2"))
+        assert not second.saved and second.values == {}
+        [conflict] = second.conflicts
+        assert (conflict.question_id, conflict.current, conflict.actor) == ("vendor_name", "First Ltd", FIRST)
+        assert second.theirs == {"product_kind"}  # left as loaded: the first's answer stays
+        assert dict(audit.answers) == saved
+
+        again = services.merge_and_save(qn, audit, {**sent, "product_kind": "wearable"},
+                                        base_revision=audit.revision, user=scenario.user("school2"))
+        assert again.saved and again.values["vendor_name"] == "Second Ltd"
+        assert audit.answers["product_description"] == "Second's text."

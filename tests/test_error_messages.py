@@ -229,9 +229,9 @@ def test_each_status_decision_and_rating_has_one_wording(app):
 
 def test_the_check_constraints_are_built_from_the_id_tuples(app):
     from app.models import Audit as AuditModel
-    from app.models import Review
+    from app.models import Rating
 
-    checks = {str(c.sqltext) for table in (AuditModel.__table__, Review.__table__)
+    checks = {str(c.sqltext) for table in (AuditModel.__table__, Rating.__table__)
               for c in table.constraints if isinstance(c, sa.CheckConstraint)}
     # the same SQL as the migrations wrote (no migration needed)
     assert "status IN ('draft', 'submitted', 'changes_requested', 'approved', 'rejected')" in checks

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from webhelpers import REALISTIC, complete, csrf_token, form_fields
 
 from app.answers import read_answers_file
-from app.audits import services as audit_services
+from app.evaluation import latest_snapshot
 from app.extensions import db
-from app.models import ActionItem, Review, Submission
+from app.models import ActionItem, Rating, Submission
 from app.review import services
 from app.review.services import ReviewError, ReviewInput
 
@@ -195,7 +195,7 @@ def test_a_due_date_in_the_past_is_refused(app, reviewer):
         "rating": "needs_improvement", "comment": "c", "action": "a", "owner": "o", "due": yesterday}})
     assert response.status_code == 200 and f"The due date {yesterday} is in the past." in response.text
     with app.app_context():
-        assert scenario.reviews_of(report_id) == []
+        assert scenario.ratings_of(report_id) == []
 
 
 def test_ratings_create_action_items_and_block_approval_while_one_must_be_corrected(app, reviewer):
@@ -211,14 +211,14 @@ def test_ratings_create_action_items_and_block_approval_while_one_must_be_correc
     assert response.status_code == 302 and response.location.endswith("#decision")
     assert "Review saved (3 rating(s))" in flashes(reviewer.get(response.location).text)
     with app.app_context():
-        reviews = {(r.target_kind, r.target_id): r for r in scenario.reviews_of(report_id)}
-        assert {k: r.rating for k, r in reviews.items()} == {
+        ratings = {(r.target_kind, r.target_id): r for r in scenario.ratings_of(report_id)}
+        assert {k: r.value for k, r in ratings.items()} == {
             ("finding", rule_id): "must_be_corrected", ("section", "context"): "needs_improvement",
             ("section", "product"): "acceptable"}
         items = db.session.scalars(sa.select(ActionItem).order_by(ActionItem.id)).all()
         assert [(i.action, i.owner, i.due_date.isoformat()) for i in items] == [
             ("Stop the emotion recognition", "Head teacher", DUE), ("State the ages", "Deputy", DUE)]
-        assert reviews[("section", "product")].action_item is None
+        assert ratings[("section", "product")].action_item is None
         assert scenario.kinds(report_id)[-1] == "reviewed"
 
     page = reviewer.get(f"/audits/{report_id}/review").text  # the form shows what was saved
@@ -239,8 +239,8 @@ def test_ratings_create_action_items_and_block_approval_while_one_must_be_correc
     with app.app_context():
         assert scenario.audit(report_id).status == "approved"
         assert db.session.scalar(sa.select(sa.func.count(ActionItem.id))) == 2
-        assert db.session.scalar(sa.select(ActionItem.action).join(Review).where(
-            Review.target_id == rule_id)) == "Stop it"
+        assert db.session.scalar(sa.select(ActionItem.action).join(Rating).where(
+            Rating.target_id == rule_id)) == "Stop it"
 
 
 def test_rating_acceptable_withdraws_the_action_and_an_invalid_item_saves_nothing(app, reviewer):
@@ -256,13 +256,13 @@ def test_rating_acceptable_withdraws_the_action_and_an_invalid_item_saves_nothin
     assert response.status_code == 200
     assert "Nothing was saved: 1 rating(s) need more detail" in flashes(response.text)
     with app.app_context():
-        assert [(r.target_id, r.rating) for r in scenario.reviews_of(report_id)] == [("context", "needs_improvement")]
+        assert [(r.target_id, r.value) for r in scenario.ratings_of(report_id)] == [("context", "needs_improvement")]
         assert db.session.scalar(sa.select(sa.func.count(ActionItem.id))) == 1
     # rated acceptable after all: the school's action is withdrawn
     assert scenario.web_review(reviewer, report_id, {("section", "context"): {"rating": "acceptable"}}
                                ).status_code == 302
     with app.app_context():
-        assert [(r.target_id, r.rating) for r in scenario.reviews_of(report_id)] == [("context", "acceptable")]
+        assert [(r.target_id, r.value) for r in scenario.ratings_of(report_id)] == [("context", "acceptable")]
         assert db.session.scalar(sa.select(sa.func.count(ActionItem.id))) == 0
 
 
@@ -331,7 +331,7 @@ def test_changes_requested_then_resubmitted_then_approved_then_a_new_version(app
     assert rows == [(qn.questions["pupils_affected"].label["en"], "1200", "900")]
     assert "Counted again" in review_page
     with app.app_context():
-        assert scenario.latest_submission(report_id).reviews == []  # a new submission starts unrated
+        assert scenario.latest_submission(report_id).ratings == []  # a new submission starts unrated
     assert scenario.web_decide(reviewer, report_id, "approved", "Thanks").status_code == 302
 
     overview = client.get(f"/audits/{report_id}").text
@@ -364,7 +364,7 @@ def test_a_reviewer_cannot_review_a_decided_submission(app, reviewer):
     assert response.status_code == 302
     assert "already decided" in flashes(reviewer.get(response.location).text)
     with app.app_context():
-        assert scenario.reviews_of(report_id) == []
+        assert scenario.ratings_of(report_id) == []
 
 
 # -- the services' errors --------------------------------------------------------------------------
@@ -385,12 +385,12 @@ def test_submit_errors(ctx):
     report_id = scenario.make_audit("complete")
     other_id = scenario.make_audit("complete")
     audit, school = scenario.audit(report_id), scenario.user("school")
-    snapshot = audit_services.latest_assessment(audit)
+    snapshot = latest_snapshot(audit)
     regulator = get_org("Test Regulator")
     with pytest.raises(ReviewError, match="'Test School' is not a regulator"):
         services.submit(audit, snapshot, school, get_org("Test School"))
     with pytest.raises(ReviewError, match="does not belong to this audit"):
-        services.submit(audit, audit_services.latest_assessment(scenario.audit(other_id)), school, regulator)
+        services.submit(audit, latest_snapshot(scenario.audit(other_id)), school, regulator)
     with pytest.raises(ReviewError, match="the note has 5001 characters; at most 5000"):
         services.submit(audit, snapshot, school, regulator, note="n" * 5001)
     assert audit.status == "draft"
@@ -434,7 +434,7 @@ def test_save_reviews_checks_every_item_before_writing(ctx, ruleset, item, messa
     good = ReviewInput("section", "product", "acceptable", "fine")
     with pytest.raises(ReviewError, match=re.escape(message)):
         services.save_reviews(ruleset, submission, scenario.user("reviewer"), [good, item], today=TODAY)
-    assert db.session.scalar(sa.select(sa.func.count(Review.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Rating.id))) == 0
 
 
 def test_save_reviews_replaces_a_rating_and_its_action(ctx, ruleset):
@@ -443,9 +443,9 @@ def test_save_reviews_replaces_a_rating_and_its_action(ctx, ruleset):
     first = ReviewInput("section", "context", "must_be_corrected", "c", "act", "own", TODAY)
     services.save_reviews(ruleset, submission, reviewer, [first], today=TODAY)
     later = ReviewInput("section", "context", "needs_improvement", " c2 ", " act2 ", "own2", TODAY)
-    [review] = services.save_reviews(ruleset, submission, reviewer, [later], today=TODAY)
-    assert (review.rating, review.comment) == ("needs_improvement", "c2")
-    assert (review.action_item.action, review.action_item.owner) == ("act2", "own2")
+    [rating] = services.save_reviews(ruleset, submission, reviewer, [later], today=TODAY)
+    assert (rating.value, rating.comment) == ("needs_improvement", "c2")
+    assert (rating.action_item.action, rating.action_item.owner) == ("act2", "own2")
     assert db.session.scalar(sa.select(sa.func.count(ActionItem.id))) == 1
     assert services.save_reviews(ruleset, submission, reviewer, []) == []
 

@@ -9,7 +9,7 @@ from webhelpers import REALISTIC, complete
 
 from app.audits.services import stored_audit_inputs
 from app.extensions import db
-from app.models import Assessment, Audit
+from app.models import AssessmentSnapshot, Audit
 
 
 def _evaluated_audit(app, client):
@@ -25,7 +25,7 @@ def test_snapshot_records_rule_set_version_and_hash(app, client):
     report_id = _evaluated_audit(app, client)
     current = app.extensions["eduaudit.ruleset"]
     with app.app_context():
-        snap = db.session.scalar(sa.select(Assessment).join(Audit).where(Audit.report_id == report_id))
+        snap = db.session.scalar(sa.select(AssessmentSnapshot).join(Audit).where(Audit.report_id == report_id))
         assert (snap.rule_set_version, snap.rule_set_sha256) == (current.version, current.sha256)
 
 
@@ -33,7 +33,7 @@ def test_home_flags_an_audit_evaluated_with_an_older_rule_set(app, client):
     report_id = _evaluated_audit(app, client)
     assert "re-evaluate" not in client.get("/").text
     with app.app_context():
-        snap = db.session.scalar(sa.select(Assessment).join(Audit).where(Audit.report_id == report_id))
+        snap = db.session.scalar(sa.select(AssessmentSnapshot).join(Audit).where(Audit.report_id == report_id))
         snap.rule_set_version, snap.rule_set_sha256 = "0.0.9", "ab" * 32
         db.session.commit()
     home = client.get("/").text

@@ -20,8 +20,9 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from app.audits import services
+from app.evaluation import evaluate_audit, latest_snapshot
 from app.extensions import db
-from app.models import Assessment, Audit, IssuedReport
+from app.models import AssessmentSnapshot, Audit, IssuedReport
 from app.verify.services import find_issued
 
 NOT_FOUND = "This file is not a report issued by this EduAudit instance, or it was altered after it was issued."
@@ -96,7 +97,7 @@ def test_every_pdf_download_is_recorded_with_its_sha256(app, client, finished):
         issued = db.session.scalars(sa.select(IssuedReport)).all()
         assert len(issued) == 1
         row = issued[0]
-        assessment = db.session.get(Assessment, row.assessment_id)
+        assessment = db.session.get(AssessmentSnapshot, row.assessment_id)
         assert row.audit.report_id == finished and row.lang == "zh"
         assert row.sha256 == hashlib.sha256(pdf).hexdigest() and row.size_bytes == len(pdf)
         assert (row.rule_set_version, row.rule_set_sha256) == (assessment.rule_set_version,
@@ -112,7 +113,7 @@ def test_a_pdf_of_an_audit_without_a_school_records_no_school(app, qn):
         typed = scenario.typed_answers()
         audit = services.create_audit(qn, product_name=typed["product_name"], vendor_name=typed["vendor_name"])
         services.save_step(qn, audit, typed)
-        pdf = services.issue_pdf(audit, services.evaluate_audit(app.extensions["eduaudit.ruleset"], audit), "en")
+        pdf = services.issue_pdf(audit, evaluate_audit(app.extensions["eduaudit.ruleset"], audit), "en")
         db.session.commit()
         row = db.session.scalar(sa.select(IssuedReport))
         assert (row.audit_version, row.status, row.school_name) == (1, "draft", None)
@@ -123,7 +124,7 @@ def test_a_pdf_of_an_audit_without_a_school_records_no_school(app, qn):
 def test_issue_pdf_flushes_and_leaves_the_commit_to_the_view(app, finished):
     with app.app_context():
         audit = db.session.scalar(sa.select(Audit).where(Audit.report_id == finished))
-        evaluation = services.evaluate_audit(app.extensions["eduaudit.ruleset"], audit)
+        evaluation = evaluate_audit(app.extensions["eduaudit.ruleset"], audit)
         db.session.commit()
         pdf = services.issue_pdf(audit, evaluation, "en")
         assert pdf.startswith(b"%PDF")
@@ -182,7 +183,7 @@ def test_a_pdf_issued_before_the_cover_was_recorded_says_not_recorded(app, clien
     with app.app_context():
         report_id = scenario.make_audit("approved")
         audit = scenario.audit(report_id)
-        snapshot = services.latest_assessment(audit)
+        snapshot = latest_snapshot(audit)
         old = {"audit": audit, "assessment": snapshot, "lang": "en", "sha256": "cd" * 32, "size_bytes": 10,
                "rule_set_version": snapshot.rule_set_version, "rule_set_sha256": snapshot.rule_set_sha256}
         db.session.add(IssuedReport(**old))  # as migration 0006 leaves the rows issued before it
@@ -194,7 +195,7 @@ def test_a_pdf_issued_before_the_cover_was_recorded_says_not_recorded(app, clien
     assert "Approved" not in page  # the audit's status today is not passed off as the PDF's
     with app.app_context():  # the same bytes issued again, now recorded: that record is shown
         audit = scenario.audit(report_id)
-        db.session.add(IssuedReport(**{**old, "audit": audit, "assessment": services.latest_assessment(audit)},
+        db.session.add(IssuedReport(**{**old, "audit": audit, "assessment": latest_snapshot(audit)},
                                     audit_version=1, status="approved", school_name=None))
         db.session.commit()
     page = paste(client, "cd" * 32).text
@@ -237,7 +238,7 @@ def test_an_upload_larger_than_the_app_wide_limit_is_accepted_here(app, client):
 def test_the_same_bytes_issued_twice_and_a_newer_evaluation_are_reported(app, client, finished):
     with app.app_context():
         audit = db.session.scalar(sa.select(Audit).where(Audit.report_id == finished))
-        first = services.evaluate_audit(app.extensions["eduaudit.ruleset"], audit).snapshot
+        first = evaluate_audit(app.extensions["eduaudit.ruleset"], audit).snapshot
         for _ in range(2):
             db.session.add(IssuedReport(audit=audit, assessment=first, lang="en", sha256="ab" * 32, size_bytes=10,
                                         rule_set_version=first.rule_set_version,
@@ -248,7 +249,7 @@ def test_the_same_bytes_issued_twice_and_a_newer_evaluation_are_reported(app, cl
     with app.app_context():
         audit = db.session.scalar(sa.select(Audit).where(Audit.report_id == finished))
         audit.answers = {**audit.answers, "pupils_affected": 1300}
-        services.evaluate_audit(app.extensions["eduaudit.ruleset"], audit)
+        evaluate_audit(app.extensions["eduaudit.ruleset"], audit)
         db.session.commit()
     page = paste(client, "ab" * 32).text
     assert AUTHENTIC in page and "a newer report exists" in page
@@ -352,7 +353,7 @@ def test_the_verification_page_is_in_chinese_without_english_left(app, client, q
         audit = scenario.audit(report_id)
         allowed.update(re.findall(r"[A-Za-z]+", f"{audit.product_name} {audit.vendor_name}"))
         allowed.update(re.findall(r"[A-Za-z]+", app.extensions["eduaudit.ruleset"].version))
-        snapshot = services.evaluate_audit(app.extensions["eduaudit.ruleset"], audit).snapshot
+        snapshot = evaluate_audit(app.extensions["eduaudit.ruleset"], audit).snapshot
         db.session.add(IssuedReport(audit=audit, assessment=snapshot, lang="zh", sha256="ef" * 32, size_bytes=10,
                                     rule_set_version=snapshot.rule_set_version,
                                     rule_set_sha256=snapshot.rule_set_sha256))  # issued before 0006

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from webhelpers import REALISTIC, complete, csrf_token, form_fields, step_of
 
 from app.extensions import db
-from app.models import Assessment, Audit
+from app.models import AssessmentSnapshot, Audit
 
 REPORT_ID = re.compile(r"^EA-[A-Z2-7]{10}$")
 
@@ -100,7 +100,7 @@ def test_walk_every_step_to_the_results(app, client, qn):
     assert "Regulation (EU) 2024/1689" in text
 
     with app.app_context():
-        snapshots = db.session.scalars(sa.select(Assessment)).all()
+        snapshots = db.session.scalars(sa.select(AssessmentSnapshot)).all()
         assert len(snapshots) == 1
         snap = snapshots[0]
         assert snap.verdict == "prohibited" and snap.jurisdiction == "EU" and snap.as_of.isoformat() == "2026-09-01"
@@ -108,7 +108,7 @@ def test_walk_every_step_to_the_results(app, client, qn):
         assert snap.result["verdict"] == "prohibited"
     client.get(results_url)  # viewing again adds no snapshot while nothing changed
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(Assessment.id))) == 1
+        assert db.session.scalar(sa.select(sa.func.count(AssessmentSnapshot.id))) == 1
     assert "Prohibited" in client.get("/").text
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget
@@ -233,22 +233,3 @@ def step_values(form: FlaskForm, slots: list[Slot]) -> dict[str, Any]:
         if not field.errors:
             out[s.question.id] = getattr(field, "answer", None)
     return out
-
-
-class SubmitForm(FlaskForm):
-    """Send the audit to a regulator (the choices are set per request from the regulators on the instance)."""
-
-    regulator = SelectField(_l("Regulator"), coerce=str, validators=[DataRequired(_l("Choose the regulator."))])
-    note = TextAreaField(_l("Note to the reviewer (optional)"), validators=[
-        Length(max=5000, message=_l("Shorten the note to 5,000 characters or fewer."))],
-        render_kw={"maxlength": 5000, "rows": 3})
-
-
-class PublishForm(FlaskForm):
-    """Publish the approved audit to the public product registry, redacted."""
-
-    show_school_name = BooleanField(_l("Show our school's name with the published audit"))
-
-
-class ConfirmForm(FlaskForm):
-    """A button that changes state (start a new version): only the CSRF token."""

@@ -1,8 +1,9 @@
 """Business actions on audits: plain functions that change the session and flush; views commit.
 
 Answers are stored as JSON (question id -> value, see ``Questionnaire.to_json``) and typed again on
-every read against the current questionnaire, so a draft saved under an older questionnaire still
-opens: answers that no longer fit are kept in the database and reported, never silently dropped.
+every read against the current questionnaire (``Questionnaire.load``), so a draft saved under an
+older questionnaire still opens: answers that no longer fit are kept in the database and reported,
+never silently dropped.
 """
 
 from __future__ import annotations
@@ -10,82 +11,44 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_app_context
 
 from .. import trail
+from ..evaluation import Evaluation
 from ..extensions import current_ruleset, db
-from ..models import Assessment, Audit, AuditEvent, IssuedReport, Organisation, User, new_report_id
-from ..problems import Problem
+from ..models import AssessmentSnapshot, Audit, AuditEvent, IssuedReport, Organisation, User, new_report_id
+from ..registry.services import link_audit
 from ..reports.context import build_report_context
 from ..reports.limits import RenderLimits, render_pdf_limited
 from ..reports.signing import sign_pdf
-from ..rules.engine import Assessment as EngineAssessment
-from ..rules.engine import evaluate
+from ..rules.diff import AuditInput
 from ..rules.model import RuleSet
-from ..rules.questionnaire import AnswerError, Question, Questionnaire
-
-
-@dataclass(frozen=True, slots=True)
-class LoadedAnswers:
-    """Stored answers typed against the questionnaire.
-
-    ``typed``: question id -> typed value, for every answer that still fits. ``stale``: question id
-    -> :class:`AnswerError` for stored answers that no longer fit (unknown question, removed option...).
-    ``conflicts``: errors of checks that span questions (e.g. oldest age below youngest).
-    """
-
-    typed: dict[str, Any]
-    stale: dict[str, AnswerError] = field(default_factory=dict)
-    conflicts: list[AnswerError] = field(default_factory=list)
+from ..rules.questionnaire import AnswerError, Questionnaire
 
 
 @dataclass(frozen=True, slots=True)
 class StepSaved:
-    """What :func:`save_step` did: ``changed`` question id -> ``{"from": old, "to": new}`` stored JSON
-    values (``None``: no answer) for answers that changed; ``errors`` question id -> :class:`AnswerError`
-    for values refused by checks that span questions (the previous answer is kept)."""
+    """What :func:`save_step` did: ``errors`` question id -> :class:`AnswerError` for values refused by
+    checks that span questions (the previous answer is kept)."""
 
-    changed: dict[str, dict[str, Any]]
     errors: dict[str, AnswerError]
 
 
-class NotReady(Problem):
-    """The audit cannot be evaluated yet: ``missing`` required questions, answer ``conflicts``."""
-
-    def __init__(self, missing: list[Question], conflicts: list[AnswerError]) -> None:
-        super().__init__("audit.not_ready", missing=len(missing), conflicts=len(conflicts))
-        self.missing = missing
-        self.conflicts = conflicts
-
-
-@dataclass(frozen=True, slots=True)
-class Evaluation:
-    """An engine result and the stored snapshot it matches."""
-
-    result: EngineAssessment
-    snapshot: Assessment
-
-
-def list_audits(visible: sa.Select) -> list[tuple[Audit, Assessment | None]]:
+def list_audits(visible: sa.Select) -> list[tuple[Audit, AssessmentSnapshot | None]]:
     """The audits of ``visible`` (a SELECT of :class:`Audit`, see :func:`app.access.visible_audits`)
     with their latest snapshot (``None`` if never evaluated), most recently changed first."""
-    latest = (sa.select(Assessment.audit_id, sa.func.max(Assessment.id).label("assessment_id"))
-              .group_by(Assessment.audit_id).subquery())
+    latest = (sa.select(AssessmentSnapshot.audit_id, sa.func.max(AssessmentSnapshot.id).label("assessment_id"))
+              .group_by(AssessmentSnapshot.audit_id).subquery())
     ids = visible.with_only_columns(Audit.id).subquery()
-    stmt = (sa.select(Audit, Assessment).where(Audit.id.in_(sa.select(ids.c.id)))
+    stmt = (sa.select(Audit, AssessmentSnapshot).where(Audit.id.in_(sa.select(ids.c.id)))
             .outerjoin(latest, latest.c.audit_id == Audit.id)
-            .outerjoin(Assessment, Assessment.id == latest.c.assessment_id)
+            .outerjoin(AssessmentSnapshot, AssessmentSnapshot.id == latest.c.assessment_id)
             .order_by(Audit.updated_at.desc(), Audit.id.desc()))
     return [(audit, assessment) for audit, assessment in db.session.execute(stmt)]
-
-
-def get_audit(report_id: str) -> Audit | None:
-    """The audit with this public report id, or ``None``."""
-    return db.session.scalar(sa.select(Audit).where(Audit.report_id == report_id))
 
 
 def create_audit(questionnaire: Questionnaire, *, product_name: str, vendor_name: str,
@@ -112,25 +75,6 @@ def create_audit(questionnaire: Questionnaire, *, product_name: str, vendor_name
     return audit
 
 
-def load_answers(questionnaire: Questionnaire, stored: Mapping[str, Any]) -> LoadedAnswers:
-    """Type the stored JSON answers one by one (see :class:`LoadedAnswers`); never raises."""
-    typed: dict[str, Any] = {}
-    stale: dict[str, AnswerError] = {}
-    for qid, raw in stored.items():
-        question = questionnaire.questions.get(qid)
-        if question is None:
-            stale[qid] = AnswerError(qid, "answer.no_longer_asked")
-            continue
-        try:
-            value = questionnaire.coerce(question, raw)
-        except AnswerError as exc:
-            stale[qid] = exc
-            continue
-        if value is not None:
-            typed[qid] = value
-    return LoadedAnswers(typed, stale, questionnaire.cross_check(typed))
-
-
 def save_step(questionnaire: Questionnaire, audit: Audit, values: Mapping[str, Any],
               user: User | None = None) -> StepSaved:
     """Write the typed ``values`` (question id -> typed answer, ``None`` = no answer) into ``audit``.
@@ -142,7 +86,7 @@ def save_step(questionnaire: Questionnaire, audit: Audit, values: Mapping[str, A
     Flushes; raises :class:`sqlalchemy.orm.exc.StaleDataError` if another transaction changed the
     audit row meanwhile (see :attr:`app.models.Audit.revision`).
     """
-    before = load_answers(questionnaire, audit.answers).typed
+    before = questionnaire.load(audit.answers).typed
     after = dict(before)
     for qid, value in values.items():
         if value is None:
@@ -164,11 +108,11 @@ def save_step(questionnaire: Questionnaire, audit: Audit, values: Mapping[str, A
     if changed:
         audit.answers = stored
         audit.updated_at = dt.datetime.now(dt.UTC)
-    _mirror(audit, load_answers(questionnaire, stored).typed)
+    _mirror(audit, questionnaire.load(stored).typed)
     db.session.flush()
     if changed:
         trail.record(audit, "answers_saved", user, {"revision": audit.revision, "changed": changed})
-    return StepSaved(changed, errors)
+    return StepSaved(errors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,31 +162,44 @@ def edit_conflicts(questionnaire: Questionnaire, audit: Audit, base_revision: in
     return conflicts, to_save
 
 
-def evaluate_audit(ruleset: RuleSet, audit: Audit) -> Evaluation:
-    """Evaluate the audit's answers in its jurisdiction on its planned date and keep a snapshot.
+@dataclass(frozen=True, slots=True)
+class StepOutcome:
+    """What :func:`merge_and_save` did with one step's answers.
 
-    A new :class:`Assessment` row is added (and flushed) only when answers, rule set, jurisdiction
-    or date differ from the latest snapshot. Raises :class:`NotReady` when required answers are
-    missing or answers conflict.
+    ``saved``: whether this user's answers were written; ``False`` when ``conflicts`` is not empty:
+    answers another user changed since the page was loaded and this user changed differently. Then
+    nothing of the page was written, so the user decides with the other answers in view.
+    ``theirs``: question ids another user changed that this user left as loaded (the other user's
+    answer stays, saved or not). ``values``: question id -> typed answer this save wrote or tried
+    to write (``None``: cleared; ``{}`` after a conflict). ``errors``: question id -> message for
+    values refused by checks that span questions (see :class:`StepSaved`).
     """
-    qn = ruleset.questionnaire
-    loaded = load_answers(qn, audit.answers)
-    missing = qn.missing_required(loaded.typed)
-    if missing or loaded.conflicts:
-        raise NotReady(missing, loaded.conflicts)
-    jurisdiction, as_of = loaded.typed["jurisdiction"], loaded.typed["planned_date"]
-    result = evaluate(ruleset, loaded.typed, jurisdiction, as_of)
-    answers_json = qn.to_json(loaded.typed)
-    latest = latest_assessment(audit)
-    if (latest is not None and latest.rule_set_sha256 == ruleset.sha256 and latest.answers == answers_json
-            and latest.jurisdiction == jurisdiction and latest.as_of == as_of):
-        return Evaluation(result, latest)
-    snapshot = Assessment(audit=audit, rule_set_version=ruleset.version, rule_set_sha256=ruleset.sha256,
-                          jurisdiction=jurisdiction, as_of=as_of, verdict=result.verdict, answers=answers_json,
-                          result=result.to_dict())
-    db.session.add(snapshot)
-    db.session.flush()
-    return Evaluation(result, snapshot)
+
+    conflicts: tuple[EditConflict, ...]
+    theirs: frozenset[str]
+    values: dict[str, Any]
+    errors: dict[str, str]
+
+    @property
+    def saved(self) -> bool:
+        return not self.conflicts
+
+
+def merge_and_save(questionnaire: Questionnaire, audit: Audit, values: Mapping[str, Any], *, base_revision: int,
+                   user: User | None = None) -> StepOutcome:
+    """Save a step's typed ``values`` (question id -> answer, ``None`` = no answer) sent from a page
+    loaded at the audit's ``base_revision``, merged with what others saved since (:func:`edit_conflicts`).
+
+    Without a conflict, the answers nobody else changed and those this user changed are written
+    (:func:`save_step`); with one, nothing is. Flushes; raises
+    :class:`sqlalchemy.orm.exc.StaleDataError` if another transaction changed the audit meanwhile.
+    """
+    conflicts, to_save = edit_conflicts(questionnaire, audit, base_revision, values)
+    theirs = frozenset(values) - frozenset(to_save) - {c.question_id for c in conflicts}
+    if conflicts:
+        to_save = {}  # save nothing of this page: the user decides with the other answers in view
+    saved = save_step(questionnaire, audit, to_save, user=user)
+    return StepOutcome(tuple(conflicts), theirs, to_save, saved.errors)
 
 
 def issue_pdf(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleSet | None = None,
@@ -290,39 +247,27 @@ def school_name(audit: Audit) -> str | None:
     return audit.organisation.name if audit.organisation is not None else None
 
 
-def latest_assessment(audit: Audit) -> Assessment | None:
-    """The most recent snapshot of ``audit``, or ``None`` if it was never evaluated."""
-    return db.session.scalar(sa.select(Assessment).where(Assessment.audit_id == audit.id)
-                             .order_by(Assessment.id.desc()).limit(1))
-
-
 def _mirror(audit: Audit, typed: Mapping[str, Any]) -> None:
     # Copied onto columns so lists and queries need not read the JSON; the registry product follows
     # the product and vendor answers.
-    from ..registry.services import link_audit
-
     audit.product_name = typed.get("product_name") or ""
     audit.vendor_name = typed.get("vendor_name") or ""
     audit.jurisdiction = typed.get("jurisdiction")
     link_audit(audit, typed)
 
 
-def stored_audit_inputs() -> list[Any]:
+def stored_audit_inputs() -> list[AuditInput]:
     """Every stored audit's latest snapshot as an input for ``eduaudit rules diff``.
 
     Needs an application context; outside one (no database configured) returns an empty list.
     Labels are report ids; answers, jurisdiction and date are those the snapshot was evaluated on.
     """
-    from flask import has_app_context
-
-    from ..rules.diff import AuditInput
-
     if not has_app_context():
         return []
-    rows = db.session.execute(sa.select(Audit.report_id, Assessment)
-                              .join(Assessment, Assessment.audit_id == Audit.id)
-                              .order_by(Audit.report_id, Assessment.id))
-    latest: dict[str, Assessment] = {}
+    rows = db.session.execute(sa.select(Audit.report_id, AssessmentSnapshot)
+                              .join(AssessmentSnapshot, AssessmentSnapshot.audit_id == Audit.id)
+                              .order_by(Audit.report_id, AssessmentSnapshot.id))
+    latest: dict[str, AssessmentSnapshot] = {}
     for report_id, snapshot in rows:
         latest[report_id] = snapshot
     return [AuditInput(report_id, snap.answers, snap.jurisdiction, snap.as_of) for report_id, snap in latest.items()]

@@ -1,5 +1,7 @@
-"""Audit pages: home, new audit, overview (status, review, trail), questionnaire steps, results,
-PDF download, submission to a regulator, trail export.
+"""Audit pages: home, new audit, overview (status, review, publication, trail), questionnaire steps,
+results, PDF download. The overview's forms post to the other features' routes: submitting and new
+versions to :mod:`app.review.views`, publishing to :mod:`app.registry.views`; the trail export is
+:mod:`app.trail.views`.
 
 Views read the request, call :mod:`.services`, commit once, and hand templates plain data (the
 step form is the one presentation object they get). Every audit route asks :func:`app.access.audit_for`
@@ -16,22 +18,27 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import access, trail
+from .. import access
+from ..evaluation import NotReady, evaluate_audit, latest_snapshot
 from ..extensions import current_ruleset, db, limiter
 from ..i18n import LIST_SEPARATOR, describe, ui_lang
 from ..labels import STATUS_NAMES, display_json
-from ..models import Assessment, Audit
+from ..models import AssessmentSnapshot, Audit
+from ..registry import forms as registry_forms
 from ..registry import services as registry_services
-from ..reports.context import LANGS, LEVEL_LABELS, build_report_context, level_badge
+from ..reports.context import LANGS, build_report_context, level_badge
 from ..reports.limits import RenderFailed, RenderLimitExceeded
 from ..reports.render import AssetRefused, render_html
 from ..reports.signing import SigningError
+from ..review import forms as review_forms
 from ..review import report as review_report
 from ..review import services as review_services
-from ..rules.questionnaire import AnswerError, Questionnaire, Section
+from ..rules.questionnaire import AnswerError, Question, Questionnaire, Section
 from ..timefmt import as_utc, format_utc
+from ..trail import wording as trail_wording
 from . import bp, forms, services
 
 
@@ -49,9 +56,7 @@ def _report_lang() -> str:
     return lang if lang in LANGS else ui_lang()
 
 
-
-
-def _verdict(assessment: Assessment | None, audit: Audit) -> dict[str, Any] | None:
+def _verdict(assessment: AssessmentSnapshot | None, audit: Audit) -> dict[str, Any] | None:
     if assessment is None:
         return None
     created, updated = as_utc(assessment.created_at), as_utc(audit.updated_at)
@@ -117,8 +122,6 @@ def _audit_rows() -> list[dict[str, Any]]:
     } for audit, assessment in services.list_audits(access.visible_audits(current_user))]
 
 
-
-
 def _known_names() -> dict[str, list[str]]:
     """Registry names offered while typing (the browser's own suggestion list, no script)."""
     products, vendors = registry_services.known_names(current_user.organisation_id)
@@ -161,7 +164,7 @@ def create():
         else:
             db.session.commit()
             flash(_("Audit started. Your answers are saved every time you move to another step."), "success")
-            typed = services.load_answers(qn, audit.answers).typed
+            typed = qn.load(audit.answers).typed
             return redirect(_step_url(audit, qn.visible_sections(typed)[0].id))
     return render_template("audits/home.html", audits=_audit_rows(), form=form, hints=_hints(), known=_known_names())
 
@@ -174,7 +177,7 @@ def resume(report_id: str):
     if not isinstance(audit, Audit):
         return audit
     qn = current_ruleset().questionnaire
-    typed = services.load_answers(qn, audit.answers).typed
+    typed = qn.load(audit.answers).typed
     missing = qn.missing_required(typed)
     if not missing:
         return redirect(url_for("audits.results", report_id=audit.report_id))
@@ -186,8 +189,8 @@ def resume(report_id: str):
 def step(report_id: str, section_id: str):
     """One questionnaire step. POST saves every valid field, then continues, goes back or jumps.
 
-    The form carries the audit's ``revision``; a save based on an older revision is compared with
-    what others saved since (:func:`.services.edit_conflicts`): answers both changed differently are
+    The form carries the audit's ``revision``; a save based on an older revision is merged with
+    what others saved since (:func:`.services.merge_and_save`): answers both changed differently are
     not saved, the page says who changed what, and keeps this user's input.
     """
     audit = _editable_or_redirect(report_id)
@@ -199,80 +202,92 @@ def step(report_id: str, section_id: str):
         section = qn.section(section_id)
     except KeyError:
         abort(404)
-    loaded = services.load_answers(qn, audit.answers)
-    visible = qn.visible_sections(loaded.typed)
+    typed = qn.load(audit.answers).typed
+    visible = qn.visible_sections(typed)
     if section.id not in {s.id for s in visible}:
         flash(_("The step “%(step)s” does not apply with your current answers.", step=section.title[lang]), "info")
         later = [s for s in visible if qn.sections.index(s) > qn.sections.index(section)]
         return redirect(_step_url(audit, later[0].id) if later else url_for("audits.results",
                                                                               report_id=audit.report_id))
-    slots = forms.step_slots(qn, section, loaded.typed)
+    slots = forms.step_slots(qn, section, typed)
     form_class = forms.step_form_class(qn, slots, lang)
-
-    conflicts: list[services.EditConflict] = []
-    revision = audit.revision
     if request.method == "POST":
-        form = form_class()
-        form.validate()
-        values = forms.step_values(form, slots)
-        sent = values
-        conflicts, values = services.edit_conflicts(qn, audit, _base_revision(audit), values)
-        untouched = set(sent) - set(values) - {c.question_id for c in conflicts}
-        if conflicts:
-            values = {}  # save nothing of this page: the user decides with the other answers in view
-        try:
-            outcome = services.save_step(qn, audit, values, user=current_user)
-        except StaleDataError:
-            # Another save of this audit committed between our read and our write: nothing of ours was
-            # written. Show the page again with this user's input; the next save compares properly.
-            db.session.rollback()
-            flash(_("Someone else saved this audit at the same moment, so nothing on this page was saved. "
-                    "Check the answers below and save again."), "warning")
-            return redirect(_step_url(audit, section.id))
-        for qid, error in outcome.errors.items():
-            forms.question_field(form, qn.questions[qid]).errors.append(describe(error))
-        db.session.commit()
-        loaded = services.load_answers(qn, audit.answers)
-        visible = qn.visible_sections(loaded.typed)
-        effective = qn.effective_answers(loaded.typed)
-        for slot in slots:
-            if not qn.is_visible(slot.question, effective):
-                # A refused value in a question the page now hides: keep the saved answer, say nothing.
-                forms.question_field(form, slot.question).errors = []
-        invalid = [s.question for s in slots if forms.question_field(form, s.question).errors]
-        previous, following = _neighbours(visible, section.id)
-        goto = request.form.get("goto")
-        action = request.form.get("action", "continue")
-        if goto and goto in {s.id for s in visible}:
-            target = _step_url(audit, goto)
-        elif action == "back":
-            target = _step_url(audit, previous) if previous else url_for("audits.home")
-        elif not invalid:
-            target = _step_url(audit, following) if following else url_for("audits.results",
-                                                                             report_id=audit.report_id)
-        else:
-            target = None  # stay: show the refused answers with their messages
-        if conflicts:
-            target = None  # stay: show what the other user changed beside this user's input
-            revision = audit.revision  # saving again now overwrites deliberately
-            current = forms.form_data(slots, loaded.typed)
-            for slot in slots:
-                if slot.question.id in untouched:
-                    field = forms.question_field(form, slot.question)
-                    field.process(None, current.get(forms.FIELD_PREFIX + slot.question.id))
-                    field.raw_data = None
-        if target is not None:
-            if invalid:
-                names = LIST_SEPARATOR[lang].join(q.label[lang] for q in invalid)
-                flash(_("Saved “%(step)s” except %(num)s answer(s) that were not valid and were not kept: "
-                        "%(names)s. Go back to that step to enter them again.",
-                        step=section.title[lang], num=len(invalid), names=names), "warning")
-            else:
-                flash(_("Saved “%(step)s”.", step=section.title[lang]), "success")
-            return redirect(target)
-    else:
-        form = form_class(formdata=None, data=forms.form_data(slots, loaded.typed))
+        return _save_step(audit, section, slots, form_class())
+    return _step_page(audit, section, slots, form_class(formdata=None, data=forms.form_data(slots, typed)))
 
+
+def _save_step(audit: Audit, section: Section, slots: list[forms.Slot], form: FlaskForm) -> Response | str:
+    """Save the posted step; then on to the step asked for, or the page again with what needs the
+    user: refused answers with their messages, or the answers another user changed meanwhile."""
+    qn = current_ruleset().questionnaire
+    lang = ui_lang()
+    typed = qn.load(audit.answers).typed
+    form.validate()
+    try:
+        outcome = services.merge_and_save(qn, audit, forms.step_values(form, slots),
+                                          base_revision=_base_revision(audit), user=current_user)
+    except StaleDataError:
+        # Another save of this audit committed between our read and our write: nothing of ours was
+        # written. Show the page again with this user's input; the next save compares properly.
+        db.session.rollback()
+        flash(_("Someone else saved this audit at the same moment, so nothing on this page was saved. "
+                "Check the answers below and save again."), "warning")
+        return redirect(_step_url(audit, section.id))
+    for qid, error in outcome.errors.items():
+        forms.question_field(form, qn.questions[qid]).errors.append(describe(error))
+    db.session.commit()
+    typed = qn.load(audit.answers).typed
+    effective = qn.effective_answers(typed)
+    for slot in slots:
+        if not qn.is_visible(slot.question, effective):
+            # A refused value in a question the page now hides: keep the saved answer, say nothing.
+            forms.question_field(form, slot.question).errors = []
+    if not outcome.saved:
+        # Stay: show what the other user changed beside this user's input; the fields this user did
+        # not touch show the other user's answers, so saving again overwrites only what they typed.
+        current = forms.form_data(slots, typed)
+        for slot in slots:
+            if slot.question.id in outcome.theirs:
+                field = forms.question_field(form, slot.question)
+                field.process(None, current.get(forms.FIELD_PREFIX + slot.question.id))
+                field.raw_data = None
+        return _step_page(audit, section, slots, form, conflicts=outcome.conflicts)
+    invalid = [s.question for s in slots if forms.question_field(form, s.question).errors]
+    target = _step_target(audit, section, qn.visible_sections(typed), invalid)
+    if target is None:
+        return _step_page(audit, section, slots, form)  # stay: show the refused answers with their messages
+    if invalid:
+        names = LIST_SEPARATOR[lang].join(q.label[lang] for q in invalid)
+        flash(_("Saved “%(step)s” except %(num)s answer(s) that were not valid and were not kept: "
+                "%(names)s. Go back to that step to enter them again.",
+                step=section.title[lang], num=len(invalid), names=names), "warning")
+    else:
+        flash(_("Saved “%(step)s”.", step=section.title[lang]), "success")
+    return redirect(target)
+
+
+def _step_target(audit: Audit, section: Section, visible: list[Section], invalid: list[Question]) -> str | None:
+    """Where a saved step goes: the step the user jumped to, back, or on (the results after the
+    last); ``None`` to stay on the page (going on with refused answers)."""
+    previous, following = _neighbours(visible, section.id)
+    goto = request.form.get("goto")
+    action = request.form.get("action", "continue")
+    if goto and goto in {s.id for s in visible}:
+        return _step_url(audit, goto)
+    if action == "back":
+        return _step_url(audit, previous) if previous else url_for("audits.home")
+    if not invalid:
+        return _step_url(audit, following) if following else url_for("audits.results", report_id=audit.report_id)
+    return None
+
+
+def _step_page(audit: Audit, section: Section, slots: list[forms.Slot], form: FlaskForm,
+               conflicts: tuple[services.EditConflict, ...] = ()) -> str:
+    """The step page with ``form``, the progress list, the reviewer's comments and ``conflicts``."""
+    qn = current_ruleset().questionnaire
+    lang = ui_lang()
+    loaded = qn.load(audit.answers)
+    visible = qn.visible_sections(loaded.typed)
     effective = qn.effective_answers(loaded.typed)
     open_ids = {q.id for q in qn.missing_required(loaded.typed) if q.section_id == section.id}
     questions = []
@@ -302,7 +317,9 @@ def step(report_id: str, section_id: str):
         open_questions=[{"id": q["id"], "label": q["label"]} for q in questions if q["open"] and not q["hidden"]],
         problems=[{"id": q["id"], "label": q["label"], "message": " ".join(q["errors"])}
                   for q in questions if q["errors"]],
-        stale=_stale_rows(qn, loaded.stale), revision=revision,
+        # The revision the page shows (after this user's own save, if any): saving it again overwrites
+        # only what another user saves from now on, and after a conflict it overwrites deliberately.
+        stale=_stale_rows(qn, loaded.stale), revision=audit.revision,
         conflicts=[{"label": qn.questions[c.question_id].label[lang],
                     "current": display_json(qn, c.question_id, c.current, lang),
                     "actor": c.actor, "at": format_utc(c.at)} for c in conflicts],
@@ -328,8 +345,6 @@ def _base_revision(audit: Audit) -> int:
     return int(raw) if raw.isdigit() else audit.revision
 
 
-
-
 def _review_comments(audit: Audit, section_id: str, question_ids: set[str]) -> dict[str, Any]:
     """The reviewer's comments of the latest decided submission that concern this step: ratings of the
     section itself, and ratings of findings beside the questions whose answers raised them."""
@@ -338,20 +353,19 @@ def _review_comments(audit: Audit, section_id: str, question_ids: set[str]) -> d
     if submission is None or submission.decision is None:
         return out
     ruleset, lang = current_ruleset(), ui_lang()
-    evidence = {f["rule_id"]: [e["question"] for e in f.get("evidence", [])]
-                for f in submission.assessment.result.get("findings", [])}
-    for review in submission.reviews:
-        entry = {"rating": {"id": review.rating, "label": review_report.RATING_LABELS[review.rating][lang],
-                            "mark": review_report.RATING_MARKS[review.rating]},
-                 "comment": review.comment,
-                 "target": review_report.target_label(ruleset, review.target_kind, review.target_id, lang),
-                 "action": review.action_item.action if review.action_item else "",
-                 "due": review.action_item.due_date.isoformat() if review.action_item else ""}
-        if review.target_kind == "section" and review.target_id == section_id:
+    evidence = {f.rule_id: [e.question for e in f.evidence] for f in submission.assessment.read_result().findings}
+    for rating in submission.ratings:
+        entry = {"rating": {"id": rating.value, "label": review_report.RATING_LABELS[rating.value][lang],
+                            "mark": review_report.RATING_MARKS[rating.value]},
+                 "comment": rating.comment,
+                 "target": review_report.target_label(ruleset, rating.target_kind, rating.target_id, lang),
+                 "action": rating.action_item.action if rating.action_item else "",
+                 "due": rating.action_item.due_date.isoformat() if rating.action_item else ""}
+        if rating.target_kind == "section" and rating.target_id == section_id:
             out["section"].append(entry)
-        elif review.target_kind == "finding":
+        elif rating.target_kind == "finding":
             # Beside the first question of this step whose answer raised the finding (once per step).
-            first = next((qid for qid in evidence.get(review.target_id, []) if qid in question_ids), None)
+            first = next((qid for qid in evidence.get(rating.target_id, []) if qid in question_ids), None)
             if first is not None:
                 out["questions"].setdefault(first, []).append(entry)
     return out
@@ -365,10 +379,10 @@ def results(report_id: str):
     ruleset = current_ruleset()
     qn = ruleset.questionnaire
     lang, ui = _report_lang(), ui_lang()
-    loaded = services.load_answers(qn, audit.answers)
+    loaded = qn.load(audit.answers)
     try:
-        evaluation = services.evaluate_audit(ruleset, audit)
-    except services.NotReady as exc:
+        evaluation = evaluate_audit(ruleset, audit)
+    except NotReady as exc:
         missing: list[dict[str, Any]] = []
         for q in exc.missing:
             if not missing or missing[-1]["id"] != q.section_id:
@@ -411,8 +425,8 @@ def report_pdf(report_id: str):
     audit = access.audit_for(report_id, "pdf")
     ruleset = current_ruleset()
     try:
-        evaluation = services.evaluate_audit(ruleset, audit)
-    except services.NotReady:
+        evaluation = evaluate_audit(ruleset, audit)
+    except NotReady:
         return redirect(url_for("audits.results", report_id=audit.report_id))
     db.session.commit()  # the snapshot is kept even if the render below is stopped
     lang = _report_lang()
@@ -473,50 +487,6 @@ def _pdf_refused(audit: Audit, lang: str, exc: RenderLimitExceeded):
     return page, code, headers
 
 
-EVENT_LABELS_SHOWN = 5
-"""Changed answers named in one trail row on the page; the CSV/JSON export lists every one."""
-
-EVENT_NAMES = {
-    "created": lambda: _("Audit created"),
-    "answers_saved": lambda: _("Answers saved"),
-    "submitted": lambda: _("Submitted to the regulator"),
-    "reviewed": lambda: _("Reviewed"),
-    "approved": STATUS_NAMES["approved"],
-    "changes_requested": STATUS_NAMES["changes_requested"],
-    "rejected": STATUS_NAMES["rejected"],
-    "new_version": lambda: _("New version started"),
-    "pdf_generated": lambda: _("PDF generated"),
-    "published": lambda: _("Published"),
-    "unpublished": lambda: _("Publication withdrawn"),
-    "adopted": lambda: _("Assigned to a school"),
-}
-
-
-def _event_summary(kind: str, details: dict[str, Any]) -> str:
-    qn = current_ruleset().questionnaire
-    lang = ui_lang()
-    if kind == "answers_saved":
-        labels = [qn.questions[q].label[lang] if q in qn.questions else q for q in details.get("changed", {})]
-        if len(labels) > EVENT_LABELS_SHOWN:  # the export has them all
-            return _("%(num)s answers: %(first)s and %(more)s more", num=len(labels),
-                     first=LIST_SEPARATOR[lang].join(labels[:EVENT_LABELS_SHOWN]),
-                     more=len(labels) - EVENT_LABELS_SHOWN)
-        return LIST_SEPARATOR[lang].join(labels)
-    if kind == "submitted":
-        return _("submission %(n)s (version %(v)s) to %(regulator)s; verdict %(verdict)s",
-                 n=details.get("submission"), v=details.get("version"), regulator=details.get("regulator", ""),
-                 verdict=LEVEL_LABELS.get(details.get("verdict"), {}).get(lang, details.get("verdict", "")))
-    if kind in ("approved", "changes_requested", "rejected"):
-        return details.get("comment", "")
-    if kind == "reviewed":
-        return _("%(num)s rating(s)", num=len(details.get("ratings", {})))
-    if kind == "pdf_generated":
-        return f"{details.get('lang', '')} · SHA-256 {details.get('sha256', '')[:16]}…"
-    if kind == "new_version":
-        return _("version %(v)s", v=details.get("version"))
-    return ""
-
-
 @bp.get("/audits/<report_id>")
 @login_required
 def overview(report_id: str):
@@ -525,11 +495,11 @@ def overview(report_id: str):
     audit = access.audit_for(report_id, "view")
     ruleset = current_ruleset()
     lang = ui_lang()
-    loaded = services.load_answers(ruleset.questionnaire, audit.answers)
+    loaded = ruleset.questionnaire.load(audit.answers)
     ready = not ruleset.questionnaire.missing_required(loaded.typed) and not loaded.conflicts
     submit_form = None
     if access.allowed(current_user, "submit", audit):
-        submit_form = forms.SubmitForm()
+        submit_form = review_forms.SubmitForm()
         submit_form.regulator.choices = [(str(r.id), r.name) for r in review_services.regulators()]
         if audit.regulator_id:
             submit_form.regulator.data = str(audit.regulator_id)
@@ -541,84 +511,22 @@ def overview(report_id: str):
         "decided": format_utc(s.decided_at), "comment": s.decision_comment, "note": s.note,
     } for s in review_services.submissions(audit)]
     review = review_report.review_context(ruleset, audit, lang)
-    events = [{"at": format_utc(e.at), "actor": e.actor, "kind": EVENT_NAMES[e.kind](),
-               "summary": _event_summary(e.kind, e.details)} for e in trail.events(audit)]
     return render_template(
         "audits/overview.html",
         audit={"report_id": audit.report_id, "product": audit.product_name, "vendor": audit.vendor_name,
                "school": audit.organisation.name if audit.organisation else "", "version": audit.version,
                "status": {"id": audit.status, "label": STATUS_NAMES[audit.status]()},
                "updated": format_utc(audit.updated_at), "jurisdiction": _jurisdiction(audit.jurisdiction)},
-        verdict=_verdict(services.latest_assessment(audit), audit), ready=ready, history=history, review=review,
-        events=events, submit_form=submit_form, new_version_form=forms.ConfirmForm()
+        verdict=_verdict(latest_snapshot(audit), audit), ready=ready, history=history, review=review,
+        events=trail_wording.event_rows(audit), submit_form=submit_form, new_version_form=review_forms.NewVersionForm()
         if access.allowed(current_user, "new_version", audit) else None,
         can_edit=access.allowed(current_user, "edit", audit),
         publication=_publication(audit),
-        publish_form=forms.PublishForm() if access.allowed(current_user, "publish", audit)
+        publish_form=registry_forms.PublishForm() if access.allowed(current_user, "publish", audit)
         and registry_services.publication_of(audit) is None else None,
-        unpublish_form=forms.ConfirmForm() if access.allowed(current_user, "unpublish", audit) else None,
+        unpublish_form=registry_forms.UnpublishForm() if access.allowed(current_user, "unpublish", audit) else None,
         can_review=access.allowed(current_user, "review", audit),
     )
-
-
-@bp.post("/audits/<report_id>/submit")
-@login_required
-def submit(report_id: str):
-    """Send the audit to the chosen regulator: its answers are evaluated, frozen and queued for review."""
-    audit = access.audit_for(report_id, "submit")
-    form = forms.SubmitForm()
-    regulators = {str(r.id): r for r in review_services.regulators()}
-    form.regulator.choices = [(key, r.name) for key, r in regulators.items()]
-    if not form.validate_on_submit():
-        for message in (*form.regulator.errors, *form.note.errors):
-            flash(message, "warning")
-        return redirect(url_for("audits.overview", report_id=audit.report_id))
-    ruleset = current_ruleset()
-    try:
-        evaluation = services.evaluate_audit(ruleset, audit)
-    except services.NotReady:
-        flash(_("The audit cannot be submitted yet: some required answers are missing or conflict."), "warning")
-        return redirect(url_for("audits.results", report_id=audit.report_id))
-    try:
-        review_services.submit(audit, evaluation.snapshot, current_user, regulators[form.regulator.data],
-                               form.note.data or "")
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        flash(_("Someone else changed this audit at the same moment; check it and submit again."), "warning")
-        return redirect(url_for("audits.overview", report_id=audit.report_id))
-    flash(_("Submitted to %(regulator)s. The answers are frozen until the review is done.",
-            regulator=regulators[form.regulator.data].name), "success")
-    return redirect(url_for("audits.overview", report_id=audit.report_id))
-
-
-@bp.post("/audits/<report_id>/new-version")
-@login_required
-def new_version(report_id: str):
-    """Reopen an approved or rejected audit as a new draft version; the submitted versions stay as they were."""
-    audit = access.audit_for(report_id, "new_version")
-    form = forms.ConfirmForm()
-    if form.validate_on_submit():
-        review_services.new_version(audit, current_user)
-        db.session.commit()
-        flash(_("Version %(v)s started: change the answers, then submit again.", v=audit.version), "success")
-    return redirect(url_for("audits.overview", report_id=audit.report_id))
-
-
-@bp.get("/audits/<report_id>/trail.<fmt>")
-@login_required
-def trail_export(report_id: str, fmt: str):
-    """The audit trail as CSV or JSON (see :mod:`app.trail` for the columns)."""
-    audit = access.audit_for(report_id, "trail")
-    if fmt == "json":
-        body, mimetype = trail.export_json(audit), "application/json"
-    elif fmt == "csv":
-        body, mimetype = trail.export_csv(audit), "text/csv"
-    else:
-        abort(404)
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename=eduaudit-{audit.report_id}-trail.{fmt}",
-        "Cache-Control": "private, no-store"})
 
 
 def _publication(audit: Audit) -> dict[str, Any] | None:
@@ -628,37 +536,3 @@ def _publication(audit: Audit) -> dict[str, Any] | None:
     return {"public_id": publication.public_id, "published": format_utc(publication.published_at),
             "school_name": publication.school_name,
             "url": url_for("registry.product", product_id=publication.product_id)}
-
-
-@bp.post("/audits/<report_id>/publish")
-@login_required
-def publish(report_id: str):
-    """Publish the approved audit, redacted, to the public product registry (once)."""
-    audit = access.audit_for(report_id, "publish")
-    form = forms.PublishForm()
-    if form.validate_on_submit():
-        try:
-            publication = registry_services.publish(audit, current_user,
-                                                    show_school_name=bool(form.show_school_name.data))
-        except registry_services.RegistryError as exc:
-            db.session.rollback()
-            flash(describe(exc), "warning")
-        else:
-            db.session.commit()
-            flash(_("Published as %(id)s. Anyone can now read it on the product's page, without your school's "
-                    "or anyone's name unless you chose to show the school's.", id=publication.public_id), "success")
-    return redirect(url_for("audits.overview", report_id=audit.report_id))
-
-
-@bp.post("/audits/<report_id>/unpublish")
-@login_required
-def unpublish(report_id: str):
-    """Withdraw the audit's publication from the public registry (it can be published again)."""
-    audit = access.audit_for(report_id, "unpublish")
-    form = forms.ConfirmForm()
-    if form.validate_on_submit():
-        public_id = registry_services.unpublish(audit, current_user)
-        db.session.commit()
-        flash(_("Publication %(id)s withdrawn: it no longer appears on the public pages or in exports.",
-                id=public_id), "success")
-    return redirect(url_for("audits.overview", report_id=audit.report_id))

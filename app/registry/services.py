@@ -28,7 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import trail
-from ..extensions import db
+from ..extensions import current_ruleset, db
 from ..models import (
     PRODUCT_CATEGORIES,
     Audit,
@@ -40,7 +40,6 @@ from ..models import (
     Vendor,
 )
 from ..problems import Problem
-from ..rules.engine import headline_level
 from ..rules.schema import CATEGORIES, VERDICTS
 from ..timefmt import as_utc
 
@@ -181,12 +180,6 @@ def new_public_id() -> str:
     return "PUB-" + base64.b32encode(secrets.token_bytes(10)).decode("ascii")[:10]
 
 
-def published_level(finding: Mapping[str, Any]) -> str:
-    """A stored finding's level as the report states it (:func:`app.rules.engine.headline_level`:
-    prohibited, else the residual level), so public pages agree with the approved report."""
-    return headline_level(finding["effect"], finding["residual_risk_level"])
-
-
 def publish(audit: Audit, user: User, *, show_school_name: bool) -> Publication:
     """Publish the approved audit, redacted (see the module's docstring); flushed, with a trail event.
 
@@ -202,15 +195,14 @@ def publish(audit: Audit, user: User, *, show_school_name: bool) -> Publication:
     if submission is None:  # pragma: no cover - status "approved" is set only with an approved submission
         raise RegistryError("registry.no_approved_submission", report_id=audit.report_id)
     snapshot = submission.assessment
-    from ..audits.services import load_answers
-    from ..extensions import current_ruleset
-
-    typed = load_answers(current_ruleset().questionnaire, snapshot.answers).typed
+    typed = current_ruleset().questionnaire.load(snapshot.answers).typed
     product = link_audit(audit, typed)
     if product is None:
         raise RegistryError("registry.no_product")
-    findings = [{"rule_id": f["rule_id"], "category": f["category"], "effect": f["effect"],
-                 "level": published_level(f)} for f in snapshot.result.get("findings", [])]
+    # Each finding at the level the report states (prohibited, else the residual level), so public
+    # pages agree with the approved report.
+    findings = [{"rule_id": f.rule_id, "category": f.category, "effect": f.effect, "level": f.headline_level}
+                for f in snapshot.read_result().findings]
     publication = Publication(
         public_id=new_public_id(), audit_id=audit.id, submission_number=submission.number, product_id=product.id,
         product_version=typed.get("product_version") or "", jurisdiction=snapshot.jurisdiction,

@@ -1,8 +1,9 @@
 """Public registry pages (no login): product list and search, product page, comparison (HTML and
-PDF), exports (CSV and JSON) of a product, a comparison, or every published audit.
+PDF), exports (CSV and JSON) of a product, a comparison, or every published audit. And the school's
+side: publishing an approved audit, withdrawing the publication (signed in, :func:`app.access.audit_for`).
 
-Only published audits are reachable here (:class:`app.models.Publication`); a product that no
-published audit names is not listed and its page is 404. Exports stream row by row.
+Only published audits are reachable on the public pages (:class:`app.models.Publication`); a
+product that no published audit names is not listed and its page is 404. Exports stream row by row.
 """
 
 from __future__ import annotations
@@ -15,15 +16,18 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
-from ..extensions import current_ruleset, limiter
+from .. import access
+from ..extensions import current_ruleset, db, limiter
 from ..i18n import describe, ui_lang
 from ..reports.context import level_badge
+from ..reports.render import asset_fetcher
 from ..reports.texts import CATEGORY_LABELS, LEVEL_LABELS, LEVEL_LETTERS
 from ..rules.schema import CATEGORIES, VERDICTS
-from . import bp, charts, services
+from . import bp, charts, forms, services
 
 PAGE_SIZE = 50
 CSV_BOM = "\ufeff"
@@ -181,8 +185,6 @@ def _public_limit() -> str:
 @limiter.limit(_public_limit)
 def compare_pdf():
     """The comparison as a PDF (A4, same content as the page), through the allow-list fetcher."""
-    from ..reports.render import asset_fetcher
-
     ids = _compare_ids()
     lang = ui_lang()
     context = _comparison_context(ids, lang)
@@ -259,3 +261,37 @@ def compare_export(fmt: str):
 def published_export(fmt: str):
     """Every published audit as CSV or JSON."""
     return _export(None, fmt, {"kind": "all", "products": None}, "eduaudit-published-audits")
+
+
+@bp.post("/audits/<report_id>/publish")
+@login_required
+def publish(report_id: str):
+    """Publish the approved audit, redacted, to the public product registry (once)."""
+    audit = access.audit_for(report_id, "publish")
+    form = forms.PublishForm()
+    if form.validate_on_submit():
+        try:
+            publication = services.publish(audit, current_user,
+                                                    show_school_name=bool(form.show_school_name.data))
+        except services.RegistryError as exc:
+            db.session.rollback()
+            flash(describe(exc), "warning")
+        else:
+            db.session.commit()
+            flash(_("Published as %(id)s. Anyone can now read it on the product's page, without your school's "
+                    "or anyone's name unless you chose to show the school's.", id=publication.public_id), "success")
+    return redirect(url_for("audits.overview", report_id=audit.report_id))
+
+
+@bp.post("/audits/<report_id>/unpublish")
+@login_required
+def unpublish(report_id: str):
+    """Withdraw the audit's publication from the public registry (it can be published again)."""
+    audit = access.audit_for(report_id, "unpublish")
+    form = forms.UnpublishForm()
+    if form.validate_on_submit():
+        public_id = services.unpublish(audit, current_user)
+        db.session.commit()
+        flash(_("Publication %(id)s withdrawn: it no longer appears on the public pages or in exports.",
+                id=public_id), "success")
+    return redirect(url_for("audits.overview", report_id=audit.report_id))

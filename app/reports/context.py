@@ -65,8 +65,6 @@ def _scale(value: str, lang: str) -> dict[str, str]:
     return {"id": value, "label": SCALE_LABELS[value][lang]}
 
 
-
-
 def _parse_date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value) if value else None

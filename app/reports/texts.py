@@ -441,6 +441,17 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
 }
 """The one wording of each audit status (:data:`app.models.AUDIT_STATUSES`): the report's cover, the
 pages (:data:`app.labels.STATUS_NAMES`), the reviewer's decisions and the error messages all use it."""
+RATING_LABELS = {
+    "acceptable": {"en": "Acceptable", "zh": "可接受"},
+    "needs_improvement": {"en": "Needs improvement", "zh": "需要改进"},
+    "must_be_corrected": {"en": "Must be corrected", "zh": "必须纠正"},
+}
+"""The one wording of each rating (:data:`app.models.RATINGS`): the review form, the pages and the report."""
+REVIEW_TARGET_LABELS: dict[str, dict[str, str]] = {
+    "finding": {"en": "Finding", "zh": "发现"},
+    "section": {"en": "Section", "zh": "部分"},
+}
+"""What a reviewer rates (:data:`app.models.REVIEW_TARGETS`), in the one wording of the report and the pages."""
 OBLIGATION_MARKS = {"met": "✓", "not_met": "✗", "unknown": "?"}
 """Marks beside each obligation status, so it reads without colour."""
 VERDICT_EXPLANATION: dict[str, dict[str, str]] = {

@@ -1,4 +1,5 @@
-"""Review forms: the queue's filters, one rating block per finding or section, the decision."""
+"""Review forms: submitting an audit, the queue's filters, one rating block per finding or section, the
+decision, starting a new version."""
 
 from __future__ import annotations
 
@@ -61,3 +62,16 @@ class DecisionForm(FlaskForm):
                           validators=[DataRequired(_l("Choose a decision."))])
     comment = TextAreaField(_l("Comment to the school"), validators=[Length(max=COMMENT_MAX)],
                             render_kw={"rows": 4, "maxlength": COMMENT_MAX})
+
+
+class SubmitForm(FlaskForm):
+    """Send the audit to a regulator (the choices are set per request from the regulators on the instance)."""
+
+    regulator = SelectField(_l("Regulator"), coerce=str, validators=[DataRequired(_l("Choose the regulator."))])
+    note = TextAreaField(_l("Note to the reviewer (optional)"), validators=[
+        Length(max=5000, message=_l("Shorten the note to 5,000 characters or fewer."))],
+        render_kw={"maxlength": 5000, "rows": 3})
+
+
+class NewVersionForm(FlaskForm):
+    """Start a new version of an approved or rejected audit: a button, only the CSRF token."""

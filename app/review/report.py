@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import DECISIONS, Audit
-from ..reports.texts import STATUS_LABELS
+from ..reports.texts import RATING_LABELS, REVIEW_TARGET_LABELS, STATUS_LABELS
 from ..rules.model import RuleSet
 from ..timefmt import format_utc
 from . import services
@@ -13,12 +13,6 @@ from . import services
 DECISION_LABELS = {None: {"en": "Awaiting review", "zh": "待审核"},
                    **{decision: STATUS_LABELS[decision] for decision in DECISIONS}}
 """A submission's decision (``None``: not decided yet); a decision is worded as the status it gives the audit."""
-RATING_LABELS = {
-    "acceptable": {"en": "Acceptable", "zh": "可接受"},
-    "needs_improvement": {"en": "Needs improvement", "zh": "需要改进"},
-    "must_be_corrected": {"en": "Must be corrected", "zh": "必须纠正"},
-}
-"""The one wording of each rating (:data:`app.models.RATINGS`): the review form, the pages and the report."""
 RATING_MARKS = {"acceptable": "✓", "needs_improvement": "!", "must_be_corrected": "✗"}
 """Marks beside each rating, so it reads without colour."""
 HEADINGS = {
@@ -26,17 +20,16 @@ HEADINGS = {
            "submitted": "Submitted", "decision": "Decision", "decided": "Decided", "comment": "Reviewer's comment",
            "plan": "Action plan set by the reviewer", "item": "Concerns", "rating": "Rating", "action": "Action",
            "owner": "Owner", "due": "Due", "no_items": "The reviewer set no actions.",
-           "version": "version {version}", "finding": "Finding", "section": "Section",
+           "version": "version {version}", **{kind: REVIEW_TARGET_LABELS[kind]["en"] for kind in REVIEW_TARGET_LABELS},
            "outdated": "This review concerns version {reviewed} of the answers; this report shows version {current}, "
                        "which has not been reviewed yet."},
     "zh": {"title": "监管机构审核", "regulator": "监管机构", "submission": "提交", "submitted": "提交时间",
            "decision": "决定", "decided": "决定时间", "comment": "审核意见", "plan": "审核人员确定的行动计划",
            "item": "涉及", "rating": "评级", "action": "行动", "owner": "负责人", "due": "截止日期",
-           "no_items": "审核人员未设定行动。", "version": "第 {version} 版", "finding": "发现", "section": "部分",
+           "no_items": "审核人员未设定行动。", "version": "第 {version} 版",
+           **{kind: REVIEW_TARGET_LABELS[kind]["zh"] for kind in REVIEW_TARGET_LABELS},
            "outdated": "此审核针对第 {reviewed} 版回答；本报告显示的是尚未审核的第 {current} 版。"},
 }
-
-
 
 
 def target_label(ruleset: RuleSet, kind: str, target_id: str, lang: str) -> str:
@@ -64,14 +57,14 @@ def review_context(ruleset: RuleSet, audit: Audit, lang: str) -> dict[str, Any] 
         return None
     t = HEADINGS[lang]
     items = []
-    for review in submission.reviews:
-        item = review.action_item
+    for rating in submission.ratings:
+        item = rating.action_item
         items.append({
-            "kind": t[review.target_kind],
-            "target": target_label(ruleset, review.target_kind, review.target_id, lang),
-            "rating": {"id": review.rating, "label": RATING_LABELS[review.rating][lang],
-                       "mark": RATING_MARKS[review.rating]},
-            "comment": review.comment,
+            "kind": t[rating.target_kind],
+            "target": target_label(ruleset, rating.target_kind, rating.target_id, lang),
+            "rating": {"id": rating.value, "label": RATING_LABELS[rating.value][lang],
+                       "mark": RATING_MARKS[rating.value]},
+            "comment": rating.comment,
             "action": item.action if item else "",
             "owner": item.owner if item else "",
             "due": item.due_date.isoformat() if item else "",

@@ -25,10 +25,10 @@ from ..models import (
     RATINGS,
     REVIEW_TARGETS,
     ActionItem,
-    Assessment,
+    AssessmentSnapshot,
     Audit,
     Organisation,
-    Review,
+    Rating,
     Submission,
     User,
 )
@@ -77,7 +77,8 @@ def latest_submission(audit: Audit, regulator_id: int | None = None) -> Submissi
     return db.session.scalar(stmt.order_by(Submission.number.desc()).limit(1))
 
 
-def submit(audit: Audit, snapshot: Assessment, user: User, regulator: Organisation, note: str = "") -> Submission:
+def submit(audit: Audit, snapshot: AssessmentSnapshot, user: User, regulator: Organisation,
+           note: str = "") -> Submission:
     """Send the audit's current evaluation ``snapshot`` to ``regulator``; the answers freeze.
 
     Raises :class:`ReviewError` if the audit is not editable (already submitted, approved or
@@ -137,7 +138,7 @@ class ReviewInput:
 
 def review_targets(ruleset: RuleSet, submission: Submission) -> dict[str, set[str]]:
     """What can be reviewed in ``submission``: ``{"finding": rule ids, "section": section ids}``."""
-    findings = {f["rule_id"] for f in submission.assessment.result.get("findings", [])}
+    findings = {f.rule_id for f in submission.assessment.read_result().findings}
     return {"finding": findings, "section": {s.id for s in ruleset.questionnaire.sections}}
 
 
@@ -169,7 +170,7 @@ def check_review(item: ReviewInput, targets: dict[str, set[str]], today: dt.date
 
 
 def save_reviews(ruleset: RuleSet, submission: Submission, reviewer: User, items: list[ReviewInput],
-                 *, today: dt.date | None = None) -> list[Review]:
+                 *, today: dt.date | None = None) -> list[Rating]:
     """Create or replace the reviewer's ratings on ``submission`` (one per target), with their action
     items (a rating changed to acceptable withdraws its item); returns the reviews written. All items
     are checked before anything is written.
@@ -187,33 +188,33 @@ def save_reviews(ruleset: RuleSet, submission: Submission, reviewer: User, items
         except ReviewError as exc:
             raise ReviewError("review.item", target_kind=item.target_kind, target_id=item.target_id,
                               problem=exc) from None
-    existing = {(r.target_kind, r.target_id): r for r in submission.reviews}
+    existing = {(r.target_kind, r.target_id): r for r in submission.ratings}
     written = []
     for item in items:
-        review = existing.get((item.target_kind, item.target_id))
-        if review is None:
-            review = Review(submission=submission, target_kind=item.target_kind, target_id=item.target_id,
-                            rating=item.rating)
-            db.session.add(review)
-        review.rating = item.rating
-        review.comment = (item.comment or "").strip()
-        review.reviewer_id = reviewer.id
+        rating = existing.get((item.target_kind, item.target_id))
+        if rating is None:
+            rating = Rating(submission=submission, target_kind=item.target_kind, target_id=item.target_id,
+                            value=item.rating)
+            db.session.add(rating)
+        rating.value = item.rating
+        rating.comment = (item.comment or "").strip()
+        rating.reviewer_id = reviewer.id
         db.session.flush()
         if item.rating in ACTION_RATINGS:
-            action = review.action_item or ActionItem(audit_id=submission.audit_id, review=review,
+            action = rating.action_item or ActionItem(audit_id=submission.audit_id, rating=rating,
                                                       action="", owner="", due_date=item.due_date)
             action.action, action.owner, action.due_date = item.action.strip(), item.owner.strip(), item.due_date
             db.session.add(action)
-        elif review.action_item is not None:
+        elif rating.action_item is not None:
             # Rated acceptable after all: the action the school was given is withdrawn (the trail keeps
             # the earlier rating).
-            db.session.delete(review.action_item)
-        written.append(review)
+            db.session.delete(rating.action_item)
+        written.append(rating)
     db.session.flush()
     if written:
         trail.record(submission.audit, "reviewed", reviewer, {
             "submission": submission.number,
-            "ratings": {f"{r.target_kind}:{r.target_id}": r.rating for r in written}})
+            "ratings": {f"{r.target_kind}:{r.target_id}": r.value for r in written}})
     return written
 
 
@@ -232,7 +233,7 @@ def decide(submission: Submission, reviewer: User, decision: str, comment: str =
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
         raise ReviewError("review.comment_too_long", length=len(comment), limit=COMMENT_MAX)
-    ratings = Counter(r.rating for r in submission.reviews)
+    ratings = Counter(r.value for r in submission.ratings)
     if decision == "approved" and ratings["must_be_corrected"]:
         raise ReviewError("review.approval_blocked", count=ratings["must_be_corrected"])
     if decision in ("changes_requested", "rejected") and not comment and not (
@@ -259,16 +260,6 @@ def answer_changes(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[
     return out
 
 
-def action_items(audit: Audit) -> list[tuple[ActionItem, Review, Submission]]:
-    """Every action item of ``audit`` with the review and submission it came from, oldest first."""
-    stmt = (sa.select(ActionItem, Review, Submission)
-            .join(Review, Review.id == ActionItem.review_id)
-            .join(Submission, Submission.id == Review.submission_id)
-            .where(ActionItem.audit_id == audit.id)
-            .order_by(Submission.number, ActionItem.id))
-    return [(a, r, s) for a, r, s in db.session.execute(stmt)]
-
-
 @dataclass(frozen=True, slots=True)
 class QueueFilters:
     """Filters of the reviewer's queue. Empty values do not filter; dates are submission dates (UTC)."""
@@ -289,15 +280,15 @@ def queue(regulator_id: int, filters: QueueFilters) -> list[dict[str, Any]]:
     """
     latest = (sa.select(Submission.audit_id, sa.func.max(Submission.number).label("number"))
               .where(Submission.regulator_id == regulator_id).group_by(Submission.audit_id).subquery())
-    stmt = (sa.select(Audit, Submission, Assessment, Organisation.name)
+    stmt = (sa.select(Audit, Submission, AssessmentSnapshot, Organisation.name)
             .join(latest, latest.c.audit_id == Audit.id)
             .join(Submission, sa.and_(Submission.audit_id == Audit.id, Submission.number == latest.c.number))
-            .join(Assessment, Assessment.id == Submission.assessment_id)
+            .join(AssessmentSnapshot, AssessmentSnapshot.id == Submission.assessment_id)
             .outerjoin(Organisation, Organisation.id == Audit.organisation_id))
     if filters.status:
         stmt = stmt.where(Audit.status == filters.status)
     if filters.verdict:
-        stmt = stmt.where(Assessment.verdict == filters.verdict)
+        stmt = stmt.where(AssessmentSnapshot.verdict == filters.verdict)
     if filters.school:
         stmt = stmt.where(Organisation.name == filters.school)
     if filters.submitted_from:
@@ -308,7 +299,7 @@ def queue(regulator_id: int, filters: QueueFilters) -> list[dict[str, Any]]:
             filters.submitted_to + dt.timedelta(days=1), dt.time(), dt.UTC))
     rows = []
     for audit, submission, assessment, school in db.session.execute(stmt):
-        categories = sorted({f["category"] for f in assessment.result.get("findings", [])})
+        categories = sorted({f.category for f in assessment.read_result().findings})
         if filters.category and filters.category not in categories:
             continue
         rows.append({"audit": audit, "submission": submission, "assessment": assessment, "school": school or "",

@@ -1,7 +1,8 @@
 """Reviewer pages: the queue (filters, sorted by risk), the review of a submission, the decision.
+And the school's side of the loop: submitting an audit to a regulator, starting a new version.
 
-Only reviewers reach these pages, and only for audits submitted to their own regulator
-(:func:`app.access.audit_for`).
+Only reviewers reach the reviewer pages, and only for audits submitted to their own regulator;
+submitting and new versions are for the audit's school (:func:`app.access.audit_for`).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import access
-from ..audits.services import load_answers
+from ..evaluation import NotReady, evaluate_audit
 from ..extensions import current_ruleset, db
 from ..i18n import describe, ui_lang
 from ..labels import STATUS_NAMES, display_json
@@ -61,14 +63,14 @@ def _targets(submission: Any, lang: str) -> list[dict[str, Any]]:
     qn = ruleset.questionnaire
     answers = submission.assessment.answers
     out: list[dict[str, Any]] = []
-    for f in submission.assessment.result.get("findings", []):
-        level = "prohibited" if f["effect"] == "prohibited" else f["risk_level"]
-        out.append({"kind": "finding", "id": f["rule_id"],
-                    "title": report.target_label(ruleset, "finding", f["rule_id"], lang),
+    for f in submission.assessment.read_result().findings:
+        level = "prohibited" if f.effect == "prohibited" else f.risk_level
+        out.append({"kind": "finding", "id": f.rule_id,
+                    "title": report.target_label(ruleset, "finding", f.rule_id, lang),
                     "level": level_badge(level, lang),
-                    "answers": [qn.questions[e["question"]].label[lang] for e in f.get("evidence", [])
-                                if e["question"] in qn.questions]})
-    typed = load_answers(qn, answers).typed
+                    "answers": [qn.questions[e.question].label[lang] for e in f.evidence
+                                if e.question in qn.questions]})
+    typed = qn.load(answers).typed
     for section in qn.visible_sections(typed):
         rows = [{"label": q.label[lang], "answer": qn.display(q, typed.get(q.id), lang)}
                 for q in section.questions if q.id in typed]
@@ -104,7 +106,7 @@ def review(report_id: str):
     today = dt.date.today()
     form_class = forms.review_form_class(len(targets))
     can_review = access.allowed(current_user, "review", audit)
-    existing = {(r.target_kind, r.target_id): r for r in submission.reviews}
+    existing = {(r.target_kind, r.target_id): r for r in submission.ratings}
     if request.method == "POST":
         if not can_review:
             flash(_("This submission was already decided; its review can no longer change."), "warning")
@@ -145,7 +147,7 @@ def review(report_id: str):
         for i, target in enumerate(targets):
             r = existing.get((target["kind"], target["id"]))
             if r is not None:
-                data[f"t{i}_rating"] = r.rating
+                data[f"t{i}_rating"] = r.value
                 data[f"t{i}_comment"] = r.comment
                 if r.action_item:
                     data[f"t{i}_action"] = r.action_item.action
@@ -194,3 +196,47 @@ def decide(report_id: str):
     flash(_("Decision recorded: %(decision)s. The school sees it with your comments.",
             decision=report.DECISION_LABELS[form.decision.data][ui_lang()]), "success")
     return redirect(url_for("review.queue"))
+
+
+@bp.post("/audits/<report_id>/submit")
+@login_required
+def submit(report_id: str):
+    """Send the audit to the chosen regulator: its answers are evaluated, frozen and queued for review."""
+    audit = access.audit_for(report_id, "submit")
+    form = forms.SubmitForm()
+    regulators = {str(r.id): r for r in services.regulators()}
+    form.regulator.choices = [(key, r.name) for key, r in regulators.items()]
+    if not form.validate_on_submit():
+        for message in (*form.regulator.errors, *form.note.errors):
+            flash(message, "warning")
+        return redirect(url_for("audits.overview", report_id=audit.report_id))
+    ruleset = current_ruleset()
+    try:
+        evaluation = evaluate_audit(ruleset, audit)
+    except NotReady:
+        flash(_("The audit cannot be submitted yet: some required answers are missing or conflict."), "warning")
+        return redirect(url_for("audits.results", report_id=audit.report_id))
+    try:
+        services.submit(audit, evaluation.snapshot, current_user, regulators[form.regulator.data],
+                               form.note.data or "")
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        flash(_("Someone else changed this audit at the same moment; check it and submit again."), "warning")
+        return redirect(url_for("audits.overview", report_id=audit.report_id))
+    flash(_("Submitted to %(regulator)s. The answers are frozen until the review is done.",
+            regulator=regulators[form.regulator.data].name), "success")
+    return redirect(url_for("audits.overview", report_id=audit.report_id))
+
+
+@bp.post("/audits/<report_id>/new-version")
+@login_required
+def new_version(report_id: str):
+    """Reopen an approved or rejected audit as a new draft version; the submitted versions stay as they were."""
+    audit = access.audit_for(report_id, "new_version")
+    form = forms.NewVersionForm()
+    if form.validate_on_submit():
+        services.new_version(audit, current_user)
+        db.session.commit()
+        flash(_("Version %(v)s started: change the answers, then submit again.", v=audit.version), "success")
+    return redirect(url_for("audits.overview", report_id=audit.report_id))

@@ -9,7 +9,7 @@ from typing import Any
 
 from .conditions import Condition
 from .questionnaire import Questionnaire
-from .schema import RISK_LEVELS, SCALE
+from .schema import RISK_LEVELS
 
 
 def in_lang(en: str | None, zh: str | None, lang: str) -> str | None:
@@ -145,9 +145,6 @@ class RiskMatrix:
 
     def level(self, severity: int, likelihood: int) -> str:
         return self.cells[severity][likelihood]
-
-    def as_rows(self) -> list[dict[str, Any]]:
-        return [{"severity": SCALE[s], "cells": list(self.cells[s])} for s in range(len(SCALE))]
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,6 +103,20 @@ class QuestionnaireError(ValueError):
         super().__init__(message)
 
 
+@dataclass(frozen=True, slots=True)
+class LoadedAnswers:
+    """Stored answers typed against the questionnaire (:meth:`Questionnaire.load`).
+
+    ``typed``: question id -> typed value, for every answer that still fits. ``stale``: question id
+    -> :class:`AnswerError` for stored answers that no longer fit (unknown question, removed option...).
+    ``conflicts``: errors of checks that span questions (e.g. oldest age below youngest).
+    """
+
+    typed: dict[str, Any]
+    stale: dict[str, AnswerError] = field(default_factory=dict)
+    conflicts: list[AnswerError] = field(default_factory=list)
+
+
 @dataclass(slots=True)
 class Questionnaire:
     """Sections in order plus an index ``questions`` from id to :class:`Question`."""
@@ -229,6 +243,30 @@ class Questionnaire:
                                   last=DATE_RANGE[1].isoformat())
             return value
         raise AnswerError(qid, "answer.unsupported_type", type=t)  # pragma: no cover
+
+    def load(self, stored: Mapping[str, Any]) -> LoadedAnswers:
+        """Type stored JSON answers (question id -> value, as :meth:`to_json` wrote them) one by one.
+
+        Unlike :meth:`validate_answers` this never raises: answers saved under an older questionnaire
+        that no longer fit are reported in :attr:`LoadedAnswers.stale` (and left out of ``typed``),
+        answers that conflict with each other in :attr:`LoadedAnswers.conflicts`, so a draft always
+        opens and nothing stored is silently dropped.
+        """
+        typed: dict[str, Any] = {}
+        stale: dict[str, AnswerError] = {}
+        for qid, raw in stored.items():
+            question = self.questions.get(qid)
+            if question is None:
+                stale[qid] = AnswerError(qid, "answer.no_longer_asked")
+                continue
+            try:
+                value = self.coerce(question, raw)
+            except AnswerError as exc:
+                stale[qid] = exc
+                continue
+            if value is not None:
+                typed[qid] = value
+        return LoadedAnswers(typed, stale, self.cross_check(typed))
 
     def validate_answers(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """Type-check a whole mapping of question id -> raw value.

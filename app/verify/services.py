@@ -11,7 +11,7 @@ from typing import IO, Any
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Assessment, Audit, IssuedReport
+from ..models import AssessmentSnapshot, Audit, IssuedReport
 from ..problems import Problem
 
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
@@ -83,8 +83,8 @@ def find_issued(sha256: str) -> IssuedRecord | None:
     if not SHA256_RE.fullmatch(sha256):
         raise VerifyError("verify.not_a_sha256", value=sha256[:80])
     rows = db.session.execute(
-        sa.select(IssuedReport, Assessment, Audit)
-        .join(Assessment, Assessment.id == IssuedReport.assessment_id)
+        sa.select(IssuedReport, AssessmentSnapshot, Audit)
+        .join(AssessmentSnapshot, AssessmentSnapshot.id == IssuedReport.assessment_id)
         .join(Audit, Audit.id == IssuedReport.audit_id)
         .where(IssuedReport.sha256 == sha256)
         .order_by(IssuedReport.issued_at, IssuedReport.id)).all()
@@ -96,7 +96,8 @@ def find_issued(sha256: str) -> IssuedRecord | None:
     # school are those of the PDF: take the first row that recorded them (rows issued before
     # migration 0006 did not), or NULLs ("not recorded") when none did.
     cover = next((row for row, _assessment, _audit in rows if row.status is not None), first)
-    latest_id = db.session.scalar(sa.select(sa.func.max(Assessment.id)).where(Assessment.audit_id == audit.id))
+    latest_id = db.session.scalar(sa.select(sa.func.max(AssessmentSnapshot.id))
+                                  .where(AssessmentSnapshot.audit_id == audit.id))
     answers: dict[str, Any] = assessment.answers
     return IssuedRecord(
         sha256=sha256, report_id=audit.report_id,

@@ -26,8 +26,6 @@ from . import bp, forms, services
 MIB = 1024 * 1024
 
 
-
-
 def _jurisdiction(code: str) -> str:
     option = current_ruleset().questionnaire.questions["jurisdiction"].option(code)
     return option.label[ui_lang()] if option else code

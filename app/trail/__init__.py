@@ -2,6 +2,10 @@
 
 :func:`record` is the only writer. Events are never changed or deleted: the ORM refuses
 (:class:`app.models.TrailImmutable`) and so does the database (triggers of migration 0003).
+
+The trail's wording on the audit's page is in :mod:`.wording`, its CSV/JSON export route in
+:mod:`.views` (the ``trail`` blueprint lives there, not here: every feature writes to the trail,
+and writing an event should not load pages).
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .extensions import db
-from .models import EVENT_KINDS, Audit, AuditEvent, User
+from ..extensions import db
+from ..models import EVENT_KINDS, Audit, AuditEvent, User
 
 SYSTEM_ACTOR = "system"
 """Actor label of events with no signed-in user (command line, migrations)."""
