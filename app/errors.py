@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+from .i18n import describe
+from .problems import Problem
 
 PAGES = {
     400: (_l("The request could not be understood"),
@@ -32,6 +36,9 @@ CSRF_PAGE = (_l("This page has expired"),
              _l("For your security each form carries a token, and this one was missing or out of date "
                 "(for example because the browser was restarted or cookies were cleared). Nothing from this "
                 "page was saved. Go back, reload the page, and enter the answers again."))
+REFUSED_PAGE = (_l("Request refused"),
+                _l("Nothing was changed. The audit may have moved on since the page was loaded (for example "
+                   "another user submitted, decided or withdrew it meanwhile): go back and reload the page."))
 
 
 def _page(code: int, title: str, message: str):
@@ -39,7 +46,17 @@ def _page(code: int, title: str, message: str):
 
 
 def register(app: Flask) -> None:
-    """Attach the handlers for CSRF failures (400), 403, 404, 405, 413, 429 and 500 to ``app``."""
+    """Attach the handlers for CSRF failures (400), 403, 404, 405, 413, 429 and 500 to ``app``, and for a
+    :class:`~app.problems.Problem` no view caught (409: the request was refused, nothing was written)."""
+
+    @app.errorhandler(Problem)
+    def refused(exc: Problem):
+        # A view catches the problems a user can cause; one that escapes comes from a race (two users
+        # acting on one audit at once). Whatever the view had changed is rolled back, not half-written.
+        db.session.rollback()
+        current_app.logger.warning("request refused: %s", exc)
+        title, advice = REFUSED_PAGE
+        return _page(409, title, f"{describe(exc)} {advice}")
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc: CSRFError):
