@@ -9,13 +9,24 @@ from typing import Any
 
 from .conditions import Condition
 from .questionnaire import Questionnaire
-from .schema import RISK_LEVELS, SCALE
+from .schema import AGGRAVATED_EFFECTS, RISK_LEVELS, SCALE
 
 
 def in_lang(en: str | None, zh: str | None, lang: str) -> str | None:
     """A pinpoint or note in ``lang``: the Chinese text for "zh" when one is given, otherwise the
     English one (a plain string in the rule data reads the same in every language)."""
     return zh if lang == "zh" and zh else en
+
+
+def _in_force(jurisdictions: frozenset[str], start: dt.date | None, until: dt.date | None, jurisdiction: str,
+              as_of: dt.date) -> bool:
+    """Whether something declared for ``jurisdictions`` from ``start`` (inclusive) until ``until``
+    (exclusive; ``None``: open) holds in ``jurisdiction`` on ``as_of``."""
+    if jurisdiction not in jurisdictions:
+        return False
+    if start is not None and as_of < start:
+        return False
+    return not (until is not None and as_of >= until)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +93,45 @@ class Mitigation:
 
 
 @dataclass(frozen=True, slots=True)
+class Aggravation:
+    """A fact stated in the answers that raises the severity and/or likelihood of the findings it
+    applies to by whole steps (capped at maximum), declared once in ``audit_rules/aggravations.yaml``
+    with its legal source.
+
+    It applies to a finding when the evaluation's jurisdiction is one of ``jurisdictions``, the date is
+    within ``effective_from``/``effective_until``, the finding's primary category is in ``categories``
+    (empty: any) and its effect in ``effects`` (empty: risk and obligation), and ``when`` holds."""
+
+    id: str
+    label: Mapping[str, str]
+    rationale: Mapping[str, str]
+    when: Condition
+    categories: frozenset[str]
+    effects: frozenset[str]
+    jurisdictions: frozenset[str]
+    raise_severity: int
+    raise_likelihood: int
+    references: tuple[Reference, ...]
+    apply_examples: tuple[Example, ...]
+    not_apply_examples: tuple[Example, ...]
+    effective_from: dt.date | None = None
+    effective_until: dt.date | None = None
+
+    def in_force(self, jurisdiction: str, as_of: dt.date) -> bool:
+        """Whether the aggravation is declared for ``jurisdiction`` on ``as_of``."""
+        return _in_force(self.jurisdictions, self.effective_from, self.effective_until, jurisdiction, as_of)
+
+    def covers(self, category: str, effect: str) -> bool:
+        """Whether a finding of ``category`` and ``effect`` is one this aggravation can raise."""
+        return ((not self.categories or category in self.categories)
+                and effect in (self.effects or AGGRAVATED_EFFECTS))
+
+    @property
+    def unverified(self) -> bool:
+        return any(r.unverified for r in self.references)
+
+
+@dataclass(frozen=True, slots=True)
 class Example:
     answers: Mapping[str, Any]
     jurisdiction: str
@@ -125,11 +175,7 @@ class Rule:
 
     def applies(self, jurisdiction: str, as_of: dt.date) -> bool:
         """Whether the rule is in force for ``jurisdiction`` on ``as_of``."""
-        if jurisdiction not in self.jurisdictions:
-            return False
-        if self.effective_from is not None and as_of < self.effective_from:
-            return False
-        return not (self.effective_until is not None and as_of >= self.effective_until)
+        return _in_force(self.jurisdictions, self.effective_from, self.effective_until, jurisdiction, as_of)
 
     @property
     def unverified(self) -> bool:
@@ -215,6 +261,7 @@ class RuleSet:
     root: str
     screening: tuple[ScreeningScheme, ...] = ()
     frameworks: tuple[Framework, ...] = ()
+    aggravations: tuple[Aggravation, ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:
