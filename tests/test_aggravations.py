@@ -190,3 +190,16 @@ def test_real_rule_set_biometric_consent_under_school_authority_is_unlawful():
     f = next(x for x in evaluate(rs, answers, "EU", DAY).findings
              if x.rule_id == "eu-biometric-consent-under-school-authority")
     assert (f.effect, f.residual_risk_level, f.trace[-1].kind) == ("unlawful", "critical", "unlawful")
+
+
+def test_every_rule_that_can_reach_high_stays_silent_on_an_ordinary_well_run_deployment():
+    """Issue 12, class 2: a rule must not fire merely because pupils are minors and a statutory school
+    record is compulsory; each rule that can reach high carries such a must-stay-silent example."""
+    rs = load_ruleset()
+    can_reach_high = [r for r in rs.rules
+                      if rs.matrix.level(r.severity, r.likelihood) in ("high", "critical")
+                      or r.effect in ("unlawful", "prohibited")
+                      or any(a.covers(r.category, r.effect) for a in rs.aggravations)]
+    missing = [r.id for r in can_reach_high
+               if not any((ex.note or "").startswith("an ordinary, well-run") for ex in r.silent_examples)]
+    assert missing == []
