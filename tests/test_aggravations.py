@@ -203,3 +203,37 @@ def test_every_rule_that_can_reach_high_stays_silent_on_an_ordinary_well_run_dep
     missing = [r.id for r in can_reach_high
                if not any((ex.note or "").startswith("an ordinary, well-run") for ex in r.silent_examples)]
     assert missing == []
+
+
+def test_an_aggravation_applies_in_each_jurisdiction_from_its_own_date(tmp_path):
+    dated = AGGRAVATIONS.replace("applies_to: {jurisdictions: [EU], categories: [data-security]}",
+                                 "applies_to: {jurisdictions: {EU: {from: 2018-05-25}, CN: {from: 2021-11-01}}, "
+                                 "categories: [data-security]}")
+    rs = _ruleset(tmp_path, aggravations=dated)
+    applied = {(j, day): _finding(rs, {"data_categories": ["health"]}, j, dt.date.fromisoformat(day))[1]
+               .aggravations_applied
+               for j in ("EU", "CN", "US") for day in ("2019-01-01", "2022-01-01")}
+    assert applied == {("EU", "2019-01-01"): ("health-data",), ("EU", "2022-01-01"): ("health-data",),
+                       ("CN", "2019-01-01"): (), ("CN", "2022-01-01"): ("health-data",),
+                       ("US", "2019-01-01"): (), ("US", "2022-01-01"): ()}
+
+
+def test_report_prints_the_steps_with_the_local_references_of_each_aggravation():
+    from app.reports.context import build_report_context
+    from app.reports.render import render_html
+
+    rs = load_ruleset()
+    answers = {"data_categories": ["names_contact", "health"], "known_vulnerabilities": True,
+               "pupils_affected": 500000}
+    assessment = evaluate(rs, answers, "EU", DAY)
+    for lang, heading, step in (("en", "From base to final level", "base level"),
+                                ("zh", "从基准等级到最终等级", "规则基准等级")):
+        context = build_report_context(rs, assessment, report_id="EA-TEST", lang=lang,
+                                       generated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        finding = next(f for f in context["findings"] if f["rule_id"] == "known-security-weaknesses-unfixed")
+        assert finding["steps_shown"] and [s["kind"] for s in finding["steps"]] == ["base", "aggravation",
+                                                                                    "aggravation"]
+        sources = {r["source_id"] for s in finding["steps"] for r in s["references"]}
+        assert "gdpr" in sources and "pipl" not in sources  # the audit's law only; the JSON keeps all
+        html = str(render_html(context))
+        assert heading in html and step in html

@@ -202,6 +202,9 @@ def _finding(ruleset: RuleSet, finding: Finding, number: int, lang: str, bib: _B
     residual["text"] = _pair_text(finding.residual_severity, finding.residual_likelihood, lang)
     return {
         "steps": _steps(ruleset, finding, lang, bib, labels),
+        # printed when a step goes beyond what the header line says (inherent → residual after the
+        # measures listed): an aggravation, or a level fixed by the effect
+        "steps_shown": any(s.kind != "mitigation" and s.kind != "base" for s in finding.trace),
         "number": number,
         "anchor": f"finding-{finding.rule_id}",
         "rule_id": finding.rule_id,
@@ -241,7 +244,8 @@ def _pair_text(severity: str, likelihood: str, lang: str) -> str:
 def _steps(ruleset: RuleSet, finding: Finding, lang: str, bib: _Bibliography,
            mitigation_labels: Mapping[str, str]) -> list[dict[str, Any]]:
     """The finding's trace as printable steps: what each step is, its change, and severity,
-    likelihood and level after it; an aggravation's references are numbered in the bibliography.
+    likelihood and level after it; an aggravation's references of the audit's jurisdiction are numbered in
+    the bibliography (the JSON trace keeps all of them).
     Empty for a finding with no trace (a stored result from before traces were kept)."""
     t = HEADINGS[lang]
     aggravations = {a.id: a for a in ruleset.aggravations}
@@ -260,7 +264,8 @@ def _steps(ruleset: RuleSet, finding: Finding, lang: str, bib: _Bibliography,
         out.append({"kind": step.kind, "id": step.id, "what": what, "change": change,
                     "pair": _pair_text(step.severity, step.likelihood, lang),
                     "level": level_badge(step.level, lang),
-                    "references": [bib.cite(r) for r in step.references]})
+                    # an aggravation cites the law of the audit's jurisdiction (and international texts)
+                    "references": [bib.cite(r) for r in step.references if bib.local(r.source)]})
     return out
 
 

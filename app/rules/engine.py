@@ -239,7 +239,7 @@ def _finding(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any], jurisdict
         risk_level=fixed or ruleset.matrix.level(*inherent),
         residual_severity=SCALE[sev], residual_likelihood=SCALE[lik], residual_risk_level=level,
         evidence=evidence, mitigations_applied=tuple(applied), references=rule.references,
-        unverified=rule.unverified or any(a.unverified for a in ruleset.aggravations if a.id in raised),
+        unverified=rule.unverified,
         aggravations_applied=tuple(raised), trace=tuple(trace),
     )
 

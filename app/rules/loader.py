@@ -153,6 +153,15 @@ def _content_hash(root: Path) -> str:
     return digest.hexdigest()
 
 
+def _check_params(dates: Mapping[str, Any], where: list[str | int], parameters: Mapping[str, Mapping[str, str]],
+                  bad) -> None:
+    """``bad(path, message)`` for each ``from``/``until`` that names a parameter ruleset.yaml lacks."""
+    for key in ("from", "until"):
+        value = dates.get(key)
+        if isinstance(value, Mapping) and value["param"] not in parameters:
+            bad([*where, key], f"unknown parameter '{value['param']}' (define it in ruleset.yaml)")
+
+
 def _examples(data: list[dict], where: list[str | int], jurisdictions: list[str], start: dt.date | None,
               qn: Questionnaire, bad, owner: str) -> tuple[Example, ...]:
     """Examples with their defaults: the first of ``jurisdictions``, and ``start`` (the effective date)
@@ -188,10 +197,7 @@ def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Q
     outside = sorted(set(data["jurisdictions"]) - set(schema.PACKS[pack]))
     if outside:
         bad(["jurisdictions"], f"pack '{pack}' cannot apply in {', '.join(outside)}")
-    for key in ("from", "until"):
-        value = data.get("effective", {}).get(key)
-        if isinstance(value, Mapping) and value["param"] not in parameters:
-            bad(["effective", key], f"unknown parameter '{value['param']}' (define it in ruleset.yaml)")
+    _check_params(data.get("effective", {}), ["effective"], parameters, bad)
 
     def compile_at(tree_part: Any, where: list[str | int]):
         try:
@@ -340,20 +346,27 @@ def _build_aggravations(ld: _Loader, path: Path, qn: Questionnaire, sources: Map
             ld.problems.append(Problem(rel, exc.message, a["id"], line_of(tree, list(exc.path))))
             when = None
         eff = a.get("effective", {})
-        for key in ("from", "until"):
-            value = eff.get(key)
-            if isinstance(value, Mapping) and value["param"] not in parameters:
-                bad(["effective", key], f"unknown parameter '{value['param']}' (define it in ruleset.yaml)")
+        _check_params(eff, ["effective"], parameters, bad)
         refs = _references(a["references"], sources, lambda j, msg: bad(["references", j, "source"], msg))
         if refs and all(r.unverified for r in refs):
             bad(["references"], "every reference is UNVERIFIED: an aggravation may not rest only on unverified "
                                 "sources")
         scope = a["applies_to"]
-        start = _date(eff.get("from"), parameters) if len(ld.problems) == before else None
+        per = scope["jurisdictions"] if isinstance(scope["jurisdictions"], Mapping) else \
+            {j: {} for j in scope["jurisdictions"]}
+        for j, window in per.items():
+            _check_params(window, ["applies_to", "jurisdictions", j], parameters, bad)
+        if len(ld.problems) != before:
+            continue
+        # a jurisdiction's own dates win over the aggravation's `effective`
+        windows = {j: (_date(w.get("from", eff.get("from")), parameters), _date(w.get("until", eff.get("until")),
+                                                                             parameters))
+                   for j, w in per.items()}
         # an example may sit outside the aggravation's jurisdictions (to show it does not apply there);
-        # it defaults to the first of them
-        anywhere = [*scope["jurisdictions"], *(j for j in schema.JURISDICTIONS if j not in scope["jurisdictions"])]
-        examples = {kind: _examples(a["examples"][kind], ["examples", kind], anywhere, start, qn, bad,
+        # it defaults to the first of them, on its start date or 2026-01-01, whichever is later
+        first = next(iter(per))
+        anywhere = [first, *(j for j in schema.JURISDICTIONS if j != first)]
+        examples = {kind: _examples(a["examples"][kind], ["examples", kind], anywhere, windows[first][0], qn, bad,
                                     "aggravation's")
                     for kind in ("apply", "not_apply")}
         if len(ld.problems) != before or when is None:
@@ -361,10 +374,9 @@ def _build_aggravations(ld: _Loader, path: Path, qn: Questionnaire, sources: Map
         out.append(Aggravation(
             id=a["id"], label=a["label"], rationale=a["rationale"], when=when,
             categories=frozenset(scope.get("categories", ())), effects=frozenset(scope.get("effects", ())),
-            jurisdictions=frozenset(scope["jurisdictions"]), raise_severity=a["raises"].get("severity", 0),
+            windows=windows, raise_severity=a["raises"].get("severity", 0),
             raise_likelihood=a["raises"].get("likelihood", 0), references=tuple(refs),
-            apply_examples=examples["apply"], not_apply_examples=examples["not_apply"],
-            effective_from=_date(eff.get("from"), parameters), effective_until=_date(eff.get("until"), parameters)))
+            apply_examples=examples["apply"], not_apply_examples=examples["not_apply"]))
     return tuple(out)
 
 

@@ -98,9 +98,9 @@ class Aggravation:
     applies to by whole steps (capped at maximum), declared once in ``audit_rules/aggravations.yaml``
     with its legal source.
 
-    It applies to a finding when the evaluation's jurisdiction is one of ``jurisdictions``, the date is
-    within ``effective_from``/``effective_until``, the finding's primary category is in ``categories``
-    (empty: any) and its effect in ``effects`` (empty: risk and obligation), and ``when`` holds."""
+    It applies to a finding when the evaluation's jurisdiction is one of ``windows`` and the date within
+    that jurisdiction's window, the finding's primary category is in ``categories`` (empty: any) and its
+    effect in ``effects`` (empty: risk and obligation), and ``when`` holds."""
 
     id: str
     label: Mapping[str, str]
@@ -108,27 +108,28 @@ class Aggravation:
     when: Condition
     categories: frozenset[str]
     effects: frozenset[str]
-    jurisdictions: frozenset[str]
+    windows: Mapping[str, tuple[dt.date | None, dt.date | None]]
     raise_severity: int
     raise_likelihood: int
     references: tuple[Reference, ...]
     apply_examples: tuple[Example, ...]
     not_apply_examples: tuple[Example, ...]
-    effective_from: dt.date | None = None
-    effective_until: dt.date | None = None
+
+    @property
+    def jurisdictions(self) -> frozenset[str]:
+        return frozenset(self.windows)
 
     def in_force(self, jurisdiction: str, as_of: dt.date) -> bool:
-        """Whether the aggravation is declared for ``jurisdiction`` on ``as_of``."""
-        return _in_force(self.jurisdictions, self.effective_from, self.effective_until, jurisdiction, as_of)
+        """Whether the aggravation is declared for ``jurisdiction`` on ``as_of``: ``windows`` maps each
+        jurisdiction to its (from, until) dates, from inclusive, until exclusive, ``None`` open."""
+        start, until = self.windows.get(jurisdiction, (None, None))
+        return _in_force(self.jurisdictions, start, until, jurisdiction, as_of)
 
     def covers(self, category: str, effect: str) -> bool:
         """Whether a finding of ``category`` and ``effect`` is one this aggravation can raise."""
         return ((not self.categories or category in self.categories)
                 and effect in (self.effects or AGGRAVATED_EFFECTS))
 
-    @property
-    def unverified(self) -> bool:
-        return any(r.unverified for r in self.references)
 
 
 @dataclass(frozen=True, slots=True)

@@ -368,8 +368,14 @@ AGGRAVATIONS: dict = {
                                            "items": {"enum": list(CATEGORIES)}},
                             "effects": {"type": "array", "minItems": 1, "uniqueItems": True,
                                         "items": {"enum": list(AGGRAVATED_EFFECTS)}},
-                            "jurisdictions": {"type": "array", "minItems": 1, "uniqueItems": True,
-                                              "items": {"enum": list(JURISDICTIONS)}},
+                            "jurisdictions": {"oneOf": [
+                                {"type": "array", "minItems": 1, "uniqueItems": True,
+                                 "items": {"enum": list(JURISDICTIONS)}},
+                                {"type": "object", "minProperties": 1, "propertyNames": {"enum": list(JURISDICTIONS)},
+                                 "additionalProperties": {
+                                     "type": "object", "additionalProperties": False,
+                                     "properties": {"from": _DATE_OR_PARAM, "until": _DATE_OR_PARAM}}},
+                            ]},
                         },
                     },
                     "effective": _EFFECTIVE,
@@ -382,8 +388,10 @@ AGGRAVATIONS: dict = {
     },
 }
 """``audit_rules/aggravations.yaml``: facts stated in the answers that raise a finding's severity and/or
-likelihood by whole steps (capped at maximum). ``applies_to`` names the jurisdictions and the findings
-(by primary category and/or effect: both must match when both are given); examples must apply / must not."""
+likelihood by whole steps (capped at maximum). ``applies_to`` names the jurisdictions (a list, or a mapping
+to each one's own ``from``/``until`` where the law that makes the fact aggravating differs by jurisdiction)
+and the findings (by primary category and/or effect: both must match when both are given); examples must
+apply / must not."""
 
 SCREENING: dict = {
     "type": "object",
