@@ -237,3 +237,18 @@ def test_report_prints_the_steps_with_the_local_references_of_each_aggravation()
         assert "gdpr" in sources and "pipl" not in sources  # the audit's law only; the JSON keeps all
         html = str(render_html(context))
         assert heading in html and step in html
+
+
+def test_pipia_missing_for_the_pupils_age_alone_is_a_fixable_gap_not_high():
+    """Verdict scale: ordinary pupil data with fixable gaps is medium; the PIPIA PIPL Art. 55 requires for
+    under-14s' data is still a finding, lowered one step when no sensitive data, automated decision or
+    transfer is involved."""
+    rs = load_ruleset()
+    ordinary = {"pupil_min_age": 6, "data_categories": ["names_contact"], "automated_outputs": ["none"],
+                "hosting": "vendor_cloud_domestic", "leaves_country": "no", "impact_assessment": "not_done"}
+    rule = "cn-no-pipia-before-sensitive-or-automated-processing"
+    f = next(x for x in evaluate(rs, ordinary, "CN", DAY).findings if x.rule_id == rule)
+    assert (f.risk_level, f.residual_risk_level, f.mitigations_applied) == ("high", "medium", ("ordinary-data-only",))
+    g = next(x for x in evaluate(rs, {**ordinary, "data_categories": ["names_contact", "health"]}, "CN",
+                                 DAY).findings if x.rule_id == rule)
+    assert g.residual_risk_level == "high"
