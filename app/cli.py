@@ -273,10 +273,13 @@ def rules_check(rules_dir: str | None) -> None:
     failures = []
     root = Path(ruleset.root).parent
     for fail in run_examples(ruleset):
-        line = line_of(load_yaml(root / fail.path), ["examples", fail.kind, fail.index])
-        failures.append(f"{fail.path}:{line} [rule {fail.rule_id}] examples.{fail.kind}[{fail.index}] {fail.message}")
+        line = line_of(load_yaml(root / fail.path), [*fail.where, "examples", fail.kind, fail.index])
+        owner = "aggravation" if fail.where else "rule"
+        failures.append(f"{fail.path}:{line} [{owner} {fail.rule_id}] examples.{fail.kind}[{fail.index}] "
+                        f"{fail.message}")
     failures.extend(lint(ruleset))
-    n_examples = sum(len(r.fire_examples) + len(r.silent_examples) for r in ruleset.rules)
+    n_examples = sum(len(r.fire_examples) + len(r.silent_examples) for r in ruleset.rules) + \
+        sum(len(a.apply_examples) + len(a.not_apply_examples) for a in ruleset.aggravations)
     if failures:
         for line in failures:
             click.echo(line, err=True)
@@ -284,8 +287,8 @@ def rules_check(rules_dir: str | None) -> None:
         sys.exit(1)
     packs = sorted({r.pack for r in ruleset.rules})
     click.echo(f"rule set {ruleset.version} ({ruleset.sha256[:12]}): {len(ruleset.rules)} rules in "
-               f"{', '.join(packs)}; {n_examples} examples passed; {len(ruleset.questionnaire.questions)} "
-               f"questions; {len(ruleset.sources)} sources")
+               f"{', '.join(packs)}; {len(ruleset.aggravations)} aggravations; {n_examples} examples passed; "
+               f"{len(ruleset.questionnaire.questions)} questions; {len(ruleset.sources)} sources")
 
 
 # -- cases: the real deployments against the verdicts regulators and courts reached ------------------

@@ -60,6 +60,7 @@ def test_context_is_plain_data(ruleset, realistic):
     assert {"severity", "likelihood", "level"} <= set(first["inherent"]) == set(first["residual"])
     cited = {r["source_id"] for f in context["findings"] for r in (*f["references"], *f["elsewhere"])}
     cited |= {r["source_id"] for s in context["screening"]["schemes"] for r in s["references"]}
+    cited |= {r["source_id"] for f in context["findings"] for step in f["steps"] for r in step["references"]}
     assert {b["source_id"] for b in context["bibliography"]} == cited
     assert context["methodology"]["rule_set_sha256"] == ruleset.sha256
     asked = [q["question_id"] for s in context["appendix"] for q in s["questions"]]

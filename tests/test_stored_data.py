@@ -88,6 +88,7 @@ def test_a_result_of_the_first_stored_shape_reads_with_defaults():
     assert finding.references[0].pinpoint == "para. 3"
     again = read.to_json()
     assert again["screening"] == [] and again["findings"][0]["merged"] == []
+    assert finding.trace == () and again["findings"][0]["trace"] == []  # before 0.4.0: not recorded
     assert "matched" not in again["findings"][0]["evidence"][0]
 
 
@@ -132,6 +133,12 @@ def _with(path: tuple, value: Any) -> dict[str, Any]:
     (_with(("findings", 0, "evidence", 0, "matched"), [1]), "findings[0].evidence[0].matched[0]", "expected text"),
     (_with(("findings", 0, "references", 0, "pinpoint"), None), "findings[0].references[0].pinpoint",
      "expected text, got null"),
+    (_with(("findings", 0, "trace"), [{"step": "escalation", "severity": "maximum", "likelihood": "maximum",
+                                       "level": "critical"}]),
+     "findings[0].trace[0].step", "'escalation' is not one of"),
+    (_with(("findings", 0, "trace"), [{"step": "aggravation", "severity": "maximum", "likelihood": "limited",
+                                       "level": "high", "change": {"severity": "1"}}]),
+     "findings[0].trace[0].change", "expected severity/likelihood: whole numbers"),
 ])
 def test_a_malformed_result_is_refused_naming_the_key(data, path, message):
     with pytest.raises(ResultFormatError) as caught:

@@ -178,7 +178,6 @@ def _shown(ev: Evidence) -> Any:
 def _finding(ruleset: RuleSet, finding: Finding, number: int, lang: str, bib: _Bibliography) -> dict[str, Any]:
     rule = ruleset.rule(finding.rule_id)
     qn = ruleset.questionnaire
-    t = HEADINGS[lang]
     labels = {m.id: m.label[lang] for m in rule.mitigations}
     evidence = []
     for ev in finding.evidence:
@@ -197,12 +196,13 @@ def _finding(ruleset: RuleSet, finding: Finding, number: int, lang: str, bib: _B
     residual = {"severity": _scale(finding.residual_severity, lang),
                 "likelihood": _scale(finding.residual_likelihood, lang),
                 "level": level_badge(finding.residual_risk_level, lang)}
-    for pair in (inherent, residual):
-        pair["text"] = t["risk_pair"].format(severity=pair["severity"]["label"].lower() if lang == "en"
-                                             else pair["severity"]["label"],
-                                             likelihood=pair["likelihood"]["label"].lower() if lang == "en"
-                                             else pair["likelihood"]["label"])
+    inherent["text"] = _pair_text(finding.severity, finding.likelihood, lang)
+    residual["text"] = _pair_text(finding.residual_severity, finding.residual_likelihood, lang)
     return {
+        "steps": _steps(ruleset, finding, lang, bib, labels),
+        # printed when a step goes beyond what the header line says (inherent → residual after the
+        # measures listed): an aggravation, or a level fixed by the effect
+        "steps_shown": any(s.kind != "mitigation" and s.kind != "base" for s in finding.trace),
         "number": number,
         "anchor": f"finding-{finding.rule_id}",
         "rule_id": finding.rule_id,
@@ -229,6 +229,42 @@ def _finding(ruleset: RuleSet, finding: Finding, number: int, lang: str, bib: _B
         "effective_note": rule.effective_note_in(lang),
         "unverified": finding.unverified,
     }
+
+
+def _pair_text(severity: str, likelihood: str, lang: str) -> str:
+    """"significant severity × maximum likelihood" (lower-case scale words in English)."""
+    sev, lik = _scale(severity, lang)["label"], _scale(likelihood, lang)["label"]
+    if lang == "en":
+        sev, lik = sev.lower(), lik.lower()
+    return HEADINGS[lang]["risk_pair"].format(severity=sev, likelihood=lik)
+
+
+def _steps(ruleset: RuleSet, finding: Finding, lang: str, bib: _Bibliography,
+           mitigation_labels: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The finding's trace as printable steps: what each step is, its change, and severity,
+    likelihood and level after it; an aggravation's references of the audit's jurisdiction are numbered in
+    the bibliography (the JSON trace keeps all of them).
+    Empty for a finding with no trace (a stored result from before traces were kept)."""
+    t = HEADINGS[lang]
+    aggravations = {a.id: a for a in ruleset.aggravations}
+    out = []
+    for step in finding.trace:
+        if step.kind == "aggravation":
+            agg = aggravations.get(step.id)
+            what = agg.label[lang] if agg else step.id
+        elif step.kind == "mitigation":
+            what = mitigation_labels.get(step.id, step.id)
+        else:
+            what = t[f"step_{step.kind}"]
+        change = t["enum"].join(t[f"step_{axis}"].format(n=f"{n:+d}") for axis, n in step.change.items())
+        if step.held:
+            change = t["step_held"]
+        out.append({"kind": step.kind, "id": step.id, "what": what, "change": change,
+                    "pair": _pair_text(step.severity, step.likelihood, lang),
+                    "level": level_badge(step.level, lang),
+                    # an aggravation cites the law of the audit's jurisdiction (and international texts)
+                    "references": [bib.cite(r) for r in step.references if bib.local(r.source)]})
+    return out
 
 
 def _criterion_answers(qn: Questionnaire, criterion: ScreeningCriterion, answers: Mapping[str, Any],

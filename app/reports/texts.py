@@ -111,6 +111,14 @@ HEADINGS: dict[str, dict[str, str]] = {
         "mitigations": "Measures counted",
         "no_mitigations": "None of the measures that would lower this risk were declared.",
         "not_lowered": "no declared measure lowers it",
+        "steps": "From base to final level",
+        "step_base": "Rule's base level",
+        "step_unlawful": "No lawful basis is available (critical whatever the measures)",
+        "step_prohibited": "Prohibited by law (no measure lowers it)",
+        "step_severity": "severity {n}",
+        "step_likelihood": "likelihood {n}",
+        "step_held": "listed, but it does not lower a finding of this kind",
+        "step_cites": " · ",
         "legal_basis": "Legal basis",
         "merged": "Also covers",
         "elsewhere": "Comparable decisions elsewhere",
@@ -167,8 +175,12 @@ HEADINGS: dict[str, dict[str, str]] = {
         "methodology_intro": "Each rule of the rule set reads the answers and, if its condition holds in the "
                              "jurisdiction on the date applied, produces a finding with a severity and a "
                              "likelihood on the four-level scale of the French data protection authority "
-                             "(CNIL) PIA method. The risk matrix turns the pair into a risk level. Declared "
-                             "measures lower severity or likelihood by whole steps, giving the residual risk. "
+                             "(CNIL) PIA method. The risk matrix turns the pair into a risk level. Aggravating "
+                             "facts stated in the answers (for example sensitive data exposed by a known "
+                             "weakness) raise severity or likelihood by whole steps as the rule set declares, "
+                             "with their legal source, giving the inherent risk; declared measures lower them "
+                             "by whole steps, giving the residual risk. A finding that no lawful basis is "
+                             "available is critical whatever the measures. Each finding lists these steps. "
                              "The overall verdict is \"prohibited\" if any prohibited finding applies, "
                              "otherwise the highest residual risk level (\"low\" when no rule fires).",
         "answers_not_confirmed": "An unanswered question, or \"not known\", counts as \"not confirmed\": "
@@ -291,6 +303,14 @@ HEADINGS: dict[str, dict[str, str]] = {
         "mitigations": "已计入的措施",
         "no_mitigations": "未申报可降低该风险的措施。",
         "not_lowered": "未申报可降低该风险的措施",
+        "steps": "从基准等级到最终等级",
+        "step_base": "规则基准等级",
+        "step_unlawful": "不存在可用的合法性基础（无论采取何种措施均为严重）",
+        "step_prohibited": "法律禁止（任何措施都不能降低）",
+        "step_severity": "严重程度 {n}",
+        "step_likelihood": "可能性 {n}",
+        "step_held": "已列出，但不能降低此类发现的等级",
+        "step_cites": " · ",
         "legal_basis": "法律依据",
         "merged": "同时涵盖",
         "elsewhere": "其他法域的类似决定",
@@ -338,7 +358,9 @@ HEADINGS: dict[str, dict[str, str]] = {
         "methodology": "评估方法",
         "methodology_intro": "规则集中的每条规则读取回答；如其条件在适用日期、所选法域内成立，"
                              "即产生一项发现，并按法国数据保护机构（CNIL）PIA 方法的四级量表给出严重程度和可能性。"
-                             "风险矩阵将二者换算为风险等级。学校申报的措施按整级降低严重程度或可能性，得到剩余风险。"
+                             "风险矩阵将二者换算为风险等级。回答中陈述的加重事实（例如已知漏洞使敏感数据暴露）按规则集声明并注明法律依据，"
+                             "按整级提高严重程度或可能性，得到固有风险；学校申报的措施按整级降低二者，得到剩余风险。"
+                             "认定不存在可用合法性基础的发现，无论采取何种措施均为“严重”。每项发现均列出上述各步。"
                              "如有任何禁止性发现适用，总体结论为“禁止”；否则为最高的剩余风险等级"
                              "（无规则触发时为“低”）。",
         "answers_not_confirmed": "未回答或回答“不清楚”的问题视为“未确认”：未经确认的保障措施按不存在处理。",
@@ -430,6 +452,7 @@ LIKELIHOOD_SCALE: dict[str, dict[str, str]] = {
 EFFECT_LABELS: dict[str, dict[str, str]] = {
     "risk": {"en": "Risk", "zh": "风险"},
     "obligation": {"en": "Legal obligation", "zh": "法定义务"},
+    "unlawful": {"en": "Unlawful as designed", "zh": "设计本身违法"},
     "prohibited": {"en": "Prohibited", "zh": "禁止"},
 }
 STATUS_LABELS: dict[str, dict[str, str]] = {

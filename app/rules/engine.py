@@ -4,12 +4,16 @@ Pure Python: imports neither Flask nor the models, reads only the immutable :cla
 deterministic (same inputs, same output, same order). The CLI, the web app, the tests and the
 benchmarks all call :func:`evaluate`.
 
-Risk model (design brief, "Rules"): each rule carries a severity and a likelihood on CNIL's
-four-level scale; ``audit_rules/risk-matrix.yaml`` maps the pair to a risk level. Mitigations the
-administrator declares lower severity and/or likelihood by whole steps (never below "negligible"),
-giving the residual level. The verdict is ``prohibited`` if any finding with effect ``prohibited``
-applies in the jurisdiction on the date, otherwise the highest residual level, or ``low`` when no
-rule fires.
+Risk model (design brief, "Rules"; the verdict scale in ``docs/decisions.md``): each rule carries a
+base severity and likelihood on CNIL's four-level scale; ``audit_rules/risk-matrix.yaml`` maps the
+pair to a risk level. Aggravating facts the answers state (``audit_rules/aggravations.yaml``) raise
+severity and/or likelihood by whole steps, capped at "maximum", giving the inherent level; the
+mitigations the administrator declares then lower them by whole steps (never below "negligible"),
+giving the residual level. A finding with effect ``unlawful`` (no lawful basis is available) or
+``prohibited`` sits at critical whatever the measures. Each finding carries its ``trace``: every step
+from the base level to the final one. The verdict is ``prohibited`` if any finding with effect
+``prohibited`` applies in the jurisdiction on the date, otherwise the highest residual level, or
+``low`` when no rule fires.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
-from .model import LEVEL_RANK, Rule, RuleSet
+from .model import LEVEL_RANK, Aggravation, Example, Rule, RuleSet
 from .questionnaire import Questionnaire
-from .schema import JURISDICTIONS, SCALE
+from .schema import JURISDICTIONS, OVERRIDE_LEVEL, SCALE
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +49,48 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class TraceStep:
+    """One step from a finding's base level to its final level, with the values after the step.
+
+    ``kind``: ``base`` (the rule's own severity and likelihood), ``aggravation`` (a fact that raises
+    them; ``id`` and ``references`` name it), ``mitigation`` (a measure that lowers them; ``held`` when
+    the finding's effect does not let a measure lower it), ``unlawful`` or ``prohibited`` (the level
+    set by the effect). ``change`` is the signed number of steps on each axis, e.g. ``{"severity": 1}``.
+    """
+
+    kind: str
+    severity: str
+    likelihood: str
+    level: str
+    id: str | None = None
+    change: Mapping[str, int] = field(default_factory=dict)
+    references: tuple[Any, ...] = ()
+    held: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"step": self.kind}
+        if self.id is not None:
+            out["id"] = self.id
+        if self.change:
+            out["change"] = dict(self.change)
+        if self.held:
+            out["held"] = True
+        out.update(severity=self.severity, likelihood=self.likelihood, level=self.level)
+        if self.references:
+            out["references"] = [_reference_dict(r) for r in self.references]
+        return out
+
+
+def _reference_dict(r: Any) -> dict[str, Any]:
+    return {"source": r.source, "pinpoint": r.pinpoint, "verification": r.verification}
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
-    """One rule that fired. Levels are strings from the closed vocabularies in ``schema``."""
+    """One rule that fired. Levels are strings from the closed vocabularies in ``schema``.
+
+    ``severity``/``likelihood``/``risk_level`` are inherent (the rule's base values raised by the
+    aggravations that apply); ``residual_*`` are after the mitigations. ``trace`` holds every step."""
 
     rule_id: str
     rule_version: int
@@ -62,6 +107,8 @@ class Finding:
     references: tuple[Any, ...]
     unverified: bool
     merged: tuple[str, ...] = ()
+    aggravations_applied: tuple[str, ...] = ()
+    trace: tuple[TraceStep, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,10 +124,11 @@ class Finding:
             "residual_risk_level": self.residual_risk_level,
             "evidence": [e.to_dict() for e in self.evidence],
             "mitigations_applied": list(self.mitigations_applied),
-            "references": [{"source": r.source, "pinpoint": r.pinpoint, "verification": r.verification}
-                           for r in self.references],
+            "references": [_reference_dict(r) for r in self.references],
             "unverified": self.unverified,
             "merged": list(self.merged),
+            "aggravations_applied": list(self.aggravations_applied),
+            "trace": [step.to_dict() for step in self.trace],
         }
 
 
@@ -147,29 +195,52 @@ def fire(rule: Rule, answers: Mapping[str, Any], jurisdiction: str, as_of: dt.da
     return rule.applies(jurisdiction, as_of) and rule.when(answers)
 
 
-def _finding(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any]) -> Finding:
-    lower_s = lower_l = 0
+def _finding(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any], jurisdiction: str,
+             as_of: dt.date) -> Finding:
+    top = len(SCALE) - 1
+    fixed = OVERRIDE_LEVEL.get(rule.effect)
+    sev, lik = rule.severity, rule.likelihood
+
+    def step(kind: str, **kw: Any) -> TraceStep:
+        return TraceStep(kind, SCALE[sev], SCALE[lik], ruleset.matrix.level(sev, lik), **kw)
+
+    trace = [step("base")]
+    raised = []
+    for agg in ruleset.aggravations:
+        if fixed is None and agg.in_force(jurisdiction, as_of) and agg.covers(rule.category, rule.effect) \
+                and agg.when(answers):
+            raised.append(agg.id)
+            up_s, up_l = min(agg.raise_severity, top - sev), min(agg.raise_likelihood, top - lik)
+            sev, lik = sev + up_s, lik + up_l
+            trace.append(step("aggravation", id=agg.id, references=agg.references,
+                              change={k: v for k, v in (("severity", up_s), ("likelihood", up_l)) if v}))
+    inherent = (sev, lik)
     applied = []
     for m in rule.mitigations:
         if m.when(answers):
             applied.append(m.id)
-            lower_s += m.lower_severity
-            lower_l += m.lower_likelihood
-    if rule.effect == "prohibited":
-        # A ban is not mitigated away; measures are still listed, and only a different design
-        # (one the rule's condition no longer matches) lifts it.
-        lower_s = lower_l = 0
-    sev_r = max(rule.severity - lower_s, 0)
-    lik_r = max(rule.likelihood - lower_l, 0)
+            if fixed is not None:
+                # A ban or a missing lawful basis is not mitigated away; measures are still listed,
+                # and only a different design (one the rule's condition no longer matches) lifts it.
+                trace.append(step("mitigation", id=m.id, held=True))
+                continue
+            down_s, down_l = min(m.lower_severity, sev), min(m.lower_likelihood, lik)
+            sev, lik = sev - down_s, lik - down_l
+            trace.append(step("mitigation", id=m.id,
+                              change={k: -v for k, v in (("severity", down_s), ("likelihood", down_l)) if v}))
+    level = ruleset.matrix.level(sev, lik)
+    if fixed is not None:
+        trace.append(TraceStep(rule.effect, SCALE[sev], SCALE[lik], fixed))
+        level = fixed
     evidence = _evidence(rule.when.evidence(answers), answers)
     return Finding(
         rule_id=rule.id, rule_version=rule.version, category=rule.category, effect=rule.effect,
-        severity=SCALE[rule.severity], likelihood=SCALE[rule.likelihood],
-        risk_level=ruleset.matrix.level(rule.severity, rule.likelihood),
-        residual_severity=SCALE[sev_r], residual_likelihood=SCALE[lik_r],
-        residual_risk_level=ruleset.matrix.level(sev_r, lik_r),
+        severity=SCALE[inherent[0]], likelihood=SCALE[inherent[1]],
+        risk_level=fixed or ruleset.matrix.level(*inherent),
+        residual_severity=SCALE[sev], residual_likelihood=SCALE[lik], residual_risk_level=level,
         evidence=evidence, mitigations_applied=tuple(applied), references=rule.references,
         unverified=rule.unverified,
+        aggravations_applied=tuple(raised), trace=tuple(trace),
     )
 
 
@@ -267,7 +338,7 @@ def evaluate(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str, as
     typed["jurisdiction"] = jurisdiction
     effective = qn.effective_answers(typed)
     fired = [r for r in ruleset.rules if fire(r, effective, jurisdiction, as_of)]
-    findings = [_finding(ruleset, r, effective) for r in fired]
+    findings = [_finding(ruleset, r, effective, jurisdiction, as_of) for r in fired]
     verdict = verdict_of(findings)  # over every finding, merged ones included: merging never lowers it
     findings = _merge_overridden(fired, findings)
     findings.sort(key=lambda f: (f.effect != "prohibited", -LEVEL_RANK[f.residual_risk_level],
@@ -282,23 +353,36 @@ def evaluate(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str, as
 class ExampleFailure:
     rule_id: str
     path: str
-    kind: str  # "fire" or "silent"
+    kind: str  # "fire" or "silent" (a rule's); "apply" or "not_apply" (an aggravation's)
     index: int
     message: str
+    where: tuple[str | int, ...] = ()  # keys inside the file before ("examples", kind, index), if any
 
     def __str__(self) -> str:
-        return f"{self.path} [rule {self.rule_id}] examples.{self.kind}[{self.index}]: {self.message}"
+        owner = "rule" if self.kind in ("fire", "silent") else "aggravation"
+        return f"{self.path} [{owner} {self.rule_id}] examples.{self.kind}[{self.index}]: {self.message}"
 
 
 def example_fires(ruleset: RuleSet, rule: Rule, example: Any) -> bool:
     """Whether ``rule`` fires on one of its examples, read the way :func:`evaluate` reads answers
     (the example's jurisdiction is also the answer to the jurisdiction question)."""
-    answers = ruleset.questionnaire.effective_answers({**example.answers, "jurisdiction": example.jurisdiction})
-    return fire(rule, answers, example.jurisdiction, example.as_of)
+    return fire(rule, _example_answers(ruleset, example), example.jurisdiction, example.as_of)
+
+
+def _example_answers(ruleset: RuleSet, example: Example) -> Mapping[str, Any]:
+    return ruleset.questionnaire.effective_answers({**example.answers, "jurisdiction": example.jurisdiction})
+
+
+def aggravation_applies(ruleset: RuleSet, aggravation: Aggravation, example: Example) -> bool:
+    """Whether ``aggravation`` is in force and its fact holds on one of its examples (read as
+    :func:`evaluate` reads answers); which findings it then raises is its ``applies_to``."""
+    return aggravation.in_force(example.jurisdiction, example.as_of) and \
+        aggravation.when(_example_answers(ruleset, example))
 
 
 def run_examples(ruleset: RuleSet) -> list[ExampleFailure]:
-    """Run every rule's own examples: ``fire`` ones must fire, ``silent`` ones must not."""
+    """Run every rule's own examples (``fire`` ones must fire, ``silent`` ones must not) and every
+    aggravation's (``apply`` ones must apply, ``not_apply`` ones must not)."""
     failures: list[ExampleFailure] = []
     for rule in ruleset.rules:
         for kind, examples in (("fire", rule.fire_examples), ("silent", rule.silent_examples)):
@@ -308,4 +392,13 @@ def run_examples(ruleset: RuleSet) -> list[ExampleFailure]:
                     verb = "did not fire" if kind == "fire" else "fired"
                     failures.append(ExampleFailure(rule.id, rule.path, kind, i,
                                                    f"{verb} ({ex.jurisdiction}, {ex.as_of.isoformat()})"))
+    path = str(Path(ruleset.root).name) + "/aggravations.yaml"
+    for n, agg in enumerate(ruleset.aggravations):
+        for kind, examples in (("apply", agg.apply_examples), ("not_apply", agg.not_apply_examples)):
+            for i, ex in enumerate(examples):
+                if aggravation_applies(ruleset, agg, ex) != (kind == "apply"):
+                    verb = "did not apply" if kind == "apply" else "applied"
+                    failures.append(ExampleFailure(agg.id, path, kind, i,
+                                                   f"{verb} ({ex.jurisdiction}, {ex.as_of.isoformat()})",
+                                                   where=("aggravations", n)))
     return failures

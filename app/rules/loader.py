@@ -23,6 +23,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from . import schema
 from .conditions import ConditionError, compile_condition
 from .model import (
+    Aggravation,
     Example,
     Framework,
     Mitigation,
@@ -79,6 +80,7 @@ _VALIDATORS = {
     "ruleset": _validator(schema.RULESET),
     "screening": _validator(schema.SCREENING),
     "framework": _validator(schema.FRAMEWORK),
+    "aggravations": _validator(schema.AGGRAVATIONS),
 }
 
 
@@ -151,6 +153,36 @@ def _content_hash(root: Path) -> str:
     return digest.hexdigest()
 
 
+def _check_params(dates: Mapping[str, Any], where: list[str | int], parameters: Mapping[str, Mapping[str, str]],
+                  bad) -> None:
+    """``bad(path, message)`` for each ``from``/``until`` that names a parameter ruleset.yaml lacks."""
+    for key in ("from", "until"):
+        value = dates.get(key)
+        if isinstance(value, Mapping) and value["param"] not in parameters:
+            bad([*where, key], f"unknown parameter '{value['param']}' (define it in ruleset.yaml)")
+
+
+def _examples(data: list[dict], where: list[str | int], jurisdictions: list[str], start: dt.date | None,
+              qn: Questionnaire, bad, owner: str) -> tuple[Example, ...]:
+    """Examples with their defaults: the first of ``jurisdictions``, and ``start`` (the effective date)
+    or 2026-01-01, whichever is later; ``bad(path, message)`` is called for each ill-typed answer."""
+    out = []
+    for i, ex in enumerate(data):
+        jur = ex.get("jurisdiction", jurisdictions[0])
+        if jur not in jurisdictions:
+            bad([*where, i, "jurisdiction"], f"example jurisdiction {jur} is not one of the {owner}")
+        try:
+            answers = qn.validate_answers(ex["answers"])
+        except AnswersInvalid as exc:
+            for err in exc.errors:
+                bad([*where, i, "answers", err.question_id], f"example answer {err}")
+            continue
+        as_of = dt.date.fromisoformat(ex["as_of"]) if "as_of" in ex else \
+            max(start or DEFAULT_EXAMPLE_DATE, DEFAULT_EXAMPLE_DATE)
+        out.append(Example(answers, jur, as_of, ex.get("note")))
+    return tuple(out)
+
+
 def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Questionnaire,
                 sources: Mapping[str, Source], parameters: Mapping[str, Mapping[str, str]]) -> Rule | None:
     rel = ld.rel(path)
@@ -165,10 +197,7 @@ def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Q
     outside = sorted(set(data["jurisdictions"]) - set(schema.PACKS[pack]))
     if outside:
         bad(["jurisdictions"], f"pack '{pack}' cannot apply in {', '.join(outside)}")
-    for key in ("from", "until"):
-        value = data.get("effective", {}).get(key)
-        if isinstance(value, Mapping) and value["param"] not in parameters:
-            bad(["effective", key], f"unknown parameter '{value['param']}' (define it in ruleset.yaml)")
+    _check_params(data.get("effective", {}), ["effective"], parameters, bad)
 
     def compile_at(tree_part: Any, where: list[str | int]):
         try:
@@ -192,25 +221,10 @@ def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Q
     if refs and all(r.unverified for r in refs):
         bad(["references"], "every reference is UNVERIFIED: a rule may not rest only on unverified sources")
 
-    examples: dict[str, list[Example]] = {"fire": [], "silent": []}
-    for kind in ("fire", "silent"):
-        for i, ex in enumerate(data["examples"][kind]):
-            jur = ex.get("jurisdiction", data["jurisdictions"][0])
-            if jur not in data["jurisdictions"]:
-                bad(["examples", kind, i, "jurisdiction"], f"example jurisdiction {jur} is not one of the rule's")
-            try:
-                answers = qn.validate_answers(ex["answers"])
-            except AnswersInvalid as exc:
-                for err in exc.errors:
-                    bad(["examples", kind, i, "answers", err.question_id], f"example answer {err}")
-                continue
-            if "as_of" in ex:
-                as_of = dt.date.fromisoformat(ex["as_of"])
-            else:
-                start = _date(data.get("effective", {}).get("from"), parameters) if len(ld.problems) == before \
-                    else None
-                as_of = max(start or DEFAULT_EXAMPLE_DATE, DEFAULT_EXAMPLE_DATE)
-            examples[kind].append(Example(answers, jur, as_of, ex.get("note")))
+    start = _date(data.get("effective", {}).get("from"), parameters) if len(ld.problems) == before else None
+    examples = {kind: _examples(data["examples"][kind], ["examples", kind], data["jurisdictions"], start, qn, bad,
+                                "rule's")
+                for kind in ("fire", "silent")}
 
     if len(ld.problems) != before or when is None:
         return None
@@ -224,7 +238,7 @@ def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Q
         jurisdictions=frozenset(data["jurisdictions"]), effective_from=_date(eff.get("from"), parameters),
         effective_until=_date(eff.get("until"), parameters), effective_note=effective_note,
         legal_review=data.get("legal_review"), when=when, when_raw=data["when"], mitigations=tuple(mitigations),
-        references=tuple(refs), fire_examples=tuple(examples["fire"]), silent_examples=tuple(examples["silent"]),
+        references=tuple(refs), fire_examples=examples["fire"], silent_examples=examples["silent"],
         overrides=tuple(data.get("overrides", ())), effective_note_zh=effective_note_zh,
     )
 
@@ -294,13 +308,76 @@ def load_ruleset(root: Path | str | None = None) -> RuleSet:
                 ld.problems.append(Problem(rule.path, f"overrides unknown rule '{other}'" if other != rule.id
                                            else "a rule cannot override itself", rule.id))
     frameworks = _build_frameworks(ld, root / "frameworks", qn, sources, {r.id for r in rules} | set(seen))
+    aggravations = _build_aggravations(ld, root / "aggravations.yaml", qn, sources, parameters)
     if ld.problems:
         raise RuleLoadError(ld.problems)
     if not rules:
         raise RuleLoadError([Problem(str(root), "no rules found in any pack folder")])
     return RuleSet(version=meta[1]["version"], sha256=_content_hash(root), questionnaire=qn, rules=tuple(rules),
                    sources=sources, matrix=RiskMatrix(cells), parameters=parameters, root=str(root),
-                   screening=screening, frameworks=frameworks)
+                   screening=screening, frameworks=frameworks, aggravations=aggravations)
+
+
+def _build_aggravations(ld: _Loader, path: Path, qn: Questionnaire, sources: Mapping[str, Source],
+                        parameters: Mapping[str, Mapping[str, str]]) -> tuple[Aggravation, ...]:
+    """The aggravating facts of ``audit_rules/aggravations.yaml`` (none when the file is absent), checked
+    like rules: known questions, options and sources, unique ids, not only UNVERIFIED references."""
+    if not path.exists():
+        return ()
+    read = ld.read(path, "aggravations")
+    if read is None:
+        return ()
+    tree, data = read
+    rel = ld.rel(path)
+    out = []
+    seen: set[str] = set()
+    for i, a in enumerate(data["aggravations"]):
+        before = len(ld.problems)
+
+        def bad(where: list[str | int], message: str, i: int = i, aid: str = a["id"]) -> None:
+            ld.problems.append(Problem(rel, message, aid, line_of(tree, ["aggravations", i, *where])))
+
+        if a["id"] in seen:
+            bad(["id"], f"duplicate aggravation id '{a['id']}'")
+        seen.add(a["id"])
+        try:
+            when = compile_condition(a["when"], qn, ["aggravations", i, "when"])
+        except ConditionError as exc:
+            ld.problems.append(Problem(rel, exc.message, a["id"], line_of(tree, list(exc.path))))
+            when = None
+        eff = a.get("effective", {})
+        _check_params(eff, ["effective"], parameters, bad)
+        refs = _references(a["references"], sources, lambda j, msg: bad(["references", j, "source"], msg))
+        if refs and all(r.unverified for r in refs):
+            bad(["references"], "every reference is UNVERIFIED: an aggravation may not rest only on unverified "
+                                "sources")
+        scope = a["applies_to"]
+        per = scope["jurisdictions"] if isinstance(scope["jurisdictions"], Mapping) else \
+            {j: {} for j in scope["jurisdictions"]}
+        for j, window in per.items():
+            _check_params(window, ["applies_to", "jurisdictions", j], parameters, bad)
+        if len(ld.problems) != before:
+            continue
+        # a jurisdiction's own dates win over the aggravation's `effective`
+        windows = {j: (_date(w.get("from", eff.get("from")), parameters), _date(w.get("until", eff.get("until")),
+                                                                             parameters))
+                   for j, w in per.items()}
+        # an example may sit outside the aggravation's jurisdictions (to show it does not apply there);
+        # it defaults to the first of them, on its start date or 2026-01-01, whichever is later
+        first = next(iter(per))
+        anywhere = [first, *(j for j in schema.JURISDICTIONS if j != first)]
+        examples = {kind: _examples(a["examples"][kind], ["examples", kind], anywhere, windows[first][0], qn, bad,
+                                    "aggravation's")
+                    for kind in ("apply", "not_apply")}
+        if len(ld.problems) != before or when is None:
+            continue
+        out.append(Aggravation(
+            id=a["id"], label=a["label"], rationale=a["rationale"], when=when,
+            categories=frozenset(scope.get("categories", ())), effects=frozenset(scope.get("effects", ())),
+            windows=windows, raise_severity=a["raises"].get("severity", 0),
+            raise_likelihood=a["raises"].get("likelihood", 0), references=tuple(refs),
+            apply_examples=examples["apply"], not_apply_examples=examples["not_apply"]))
+    return tuple(out)
 
 
 def _build_frameworks(ld: _Loader, folder: Path, qn: Questionnaire, sources: Mapping[str, Source],

@@ -9,13 +9,24 @@ from typing import Any
 
 from .conditions import Condition
 from .questionnaire import Questionnaire
-from .schema import RISK_LEVELS
+from .schema import AGGRAVATED_EFFECTS, RISK_LEVELS
 
 
 def in_lang(en: str | None, zh: str | None, lang: str) -> str | None:
     """A pinpoint or note in ``lang``: the Chinese text for "zh" when one is given, otherwise the
     English one (a plain string in the rule data reads the same in every language)."""
     return zh if lang == "zh" and zh else en
+
+
+def _in_force(jurisdictions: frozenset[str], start: dt.date | None, until: dt.date | None, jurisdiction: str,
+              as_of: dt.date) -> bool:
+    """Whether something declared for ``jurisdictions`` from ``start`` (inclusive) until ``until``
+    (exclusive; ``None``: open) holds in ``jurisdiction`` on ``as_of``."""
+    if jurisdiction not in jurisdictions:
+        return False
+    if start is not None and as_of < start:
+        return False
+    return not (until is not None and as_of >= until)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +93,46 @@ class Mitigation:
 
 
 @dataclass(frozen=True, slots=True)
+class Aggravation:
+    """A fact stated in the answers that raises the severity and/or likelihood of the findings it
+    applies to by whole steps (capped at maximum), declared once in ``audit_rules/aggravations.yaml``
+    with its legal source.
+
+    It applies to a finding when the evaluation's jurisdiction is one of ``windows`` and the date within
+    that jurisdiction's window, the finding's primary category is in ``categories`` (empty: any) and its
+    effect in ``effects`` (empty: risk and obligation), and ``when`` holds."""
+
+    id: str
+    label: Mapping[str, str]
+    rationale: Mapping[str, str]
+    when: Condition
+    categories: frozenset[str]
+    effects: frozenset[str]
+    windows: Mapping[str, tuple[dt.date | None, dt.date | None]]
+    raise_severity: int
+    raise_likelihood: int
+    references: tuple[Reference, ...]
+    apply_examples: tuple[Example, ...]
+    not_apply_examples: tuple[Example, ...]
+
+    @property
+    def jurisdictions(self) -> frozenset[str]:
+        return frozenset(self.windows)
+
+    def in_force(self, jurisdiction: str, as_of: dt.date) -> bool:
+        """Whether the aggravation is declared for ``jurisdiction`` on ``as_of``: ``windows`` maps each
+        jurisdiction to its (from, until) dates, from inclusive, until exclusive, ``None`` open."""
+        start, until = self.windows.get(jurisdiction, (None, None))
+        return _in_force(self.jurisdictions, start, until, jurisdiction, as_of)
+
+    def covers(self, category: str, effect: str) -> bool:
+        """Whether a finding of ``category`` and ``effect`` is one this aggravation can raise."""
+        return ((not self.categories or category in self.categories)
+                and effect in (self.effects or AGGRAVATED_EFFECTS))
+
+
+
+@dataclass(frozen=True, slots=True)
 class Example:
     answers: Mapping[str, Any]
     jurisdiction: str
@@ -92,7 +143,7 @@ class Example:
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One rule, loaded from ``audit_rules/<pack>/<id>.yaml``. ``severity``/``likelihood`` are
-    indexes into :data:`SCALE` (0 = negligible .. 3 = maximum)."""
+    indexes into :data:`app.rules.schema.SCALE` (0 = negligible .. 3 = maximum)."""
 
     id: str
     version: int
@@ -125,11 +176,7 @@ class Rule:
 
     def applies(self, jurisdiction: str, as_of: dt.date) -> bool:
         """Whether the rule is in force for ``jurisdiction`` on ``as_of``."""
-        if jurisdiction not in self.jurisdictions:
-            return False
-        if self.effective_from is not None and as_of < self.effective_from:
-            return False
-        return not (self.effective_until is not None and as_of >= self.effective_until)
+        return _in_force(self.jurisdictions, self.effective_from, self.effective_until, jurisdiction, as_of)
 
     @property
     def unverified(self) -> bool:
@@ -212,6 +259,7 @@ class RuleSet:
     root: str
     screening: tuple[ScreeningScheme, ...] = ()
     frameworks: tuple[Framework, ...] = ()
+    aggravations: tuple[Aggravation, ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .engine import headline_level
@@ -57,6 +57,28 @@ class StoredReference:
     verification: str
 
 
+TRACE_STEPS = ("base", "aggravation", "mitigation", "unlawful", "prohibited")
+"""The kinds of step in a finding's trace (:class:`app.rules.engine.TraceStep`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTraceStep:
+    """One step of a finding's trace from its base level to its final level (see
+    :class:`app.rules.engine.TraceStep`): ``step`` (one of :data:`TRACE_STEPS`), the ``severity``,
+    ``likelihood`` and ``level`` after it, the aggravation's or measure's ``id``, ``change`` (signed
+    steps per axis, e.g. ``{"severity": 1}``), ``held`` (a measure the effect does not let lower the
+    level) and the aggravation's ``references``."""
+
+    step: str
+    severity: str
+    likelihood: str
+    level: str
+    id: str | None = None
+    change: Mapping[str, int] = field(default_factory=dict)
+    held: bool = False
+    references: tuple[StoredReference, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class StoredScreening:
     """Whether a full impact assessment (``scheme``: pipia, dpia) is ``required``: ``threshold`` or
@@ -89,6 +111,9 @@ class StoredFinding:
     references: tuple[StoredReference, ...] = ()
     unverified: bool = False
     merged: tuple[str, ...] = ()
+    aggravations_applied: tuple[str, ...] = ()
+    trace: tuple[StoredTraceStep, ...] = ()
+    """Empty in a result written before rule set 0.4.0 (not recorded, not "no steps")."""
 
     @property
     def headline_level(self) -> str:
@@ -163,11 +188,47 @@ def _finding(r: _Reader) -> StoredFinding:
                                       e.texts("matched", optional=True) if "matched" in e.data else None)
                        for e in r.objects("evidence", optional=True)),
         mitigations_applied=r.texts("mitigations_applied", optional=True),
-        references=tuple(StoredReference(ref.text("source"), ref.text("pinpoint"), ref.text("verification"))
-                         for ref in r.objects("references", optional=True)),
+        references=_references(r),
         unverified=r.value("unverified", bool, optional=True) or False,
         merged=r.texts("merged", optional=True),
+        aggravations_applied=r.texts("aggravations_applied", optional=True),
+        trace=tuple(_trace_step(t) for t in r.objects("trace", optional=True)),
     )
+
+
+def _references(r: _Reader) -> tuple[StoredReference, ...]:
+    return tuple(StoredReference(ref.text("source"), ref.text("pinpoint"), ref.text("verification"))
+                 for ref in r.objects("references", optional=True))
+
+
+def _trace_step(t: _Reader) -> StoredTraceStep:
+    change = t.value("change", Mapping, optional=True) or {}
+    for axis, steps in change.items():
+        if axis not in ("severity", "likelihood") or isinstance(steps, bool) or not isinstance(steps, int):
+            raise ResultFormatError(t._at("change"), f"expected severity/likelihood: whole numbers, got {axis!r}")
+    return StoredTraceStep(
+        step=t.text("step", choices=TRACE_STEPS), severity=t.text("severity", choices=SCALE),
+        likelihood=t.text("likelihood", choices=SCALE), level=t.text("level", choices=RISK_LEVELS),
+        id=t.text("id", optional=True), change=dict(change), held=t.value("held", bool, optional=True) or False,
+        references=_references(t))
+
+
+def _trace_step_json(t: StoredTraceStep) -> dict[str, Any]:
+    out: dict[str, Any] = {"step": t.step}
+    if t.id is not None:
+        out["id"] = t.id
+    if t.change:
+        out["change"] = dict(t.change)
+    if t.held:
+        out["held"] = True
+    out.update(severity=t.severity, likelihood=t.likelihood, level=t.level)
+    if t.references:
+        out["references"] = [_reference_json(r) for r in t.references]
+    return out
+
+
+def _reference_json(r: StoredReference) -> dict[str, str]:
+    return {"source": r.source, "pinpoint": r.pinpoint, "verification": r.verification}
 
 
 def _finding_json(f: StoredFinding) -> dict[str, Any]:
@@ -183,9 +244,10 @@ def _finding_json(f: StoredFinding) -> dict[str, Any]:
         "residual_severity": f.residual_severity, "residual_likelihood": f.residual_likelihood,
         "residual_risk_level": f.residual_risk_level, "evidence": evidence,
         "mitigations_applied": list(f.mitigations_applied),
-        "references": [{"source": r.source, "pinpoint": r.pinpoint, "verification": r.verification}
-                       for r in f.references],
+        "references": [_reference_json(r) for r in f.references],
         "unverified": f.unverified, "merged": list(f.merged),
+        "aggravations_applied": list(f.aggravations_applied),
+        "trace": [_trace_step_json(t) for t in f.trace],
     }
 
 

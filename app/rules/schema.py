@@ -28,7 +28,15 @@ SCALE: tuple[str, ...] = ("negligible", "limited", "significant", "maximum")
 """CNIL's four-level scale, used for both severity and likelihood (index 0..3)."""
 RISK_LEVELS: tuple[str, ...] = ("low", "medium", "high", "critical")
 VERDICTS: tuple[str, ...] = (*RISK_LEVELS, "prohibited")
-EFFECTS: tuple[str, ...] = ("risk", "obligation", "prohibited")
+EFFECTS: tuple[str, ...] = ("risk", "obligation", "unlawful", "prohibited")
+"""What a finding is: a privacy ``risk``; a legal ``obligation`` the answers show unmet; ``unlawful``: no
+lawful basis is available for the processing as designed (critical whatever the measures; only a
+different design lifts it); ``prohibited``: an explicit legal ban."""
+OVERRIDE_LEVEL: dict[str, str] = {"unlawful": "critical", "prohibited": "critical"}
+"""Effects whose finding sits at a fixed risk level whatever the aggravations and measures: no
+mitigation lowers it (the verdict of a prohibited finding is ``prohibited``, above critical)."""
+AGGRAVATED_EFFECTS: tuple[str, ...] = ("risk", "obligation")
+"""Effects an aggravation can raise: the others already sit at a fixed level."""
 JURISDICTIONS: tuple[str, ...] = ("CN", "EU", "UK", "US")
 PACKS: dict[str, tuple[str, ...]] = {
     "core": JURISDICTIONS,
@@ -270,6 +278,28 @@ _DATE_OR_PARAM = {
     ]
 }
 
+def _examples(*kinds: str) -> dict:
+    """Examples of each kind (e.g. must fire, must stay silent), each kind a non-empty list."""
+    return {"type": "object", "required": list(kinds), "additionalProperties": False,
+            "properties": {k: {"type": "array", "minItems": 1, "items": _EXAMPLE} for k in kinds}}
+
+
+_EFFECTIVE = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"from": _DATE_OR_PARAM, "until": _DATE_OR_PARAM, "note": _LOCALISED},
+}
+_STEPS = {
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": False,
+    "properties": {
+        "severity": {"type": "integer", "minimum": 1, "maximum": 3},
+        "likelihood": {"type": "integer", "minimum": 1, "maximum": 3},
+    },
+}
+"""Whole steps on the severity and likelihood axes: what a mitigation lowers, an aggravation raises."""
+
 RULE: dict = {
     "type": "object",
     "required": ["id", "version", "title", "rationale", "recommendation", "category", "effect", "severity",
@@ -288,11 +318,7 @@ RULE: dict = {
         "likelihood": {"enum": list(SCALE)},
         "jurisdictions": {"type": "array", "minItems": 1, "uniqueItems": True,
                           "items": {"enum": list(JURISDICTIONS)}},
-        "effective": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {"from": _DATE_OR_PARAM, "until": _DATE_OR_PARAM, "note": _LOCALISED},
-        },
+        "effective": _EFFECTIVE,
         "legal_review": _TEXT,
         "overrides": {"type": "array", "uniqueItems": True, "items": {"type": "string", "pattern": ID_PATTERN}},
         "when": CONDITION,
@@ -306,30 +332,66 @@ RULE: dict = {
                     "id": {"type": "string", "pattern": ID_PATTERN},
                     "label": _TEXT,
                     "when": CONDITION,
-                    "lowers": {
-                        "type": "object",
-                        "minProperties": 1,
-                        "additionalProperties": False,
-                        "properties": {
-                            "severity": {"type": "integer", "minimum": 1, "maximum": 3},
-                            "likelihood": {"type": "integer", "minimum": 1, "maximum": 3},
-                        },
-                    },
+                    "lowers": _STEPS,
                 },
             },
         },
         "references": REFERENCES,
-        "examples": {
-            "type": "object",
-            "required": ["fire", "silent"],
-            "additionalProperties": False,
-            "properties": {
-                "fire": {"type": "array", "minItems": 1, "items": _EXAMPLE},
-                "silent": {"type": "array", "minItems": 1, "items": _EXAMPLE},
-            },
-        },
+        "examples": _examples("fire", "silent"),
     },
 }
+
+AGGRAVATIONS: dict = {
+    "type": "object",
+    "required": ["aggravations"],
+    "additionalProperties": False,
+    "properties": {
+        "aggravations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "label", "rationale", "when", "applies_to", "raises", "references",
+                             "examples"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": ID_PATTERN, "maxLength": 80},
+                    "label": _TEXT,
+                    "rationale": _TEXT,
+                    "when": CONDITION,
+                    "applies_to": {
+                        "type": "object",
+                        "required": ["jurisdictions"],
+                        "minProperties": 2,
+                        "additionalProperties": False,
+                        "properties": {
+                            "categories": {"type": "array", "minItems": 1, "uniqueItems": True,
+                                           "items": {"enum": list(CATEGORIES)}},
+                            "effects": {"type": "array", "minItems": 1, "uniqueItems": True,
+                                        "items": {"enum": list(AGGRAVATED_EFFECTS)}},
+                            "jurisdictions": {"oneOf": [
+                                {"type": "array", "minItems": 1, "uniqueItems": True,
+                                 "items": {"enum": list(JURISDICTIONS)}},
+                                {"type": "object", "minProperties": 1, "propertyNames": {"enum": list(JURISDICTIONS)},
+                                 "additionalProperties": {
+                                     "type": "object", "additionalProperties": False,
+                                     "properties": {"from": _DATE_OR_PARAM, "until": _DATE_OR_PARAM}}},
+                            ]},
+                        },
+                    },
+                    "effective": _EFFECTIVE,
+                    "raises": _STEPS,
+                    "references": REFERENCES,
+                    "examples": _examples("apply", "not_apply"),
+                },
+            },
+        }
+    },
+}
+"""``audit_rules/aggravations.yaml``: facts stated in the answers that raise a finding's severity and/or
+likelihood by whole steps (capped at maximum). ``applies_to`` names the jurisdictions (a list, or a mapping
+to each one's own ``from``/``until`` where the law that makes the fact aggravating differs by jurisdiction)
+and the findings (by primary category and/or effect: both must match when both are given); examples must
+apply / must not."""
 
 SCREENING: dict = {
     "type": "object",
