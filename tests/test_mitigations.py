@@ -1,0 +1,63 @@
+"""Measures named by the law or guidance lower a rule's residual level: evaluated on the real rule set
+with and without the measure, the rule still fires, its residual level drops by the matrix and the
+finding's trace shows the mitigation step."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app.rules.engine import evaluate
+from app.rules.model import LEVEL_RANK
+
+DAY = dt.date(2026, 1, 1)
+
+# rule id, jurisdiction, answers that fire the rule without the measure, the measure's answers,
+# mitigation ids expected in the trace, residual level without and with the measure.
+CASES = [
+    ("known-security-weaknesses-unfixed", "EU",
+     {"known_vulnerabilities": True, "encryption": ["in_transit"], "access_logged": False},
+     {"encryption": ["in_transit", "at_rest"], "access_logged": True},
+     ["encrypted-at-rest-and-in-transit", "access-limited-and-logged"], "high", "medium"),
+    ("eu-solely-automated-decisions-about-pupils", "EU",
+     {"automated_outputs": ["grading"], "human_review": "never", "explanation_available": False,
+      "appeal_route": False},
+     {"explanation_available": True, "appeal_route": True},
+     ["explanation-and-contest"], "high", "medium"),
+    ("brain-or-body-signals-recorded-from-pupils", "CN",
+     {"data_categories": ["eeg"], "sensors": ["wearables"], "encryption": ["none"]},
+     {"encryption": ["in_transit", "at_rest"]},
+     ["encrypted-at-rest-and-in-transit"], "high", "medium"),
+    ("eu-attention-engagement-inference-in-education", "EU",
+     {"data_categories": ["attention_signals"], "sensors": ["classroom_cameras"], "inferred_states": ["attention"],
+      "inference_inputs": ["face"], "inference_purpose": "teaching_feedback", "automated_outputs": ["behaviour_scores"],
+      "human_review": "never"},
+     {"human_review": "always"},
+     ["human-oversight"], "critical", "high"),
+]
+
+
+def _finding(ruleset, rule_id, answers, jurisdiction):
+    found = [f for f in evaluate(ruleset, answers, jurisdiction, DAY).findings if f.rule_id == rule_id]
+    assert found, f"{rule_id} did not fire"
+    return found[0]
+
+
+@pytest.mark.parametrize(("rule_id", "jurisdiction", "answers", "measure", "mitigations", "without", "with_"),
+                         CASES, ids=[c[0] for c in CASES])
+def test_measure_lowers_the_residual_level_and_the_trace_shows_it(ruleset, rule_id, jurisdiction, answers,
+                                                                  measure, mitigations, without, with_):
+    bare = _finding(ruleset, rule_id, answers, jurisdiction)
+    assert bare.mitigations_applied == ()
+    assert bare.residual_risk_level == without
+    assert "mitigation" not in [s.kind for s in bare.trace]
+
+    mitigated = _finding(ruleset, rule_id, {**answers, **measure}, jurisdiction)
+    assert mitigated.risk_level == bare.risk_level, "a measure changes the residual level, not the inherent one"
+    assert mitigated.residual_risk_level == with_
+    assert LEVEL_RANK[mitigated.residual_risk_level] < LEVEL_RANK[bare.residual_risk_level]
+    assert list(mitigated.mitigations_applied) == mitigations
+    steps = [(s.kind, s.id) for s in mitigated.trace if s.kind == "mitigation"]
+    assert steps == [("mitigation", m) for m in mitigations]
+    assert mitigated.trace[-1].level == with_
