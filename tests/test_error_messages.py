@@ -276,6 +276,14 @@ def test_review_errors_are_chinese(app, submitted, fields, message):
     _assert_chinese(response.text, message, "评级为“需要改进”或“必须纠正”时必填")
 
 
+
+def test_queue_filter_errors_are_chinese(app, accounts):
+    reviewer = _zh(scenario.signed_in(app, "reviewer"))
+    reviewer.get("/review")  # shows (and so clears) the English "Signed in" flash from the sign-in
+    response = reviewer.get("/review?verdict=zzz&submitted_from=2020-13-01")
+    assert response.status_code == 200
+    _assert_chinese(response.text, "不是有效的选择。", "不是有效的日期值。")
+
 def test_decision_errors_are_chinese(app, submitted):
     reviewer = _zh(scenario.signed_in(app, "reviewer"))
     response = scenario.web_decide(reviewer, submitted, "changes_requested")
