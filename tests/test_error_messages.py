@@ -276,6 +276,35 @@ def test_review_errors_are_chinese(app, submitted, fields, message):
     _assert_chinese(response.text, message, "评级为“需要改进”或“必须纠正”时必填")
 
 
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_due_date_the_form_cannot_read_is_named_and_nothing_is_saved(app, submitted, lang):
+    # A browser without a date picker sends the date as typed: the page must say why nothing was
+    # saved, beside the due date, instead of showing the form again without a word.
+    reviewer = scenario.signed_in(app, "reviewer")
+    if lang == "zh":
+        _zh(reviewer)
+    else:
+        reviewer.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = scenario.web_review(reviewer, submitted, {("section", "context"): {
+        "rating": "must_be_corrected", "comment": "c", "action": "a", "owner": "o", "due": "31/12/2026"}})
+    assert response.status_code == 200
+    if lang == "zh":
+        _assert_chinese(response.text, "未保存任何内容", "不是有效的日期值。")
+    else:
+        area = " ".join(error_area(response.text))
+        assert "Nothing was saved" in area and "Not a valid date value." in area
+    with app.app_context():
+        assert scenario.latest_submission(submitted).ratings == []
+
+
+def test_queue_filter_errors_are_chinese(app, accounts):
+    reviewer = _zh(scenario.signed_in(app, "reviewer"))
+    reviewer.get("/review")  # shows (and so clears) the English "Signed in" flash from the sign-in
+    response = reviewer.get("/review?verdict=zzz&submitted_from=2020-13-01")
+    assert response.status_code == 200
+    _assert_chinese(response.text, "不是有效的选择。", "不是有效的日期值。")
+
 def test_decision_errors_are_chinese(app, submitted):
     reviewer = _zh(scenario.signed_in(app, "reviewer"))
     response = scenario.web_decide(reviewer, submitted, "changes_requested")

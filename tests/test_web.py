@@ -174,6 +174,22 @@ def test_ages_that_contradict_each_other_are_refused_on_the_field(app, client):
     assert answers["pupil_min_age"] == 12 and "pupil_max_age" not in answers
 
 
+
+def test_a_refused_age_does_not_leave_the_saved_ages_contradicting_each_other(app, client, qn):
+    # Saved 10 to 14; then 15 to 9 is sent. 9 is refused; keeping 15 beside the saved 14 would store
+    # answers that contradict each other (the step said "complete", submitting was refused without a
+    # word on the step). Both are refused; the saved answers stay as they were.
+    report_id, location = start(client)
+    context_url = post_step(client, location, {}).location
+    post_step(client, context_url, {"pupil_min_age": "10", "pupil_max_age": "14"})
+    response = post_step(client, context_url, {"pupil_min_age": "15", "pupil_max_age": "9"})
+    assert response.status_code == 200
+    assert "2 answers could not be saved" in response.text
+    assert "The oldest pupils&#39; age (9) is below the youngest (15)." in response.text
+    answers = stored(app, report_id)
+    assert (answers["pupil_min_age"], answers["pupil_max_age"]) == (10, 14)
+    assert qn.load(answers).conflicts == []
+
 def test_required_questions_still_open_are_listed_on_the_step(client):
     _report_id, location = start(client)
     context_url = post_step(client, location, {}).location

@@ -81,7 +81,8 @@ def save_step(questionnaire: Questionnaire, audit: Audit, values: Mapping[str, A
 
     Only the given ids change; every other stored answer is kept, including answers to questions
     that are now hidden and answers that no longer fit the questionnaire. A value refused by a
-    cross-question check is not written and comes back in ``errors``. When answers changed, an
+    cross-question check is not written and comes back in ``errors``; so are this page's other
+    cross-checked values if keeping them would still contradict a stored answer. When answers changed, an
     "answers_saved" trail event by ``user`` records them (with the audit's new ``revision``).
     Flushes; raises :class:`sqlalchemy.orm.exc.StaleDataError` if another transaction changed the
     audit row meanwhile (see :attr:`app.models.Audit.revision`).
@@ -94,6 +95,13 @@ def save_step(questionnaire: Questionnaire, audit: Audit, values: Mapping[str, A
         else:
             after[qid] = value
     errors = {e.question_id: e for e in questionnaire.cross_check(after) if e.question_id in values}
+    kept = {qid: v for qid, v in after.items() if qid not in errors}
+    kept.update({qid: before[qid] for qid in errors if qid in before})
+    if errors and questionnaire.cross_check(kept):
+        # Keeping the rest would still contradict a stored answer (youngest 15 kept beside a stored
+        # oldest of 14 after 9 was refused): refuse this page's cross-checked answers together.
+        refused = next(iter(errors.values()))
+        errors.update({qid: refused for qid in questionnaire.CROSS_CHECKED & values.keys() if qid not in errors})
     old = dict(audit.answers)
     stored = dict(old)
     for qid, value in values.items():

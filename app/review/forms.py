@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations
 from wtforms import DateField, Form, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -22,7 +23,12 @@ DECISION_CHOICES = [SelectChoice(*c) for c in (
 
 
 class QueueFilterForm(Form):
-    """GET filters of the queue (no CSRF: it changes nothing)."""
+    """GET filters of the queue (no CSRF: it changes nothing). Its field errors ("not a valid date")
+    are in the interface language, like those of the FlaskForms."""
+
+    class Meta:
+        def get_translations(self, form):
+            return translations
 
     status = SelectField(_l("Status"), validators=[Optional()])
     verdict = SelectField(_l("Verdict"), validators=[Optional()])

@@ -142,6 +142,12 @@ def review(report_id: str):
             else:
                 flash(_("Nothing was saved: %(num)s rating(s) need more detail (see the marked items).",
                         num=len(problems)), "warning")
+        else:
+            # A field the form cannot read (a due date typed as 31/12/2026, a text over its limit):
+            # the template shows the error beside the field; say here that nothing was saved.
+            marked = {name.split("_", 1)[0] for name in form.errors}
+            flash(_("Nothing was saved: %(num)s rating(s) need more detail (see the marked items).",
+                    num=len(marked)), "warning")
     else:
         data: dict[str, Any] = {}
         for i, target in enumerate(targets):

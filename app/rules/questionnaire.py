@@ -293,8 +293,12 @@ class Questionnaire:
             raise AnswersInvalid(errors)
         return out
 
+    CROSS_CHECKED = frozenset({"pupil_min_age", "pupil_max_age"})
+    """The questions :meth:`cross_check` reads."""
+
     def cross_check(self, answers: Mapping[str, Any]) -> list[AnswerError]:
-        """Checks that span two questions (today: youngest age not above oldest age)."""
+        """Checks that span two questions (today: youngest age not above oldest age); the questions
+        they read are :attr:`CROSS_CHECKED`."""
         lo, hi = answers.get("pupil_min_age"), answers.get("pupil_max_age")
         if isinstance(lo, int) and isinstance(hi, int) and hi < lo:
             return [AnswerError("pupil_max_age", "answer.oldest_below_youngest", oldest=hi, youngest=lo)]
