@@ -70,3 +70,17 @@ def test_a_chinese_finding_before_pipl_cites_a_chinese_law_then_in_force(case, j
                                   and _in_force(ruleset.sources[r.source], on) for r in f.references)]
     only_later_law = sorted(set(only_later_law) - NO_CHINESE_BASIS_BEFORE_PIPL)
     assert only_later_law == [], only_later_law
+
+
+def test_uk_screening_cites_the_uk_gdpr_and_the_icos_list_not_eu_law():
+    """Issue 12: UK DPIA screening rests on UK GDPR Art. 35 and the ICO's Art. 35(4) list; the EU's
+    WP248 scheme applies in the EU only."""
+    ruleset = get_ruleset()
+    schemes = {s.id: s for s in ruleset.screening}
+    assert "UK" not in schemes["dpia"].jurisdictions
+    uk = schemes["uk-dpia"]
+    assert {r.source for r in uk.references} == {"uk-gdpr", "ico-dpia-list"}
+    answers = {"pupil_min_age": 11, "data_categories": ["face_templates"], "product_kind": "face_gate"}
+    [result] = evaluate(ruleset, answers, "UK", dt.date(2024, 9, 1)).screening
+    assert result.scheme == "uk-dpia" and result.required
+    assert {"innovative-technology-with-children", "biometric-identification-of-children"} <= set(result.criteria_met)
