@@ -190,3 +190,21 @@ def test_source_note_without_chinese_is_rejected_naming_sources_yaml(tmp_path):
     [p] = info.value.problems
     assert p.file.endswith("sources.yaml") and p.line is not None
     assert p.message == "sources/pipl/note: 'zh' is a required property"
+
+
+def _with_measure(source: str) -> str:
+    measure = ("mitigations:\n  - id: on-device\n    label: {en: Templates stay on the device, zh: 模板仅保存在设备中}\n"
+               "    when: {q: face_storage, eq: on_device}\n    lowers: {severity: 1}\n"
+               f"    references:\n      - {{source: {source}, pinpoint: {{en: Art. 32, zh: 第32条}}}}\n")
+    return rule_text().replace("references:\n", measure + "references:\n", 1)
+
+
+def test_a_measure_cites_where_the_law_names_it_and_the_trace_carries_it(tmp_path):
+    rs = load_ruleset(make_rules_dir(tmp_path, {"core/test-rule.yaml": _with_measure("gdpr")}))
+    [measure] = rs.rule("test-rule").mitigations
+    assert [r.source for r in measure.references] == ["gdpr"]
+
+
+def test_a_measure_citing_an_unknown_source_is_refused_naming_it(tmp_path):
+    [p] = _problems(tmp_path, {"core/test-rule.yaml": _with_measure("hearsay")})
+    assert p.rule == "test-rule" and "unknown source 'hearsay'" in p.message

@@ -179,6 +179,8 @@ def _finding(ruleset: RuleSet, finding: Finding, number: int, lang: str, bib: _B
     rule = ruleset.rule(finding.rule_id)
     qn = ruleset.questionnaire
     labels = {m.id: m.label[lang] for m in rule.mitigations}
+    measure_refs = {m.id: [bib.cite(r) for r in m.references if bib.local(r.source)] for m in rule.mitigations
+                    if m.id in finding.mitigations_applied}
     evidence = []
     for ev in finding.evidence:
         question = qn.questions.get(ev.question)
@@ -219,7 +221,9 @@ def _finding(ruleset: RuleSet, finding: Finding, number: int, lang: str, bib: _B
         "residual": residual,
         "headline_level": level_badge(headline_level(finding.effect, finding.residual_risk_level),
                                  lang),
-        "mitigations": [labels.get(m, m) for m in finding.mitigations_applied],
+        # each measure with where the audit's own law names it (numbered in the bibliography)
+        "mitigations": [{"label": labels.get(m, m), "references": measure_refs.get(m, [])}
+                        for m in finding.mitigations_applied],
         # core rules on the same fact that this jurisdiction's rule overrides: stated once, here
         "merged": [{"rule_id": rid, "title": ruleset.rule(rid).title[lang]} for rid in finding.merged],
         "evidence": evidence,
@@ -237,6 +241,13 @@ def _pair_text(severity: str, likelihood: str, lang: str) -> str:
     if lang == "en":
         sev, lik = sev.lower(), lik.lower()
     return HEADINGS[lang]["risk_pair"].format(severity=sev, likelihood=lik)
+
+
+def _citations(finding: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every citation a printed finding carries: its legal basis, comparable decisions elsewhere, its
+    steps' and its measures' references."""
+    return [*finding["references"], *finding["elsewhere"], *(c for s in finding["steps"] for c in s["references"]),
+            *(c for m in finding["mitigations"] for c in m["references"])]
 
 
 def _steps(ruleset: RuleSet, finding: Finding, lang: str, bib: _Bibliography,
@@ -589,6 +600,6 @@ def build_report_context(ruleset: RuleSet, assessment: Assessment, *, report_id:
             "rule_set_sha256": assessment.rule_set_sha256,
             "rules_count": len(ruleset.rules),
         },
-        "has_unverified": any(r["unverified"] for f in findings for r in (*f["references"], *f["elsewhere"])),
+        "has_unverified": any(r["unverified"] for f in findings for r in _citations(f)),
         "review": review,
     }

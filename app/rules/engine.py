@@ -222,11 +222,11 @@ def _finding(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any], jurisdict
             if fixed is not None:
                 # A ban or a missing lawful basis is not mitigated away; measures are still listed,
                 # and only a different design (one the rule's condition no longer matches) lifts it.
-                trace.append(step("mitigation", id=m.id, held=True))
+                trace.append(step("mitigation", id=m.id, held=True, references=m.references))
                 continue
             down_s, down_l = min(m.lower_severity, sev), min(m.lower_likelihood, lik)
             sev, lik = sev - down_s, lik - down_l
-            trace.append(step("mitigation", id=m.id,
+            trace.append(step("mitigation", id=m.id, references=m.references,
                               change={k: -v for k, v in (("severity", down_s), ("likelihood", down_l)) if v}))
     level = ruleset.matrix.level(sev, lik)
     if fixed is not None:

@@ -214,9 +214,11 @@ def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Q
             bad(["mitigations", i, "id"], f"duplicate mitigation id '{m['id']}'")
         seen_mit.add(m["id"])
         cond = compile_at(m["when"], ["mitigations", i, "when"])
+        m_refs = _references(m.get("references", []), sources,
+                             lambda j, msg, i=i: bad(["mitigations", i, "references", j, "source"], msg))
         if cond is not None:
             mitigations.append(Mitigation(m["id"], m["label"], cond, m["lowers"].get("severity", 0),
-                                          m["lowers"].get("likelihood", 0)))
+                                          m["lowers"].get("likelihood", 0), tuple(m_refs)))
     refs = _references(data["references"], sources, lambda i, msg: bad(["references", i, "source"], msg))
     if refs and all(r.unverified for r in refs):
         bad(["references"], "every reference is UNVERIFIED: a rule may not rest only on unverified sources")

@@ -83,13 +83,15 @@ class Reference:
 
 @dataclass(frozen=True, slots=True)
 class Mitigation:
-    """A declared measure that lowers a finding's severity and/or likelihood by whole steps."""
+    """A declared measure that lowers a finding's severity and/or likelihood by whole steps;
+    ``references`` cite where the law or guidance names the measure."""
 
     id: str
     label: Mapping[str, str]
     when: Condition
     lower_severity: int = 0
     lower_likelihood: int = 0
+    references: tuple[Reference, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

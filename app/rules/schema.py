@@ -333,6 +333,8 @@ RULE: dict = {
                     "label": _TEXT,
                     "when": CONDITION,
                     "lowers": _STEPS,
+                    # where the law or guidance names the measure (printed beside it, not as the rule's basis)
+                    "references": REFERENCES,
                 },
             },
         },
