@@ -193,7 +193,8 @@ def test_source_note_without_chinese_is_rejected_naming_sources_yaml(tmp_path):
 
 
 def _with_measure(source: str) -> str:
-    measure = ("mitigations:\n  - id: on-device\n    label: {en: Templates stay on the device, zh: 模板仅保存在设备中}\n"
+    measure = ("mitigations:\n  - id: on-device\n"
+               "    label: {en: Templates stay on the device, zh: 模板仅保存在设备中}\n"
                "    when: {q: face_storage, eq: on_device}\n    lowers: {severity: 1}\n"
                f"    references:\n      - {{source: {source}, pinpoint: {{en: Art. 32, zh: 第32条}}}}\n")
     return rule_text().replace("references:\n", measure + "references:\n", 1)
