@@ -4,6 +4,10 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PORT    ?= 5000
+# Test processes (pytest-xdist): `auto` = one per CPU core; `make test JOBS=0` runs in one process.
+# Files are handed out whole (--dist loadfile), so a module's shared fixtures (rendered PDFs) run once.
+JOBS    ?= auto
+PYTEST  := $(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile
 
 .PHONY: setup run test test-pg lint bench bench-pdf bench-registry clean messages translations
 
@@ -23,10 +27,10 @@ run: setup
 
 test: setup
 	$(BIN)/eduaudit rules check
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 test-pg: setup
-	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest -q -m "not browser"
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PYTEST) -m "not browser"
 
 lint: setup
 	$(BIN)/ruff check app tests bench
