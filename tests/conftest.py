@@ -112,19 +112,21 @@ def _empty_shared_database(engine: sa.Engine, head: str) -> None:
     tables missing) is dropped and migrated again.
 
     The append-only trail refuses TRUNCATE through a trigger (migration 0003); the reset turns the
-    table's triggers off inside its own transaction and on again before it commits, so no other
-    connection ever sees them off.
+    tables' own triggers off inside its transaction and on again before it commits (table owner's
+    rights suffice; PostgreSQL DDL is transactional), so no other connection ever sees them off.
     """
     tables = sorted(set(sa.inspect(engine).get_table_names()) - {"alembic_version"})
     if _revision(engine) != head or not set(db.metadata.tables) <= set(tables):
         _drop_everything(engine)
         flask_migrate.upgrade()
         return
-    quoted = ", ".join(engine.dialect.identifier_preparer.quote(t) for t in tables)
+    quoted = [engine.dialect.identifier_preparer.quote(t) for t in tables]
     with engine.begin() as connection:
-        connection.execute(sa.text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
-        connection.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-        connection.execute(sa.text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
+        for table in quoted:
+            connection.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+        connection.execute(sa.text(f"TRUNCATE {', '.join(quoted)} RESTART IDENTITY CASCADE"))
+        for table in quoted:
+            connection.execute(sa.text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
 
 
 @pytest.fixture
