@@ -5,9 +5,10 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PORT    ?= 5000
 # Test processes (pytest-xdist): `auto` = one per CPU core; `make test JOBS=0` runs in one process.
-# Files are handed out whole (--dist loadfile), so a module's shared fixtures (rendered PDFs) run once.
+# --dist worksteal gives each process a contiguous half of the tests (so a module's shared fixtures,
+# e.g. a rendered PDF, mostly run once) and lets an idle one take over the rest of the other's half.
 JOBS    ?= auto
-PYTEST  := $(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile
+PYTEST  := $(BIN)/python -m pytest -q -n $(JOBS) --dist worksteal
 
 .PHONY: setup run test test-pg lint bench bench-pdf bench-registry clean messages translations
 
