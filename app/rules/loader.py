@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import io
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -92,6 +93,7 @@ _VALIDATORS = {
 _VALID_FILES: OrderedDict[tuple[str, bytes], tuple[Any, Any]] = OrderedDict()
 """(kind, SHA-256 of the file's bytes) -> (round-trip tree, plain data) of files read as valid."""
 _VALID_FILES_MAX = 1024
+_VALID_FILES_LOCK = threading.Lock()
 
 
 def _checked_file(path: Path, kind: str) -> tuple[Any, Any, list[tuple[str, int | None]]]:
@@ -109,9 +111,11 @@ def _checked_file(path: Path, kind: str) -> tuple[Any, Any, list[tuple[str, int 
     except (OSError, UnicodeDecodeError) as exc:
         return None, None, [(f"cannot read file: {exc}", None)]
     key = (kind, hashlib.sha256(raw).digest())
-    known = _VALID_FILES.get(key)
+    with _VALID_FILES_LOCK:
+        known = _VALID_FILES.get(key)
+        if known is not None:
+            _VALID_FILES.move_to_end(key)
     if known is not None:
-        _VALID_FILES.move_to_end(key)
         return known[0], copy.deepcopy(known[1]), []
     try:
         tree = loads_yaml(text, path)
@@ -126,9 +130,11 @@ def _checked_file(path: Path, kind: str) -> tuple[Any, Any, list[tuple[str, int 
         problems.append((f"{where}: {msg}", line_of(tree, list(err.absolute_path))))
     if problems:
         return tree, plain, problems
-    _VALID_FILES[key] = (tree, copy.deepcopy(plain))
-    if len(_VALID_FILES) > _VALID_FILES_MAX:
-        _VALID_FILES.popitem(last=False)
+    remembered = (tree, copy.deepcopy(plain))
+    with _VALID_FILES_LOCK:
+        _VALID_FILES[key] = remembered
+        if len(_VALID_FILES) > _VALID_FILES_MAX:
+            _VALID_FILES.popitem(last=False)
     return tree, plain, []
 
 
