@@ -4,6 +4,11 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PORT    ?= 5000
+# Test processes (pytest-xdist): `auto` = one per CPU core; `make test JOBS=0` runs in one process.
+# --dist worksteal gives each process a contiguous half of the tests (so a module's shared fixtures,
+# e.g. a rendered PDF, mostly run once) and lets an idle one take over the rest of the other's half.
+JOBS    ?= auto
+PYTEST  := $(BIN)/python -m pytest -q -n $(JOBS) --dist worksteal
 
 .PHONY: setup run test test-pg lint bench bench-pdf bench-registry cases clean messages translations
 
@@ -23,10 +28,10 @@ run: setup
 
 test: setup
 	$(BIN)/eduaudit rules check
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 test-pg: setup
-	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest -q -m "not browser"
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PYTEST) -m "not browser"
 
 lint: setup
 	$(BIN)/ruff check app tests bench

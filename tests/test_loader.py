@@ -9,8 +9,12 @@ from tests.rulesdir import make_rules_dir, rule_text
 
 
 def _problems(tmp_path, files):
+    return _problems_of(make_rules_dir(tmp_path, files))
+
+
+def _problems_of(root):
     with pytest.raises(RuleLoadError) as info:
-        load_ruleset(make_rules_dir(tmp_path, files))
+        load_ruleset(root)
     return info.value.problems
 
 
@@ -209,3 +213,81 @@ def test_a_measure_cites_where_the_law_names_it_and_the_trace_carries_it(tmp_pat
 def test_a_measure_citing_an_unknown_source_is_refused_naming_it(tmp_path):
     [p] = _problems(tmp_path, {"core/test-rule.yaml": _with_measure("hearsay")})
     assert p.rule == "test-rule" and "unknown source 'hearsay'" in p.message
+
+
+# -- a file already read as valid is not parsed and validated again ----------------------------------
+
+@pytest.fixture
+def parses(monkeypatch):
+    """The files the loader parses (by name), counted through ``loads_yaml``."""
+    from app.rules import loader
+
+    seen: list[str] = []
+    real = loader.loads_yaml
+
+    def counting(text, path="<string>"):
+        seen.append(path.name)
+        return real(text, path)
+
+    monkeypatch.setattr(loader, "loads_yaml", counting)
+    return seen
+
+
+def test_the_same_bytes_are_parsed_once_and_give_the_same_rule_set(tmp_path, parses):
+    first = load_ruleset(make_rules_dir(tmp_path / "a", {"core/cache-once.yaml": rule_text(id="cache-once")}))
+    assert "cache-once.yaml" in parses
+    parses.clear()
+    second = load_ruleset(make_rules_dir(tmp_path / "b", {"core/cache-once.yaml": rule_text(id="cache-once")}))
+    assert parses == []  # another folder, the same bytes: nothing parsed again
+    assert second is not first and second.root != first.root
+    assert (second.sha256, [r.id for r in second.rules], second.sources) == (
+        first.sha256, [r.id for r in first.rules], first.sources)
+    assert second.rule("cache-once").title == first.rule("cache-once").title
+
+
+def test_a_changed_file_is_read_again(tmp_path, parses):
+    root = make_rules_dir(tmp_path, {"core/cache-change.yaml": rule_text(id="cache-change")})
+    assert load_ruleset(root).rule("cache-change").title["en"] == "A test rule"
+    parses.clear()
+    path = root / "core" / "cache-change.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("A test rule", "A changed rule"), encoding="utf-8")
+    assert load_ruleset(root).rule("cache-change").title["en"] == "A changed rule"
+    assert parses == ["cache-change.yaml"]
+
+
+def test_a_file_with_problems_is_checked_and_reported_on_every_load(tmp_path, parses):
+    root = make_rules_dir(tmp_path, {"core/test-rule.yaml": rule_text(category="vibes")})
+    for _ in range(2):
+        parses.clear()
+        with pytest.raises(RuleLoadError) as info:
+            load_ruleset(root)
+        [p] = info.value.problems
+        assert p.message.startswith("category:") and p.line == 6 and p.file.endswith("core/test-rule.yaml")
+        assert parses == ["test-rule.yaml"]
+
+
+def test_a_valid_file_seen_before_still_has_its_cross_file_checks(tmp_path):
+    # The rule file itself is valid (and remembered); the source it cites is then removed from sources.yaml.
+    root = make_rules_dir(tmp_path, {"core/test-rule.yaml": rule_text(source="coppa")})
+    load_ruleset(root)
+    sources = root / "sources.yaml"
+    text = sources.read_text(encoding="utf-8")
+    sources.write_text(text.replace("\n  coppa:", "\n  coppa-renamed:", 1), encoding="utf-8")
+    problems = _problems_of(root)
+    assert any(p.rule == "test-rule" and "unknown source 'coppa'" in p.message and p.line == 13 for p in problems)
+
+
+def test_each_load_gets_its_own_copy_of_the_data(tmp_path):
+    root = make_rules_dir(tmp_path, {"core/cache-copy.yaml": rule_text(id="cache-copy")})
+    first = load_ruleset(root)
+    first.rule("cache-copy").title["en"] = "changed in memory"
+    assert load_ruleset(root).rule("cache-copy").title["en"] == "A test rule"
+
+
+def test_an_unreadable_file_names_the_problem(tmp_path):
+    root = make_rules_dir(tmp_path, {"core/test-rule.yaml": rule_text()})
+    (root / "core" / "test-rule.yaml").write_bytes(b"id: test-rule\ntitle: \xff\n")
+    [p] = _problems_of(root)
+    assert p.file.endswith("core/test-rule.yaml") and p.line is None
+    assert p.message.startswith("cannot read file: 'utf-8' codec can't decode byte 0xff in position 21")
+

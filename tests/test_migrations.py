@@ -116,3 +116,22 @@ def test_flask_db_upgrade_creates_the_database_from_nothing(tmp_path, monkeypatc
         engine.dispose()
     with application.app_context():
         db.engine.dispose()
+
+
+def test_each_test_gets_a_database_at_head_with_every_table_empty(app):
+    # The app fixture hands out a copy of a database migrated once (SQLite) or empties a shared one
+    # (PostgreSQL): either way a test starts where a fresh `flask db upgrade` leaves it.
+    from app.models import Organisation
+
+    with app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.scalar(sa.text("SELECT version_num FROM alembic_version")) == \
+                script_directory().get_current_head()
+            tables = set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
+            assert TABLES <= tables
+            assert {t: connection.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in sorted(tables)} == \
+                dict.fromkeys(sorted(tables), 0)
+        organisation = Organisation(name="First School", kind="school")
+        db.session.add(organisation)
+        db.session.commit()
+        assert organisation.id == 1  # ids start afresh too

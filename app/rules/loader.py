@@ -5,13 +5,22 @@ file name, unique ids, every question and option a rule reads exists in the ques
 cited source exists in ``sources.yaml``, example answers are well-typed, no rule rests only on
 UNVERIFIED sources. All problems are collected and raised together as :class:`RuleLoadError`, each
 naming file, rule and line, so a bad rule file stops start-up with a message that says what to fix.
+
+Reading a file (strict YAML parse, then its JSON Schema) is most of the cost of a load. A file whose
+exact bytes were already read as valid, for the same kind, in this process is not parsed and
+validated again: its result is reused (see :func:`_checked_file`). Everything that depends on more
+than one file (questions, sources, ids, examples) is checked on every load.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
+import io
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,7 +46,7 @@ from .model import (
     Source,
 )
 from .questionnaire import AnswersInvalid, Questionnaire, QuestionnaireError, build_questionnaire
-from .yamlio import YamlError, line_of, load_yaml, to_plain
+from .yamlio import YamlError, line_of, loads_yaml, to_plain
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "audit_rules"
 VERIFICATION_RANK = {v: i for i, v in enumerate(schema.VERIFICATION)}  # higher = weaker
@@ -83,6 +92,53 @@ _VALIDATORS = {
     "aggravations": _validator(schema.AGGRAVATIONS),
 }
 
+_VALID_FILES: OrderedDict[tuple[str, bytes], tuple[Any, Any]] = OrderedDict()
+"""(kind, SHA-256 of the file's bytes) -> (round-trip tree, plain data) of files read as valid."""
+_VALID_FILES_MAX = 1024
+_VALID_FILES_LOCK = threading.Lock()
+
+
+def _checked_file(path: Path, kind: str) -> tuple[Any, Any, list[tuple[str, int | None]]]:
+    """Parse ``path`` as strict YAML and validate it against the schema of ``kind``.
+
+    Returns (round-trip tree or ``None``, plain data or ``None``, problems as (message, line)). A valid
+    file's result is remembered by its bytes, so the same bytes are not parsed and validated twice in
+    one process; the caller gets its own copy of the plain data. Files with problems are never
+    remembered: they are checked again on every read.
+    """
+    try:
+        raw = path.read_bytes()
+        # Decoded as Path.read_text() would (UTF-8, universal newlines), from the bytes that are hashed.
+        text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, None, [(f"cannot read file: {exc}", None)]
+    key = (kind, hashlib.sha256(raw).digest())
+    with _VALID_FILES_LOCK:
+        known = _VALID_FILES.get(key)
+        if known is not None:
+            _VALID_FILES.move_to_end(key)
+    if known is not None:
+        return known[0], copy.deepcopy(known[1]), []
+    try:
+        tree = loads_yaml(text, path)
+    except YamlError as exc:
+        return None, None, [(exc.message, exc.line)]
+    plain = to_plain(tree)
+    errors = sorted(_VALIDATORS[kind].iter_errors(plain), key=lambda e: list(e.absolute_path))
+    problems = []
+    for err in errors[:20]:
+        where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+        msg = err.message if len(err.message) < 300 else err.message[:300] + "..."
+        problems.append((f"{where}: {msg}", line_of(tree, list(err.absolute_path))))
+    if problems:
+        return tree, plain, problems
+    remembered = (tree, copy.deepcopy(plain))
+    with _VALID_FILES_LOCK:
+        _VALID_FILES[key] = remembered
+        if len(_VALID_FILES) > _VALID_FILES_MAX:
+            _VALID_FILES.popitem(last=False)
+    return tree, plain, []
+
 
 class _Loader:
     def __init__(self, root: Path) -> None:
@@ -97,19 +153,10 @@ class _Loader:
 
     def read(self, path: Path, kind: str, rule: str | None = None) -> tuple[Any, Any] | None:
         """Return (round-trip tree, plain data) or record problems and return ``None``."""
-        try:
-            tree = load_yaml(path)
-        except YamlError as exc:
-            self.problems.append(Problem(self.rel(path), exc.message, rule, exc.line))
-            return None
-        plain = to_plain(tree)
-        errors = sorted(_VALIDATORS[kind].iter_errors(plain), key=lambda e: list(e.absolute_path))
-        for err in errors[:20]:
-            where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
-            msg = err.message if len(err.message) < 300 else err.message[:300] + "..."
-            self.problems.append(Problem(self.rel(path), f"{where}: {msg}", rule,
-                                         line_of(tree, list(err.absolute_path))))
-        return None if errors else (tree, plain)
+        tree, plain, problems = _checked_file(path, kind)
+        for message, line in problems:
+            self.problems.append(Problem(self.rel(path), message, rule, line))
+        return None if problems else (tree, plain)
 
 
 def _date(value: Any, parameters: Mapping[str, Mapping[str, str]]) -> dt.date | None:
