@@ -68,20 +68,28 @@ class TraceStep:
     held: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"step": self.kind}
-        if self.id is not None:
-            out["id"] = self.id
-        if self.change:
-            out["change"] = dict(self.change)
-        if self.held:
-            out["held"] = True
-        out.update(severity=self.severity, likelihood=self.likelihood, level=self.level)
-        if self.references:
-            out["references"] = [_reference_dict(r) for r in self.references]
-        return out
+        return trace_step_dict(self)
 
 
-def _reference_dict(r: Any) -> dict[str, Any]:
+def trace_step_dict(step: Any) -> dict[str, Any]:
+    """A trace step (this module's :class:`TraceStep` or a stored one: anything with ``kind``, ``id``,
+    ``change``, ``held``, ``severity``, ``likelihood``, ``level`` and ``references``) as the JSON contract
+    writes it: ``step``, then ``id``, ``change`` and ``held`` when set, the values after it, ``references``."""
+    out: dict[str, Any] = {"step": step.kind}
+    if step.id is not None:
+        out["id"] = step.id
+    if step.change:
+        out["change"] = dict(step.change)
+    if step.held:
+        out["held"] = True
+    out.update(severity=step.severity, likelihood=step.likelihood, level=step.level)
+    if step.references:
+        out["references"] = [reference_dict(r) for r in step.references]
+    return out
+
+
+def reference_dict(r: Any) -> dict[str, Any]:
+    """A citation (anything with ``source``, ``pinpoint`` and ``verification``) as the JSON contract writes it."""
     return {"source": r.source, "pinpoint": r.pinpoint, "verification": r.verification}
 
 
@@ -124,7 +132,7 @@ class Finding:
             "residual_risk_level": self.residual_risk_level,
             "evidence": [e.to_dict() for e in self.evidence],
             "mitigations_applied": list(self.mitigations_applied),
-            "references": [_reference_dict(r) for r in self.references],
+            "references": [reference_dict(r) for r in self.references],
             "unverified": self.unverified,
             "merged": list(self.merged),
             "aggravations_applied": list(self.aggravations_applied),

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import headline_level
+from .engine import headline_level, reference_dict, trace_step_dict
 from .schema import CATEGORIES, EFFECTS, JURISDICTIONS, RISK_LEVELS, SCALE, VERDICTS
 
 
@@ -64,12 +64,12 @@ TRACE_STEPS = ("base", "aggravation", "mitigation", "unlawful", "prohibited")
 @dataclass(frozen=True, slots=True)
 class StoredTraceStep:
     """One step of a finding's trace from its base level to its final level (see
-    :class:`app.rules.engine.TraceStep`): ``step`` (one of :data:`TRACE_STEPS`), the ``severity``,
+    :class:`app.rules.engine.TraceStep`): ``kind`` (one of :data:`TRACE_STEPS`; ``step`` in the JSON), the ``severity``,
     ``likelihood`` and ``level`` after it, the aggravation's or measure's ``id``, ``change`` (signed
     steps per axis, e.g. ``{"severity": 1}``), ``held`` (a measure the effect does not let lower the
     level) and the aggravation's ``references``."""
 
-    step: str
+    kind: str
     severity: str
     likelihood: str
     level: str
@@ -207,28 +207,12 @@ def _trace_step(t: _Reader) -> StoredTraceStep:
         if axis not in ("severity", "likelihood") or isinstance(steps, bool) or not isinstance(steps, int):
             raise ResultFormatError(t._at("change"), f"expected severity/likelihood: whole numbers, got {axis!r}")
     return StoredTraceStep(
-        step=t.text("step", choices=TRACE_STEPS), severity=t.text("severity", choices=SCALE),
+        kind=t.text("step", choices=TRACE_STEPS), severity=t.text("severity", choices=SCALE),
         likelihood=t.text("likelihood", choices=SCALE), level=t.text("level", choices=RISK_LEVELS),
         id=t.text("id", optional=True), change=dict(change), held=t.value("held", bool, optional=True) or False,
         references=_references(t))
 
 
-def _trace_step_json(t: StoredTraceStep) -> dict[str, Any]:
-    out: dict[str, Any] = {"step": t.step}
-    if t.id is not None:
-        out["id"] = t.id
-    if t.change:
-        out["change"] = dict(t.change)
-    if t.held:
-        out["held"] = True
-    out.update(severity=t.severity, likelihood=t.likelihood, level=t.level)
-    if t.references:
-        out["references"] = [_reference_json(r) for r in t.references]
-    return out
-
-
-def _reference_json(r: StoredReference) -> dict[str, str]:
-    return {"source": r.source, "pinpoint": r.pinpoint, "verification": r.verification}
 
 
 def _finding_json(f: StoredFinding) -> dict[str, Any]:
@@ -244,10 +228,10 @@ def _finding_json(f: StoredFinding) -> dict[str, Any]:
         "residual_severity": f.residual_severity, "residual_likelihood": f.residual_likelihood,
         "residual_risk_level": f.residual_risk_level, "evidence": evidence,
         "mitigations_applied": list(f.mitigations_applied),
-        "references": [_reference_json(r) for r in f.references],
+        "references": [reference_dict(r) for r in f.references],
         "unverified": f.unverified, "merged": list(f.merged),
         "aggravations_applied": list(f.aggravations_applied),
-        "trace": [_trace_step_json(t) for t in f.trace],
+        "trace": [trace_step_dict(t) for t in f.trace],
     }
 
 
