@@ -505,3 +505,7 @@ def audits_adopt(org_name: str) -> None:
             trail.record(audit, "adopted", None, {"school": org.name})
         db.session.commit()
         click.echo(f"{len(audits)} audit(s) now belong to {org.name!r}")
+
+
+if __name__ == "__main__":  # `python -m app.cli ...` runs the command from a source tree
+    main()
