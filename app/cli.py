@@ -21,7 +21,7 @@ from .answers import AnswersFileError, read_answers_file
 from .fileio import write_atomically
 from .reports.render import PDF_VARIANTS
 from .rules.conditions import canonical
-from .rules.engine import Assessment, evaluate, run_examples
+from .rules.engine import Assessment, categories_covered, evaluate, run_examples
 from .rules.loader import RuleLoadError, load_ruleset
 from .rules.schema import JURISDICTIONS, VERDICTS
 from .rules.yamlio import line_of, load_yaml
@@ -326,9 +326,7 @@ def _case_runs(folder: Path, ruleset) -> list[dict]:
             except ValueError as exc:
                 rows.append({**row, "error": str(exc)})
                 continue
-            # A finding folded into another (same fact, stated once) still counts with its own category.
-            found = {f.category for f in result.findings} | {ruleset.rule(m).category for f in result.findings
-                                                             for m in f.merged}
+            found = categories_covered(ruleset, result.findings)
             expected = run.get("categories") or []
             rows.append({**row, "got": result.verdict, "categories": expected,
                          "missing": [c for c in expected if c not in found]})

@@ -319,6 +319,19 @@ def _merge_overridden(fired: list[Rule], findings: list[Finding]) -> list[Findin
     return out
 
 
+def categories_covered(ruleset: RuleSet, findings: tuple[Finding, ...] | list[Finding]) -> set[str]:
+    """The risk categories ``findings`` speak to: each finding's primary category, the rule's
+    ``also_categories``, and the same for every rule folded into a finding (``merged``), since a
+    finding stated once for two rules still covers what both are about. Returns category ids."""
+    rule_ids = [f.rule_id for f in findings] + [m for f in findings for m in f.merged]
+    out = {f.category for f in findings}
+    for rule_id in rule_ids:
+        rule = ruleset.rule(rule_id)
+        out.add(rule.category)
+        out.update(rule.also_categories)
+    return out
+
+
 def headline_level(effect: str, residual_risk_level: str) -> str:
     """The level a finding is reported and counted at: ``prohibited`` for a prohibition, else its
     residual risk level (after the mitigations the answers confirm). The verdict is the worst of them."""
