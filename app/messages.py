@@ -115,7 +115,8 @@ MESSAGES: dict[str, str] = {
     "evidence.no_file_name": N_("the file has no name; choose the document again"),
     "evidence.file_name_too_long": N_("the file name has %(length)s characters; at most %(limit)s are allowed"),
     "evidence.empty": N_("“%(file_name)s” is empty"),
-    "evidence.too_large": N_("“%(file_name)s” has %(size_mib)s MiB; at most %(limit_mib)s MiB are accepted"),
+    "evidence.too_large": N_("“%(file_name)s” has %(size)s bytes; at most %(limit)s bytes (%(limit_mib)s MiB) are "
+                             "accepted"),
     "evidence.refused_type": N_("“%(file_name)s” is not a PDF, PNG, JPEG or plain-text document: its content is "
                                 "a %(detected)s file, whatever its name says"),
     "evidence.unknown_type": N_("the content of “%(file_name)s” is not a PDF, PNG, JPEG or plain-text (UTF-8) "

@@ -121,7 +121,7 @@ def _user_page(user: User, role_form: RoleForm | None = None, link: dict[str, st
     events = [_event_row(e) for e in services.account_events() if e.user_id == user.id]
     return _no_store(render_template(
         "accounts/admin_user.html", user=_user_row(user), role_form=role_form, active_form=ActiveForm(formdata=None),
-        reset_form=ButtonForm(), link=link, own=user.id == current_user.id, events=events), code)
+        reset_form=ButtonForm(formdata=None), link=link, own=user.id == current_user.id, events=events), code)
 
 
 @bp.get("/admin/users/<int:user_id>")

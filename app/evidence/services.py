@@ -41,8 +41,9 @@ TEXT_CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r", "\f"}
 
 
 def mib(size: int) -> str:
-    """``size`` bytes in MiB for messages: one decimal, trailing ``.0`` dropped (``10485760`` -> ``"10"``)."""
-    return f"{size / 1024 / 1024:.1f}".removesuffix(".0")
+    """``size`` bytes in MiB for messages, to three significant digits (``10485760`` -> ``"10"``,
+    ``1572864`` -> ``"1.5"``, ``2048`` -> ``"0.00195"``)."""
+    return f"{size / 1024 / 1024:.3g}"
 
 
 class EvidenceError(Problem, ValueError):
@@ -149,8 +150,8 @@ def add(questionnaire: Questionnaire, audit: Audit, upload: Upload, user: User |
         raise EvidenceError("evidence.unknown_question", question=upload.question_id)
     file_name = clean_file_name(upload.file_name)
     if len(upload.data) > max_bytes:
-        raise EvidenceError("evidence.too_large", file_name=file_name, size_mib=mib(len(upload.data)),
-                            limit_mib=mib(max_bytes))
+        raise EvidenceError("evidence.too_large", file_name=file_name, size=f"{len(upload.data):,}",
+                            limit=f"{max_bytes:,}", limit_mib=mib(max_bytes))
     found = media_type(upload.data, file_name)
     current = attachments_of(audit)
     if len(current) >= max_count:

@@ -89,7 +89,8 @@ def _page(audit: Audit, form: forms.AttachForm | None, code: int = 200):
     return render_template(
         "evidence/attachments.html",
         audit={"report_id": audit.report_id, "product": audit.product_name, "version": audit.version},
-        attachments=rows, form=form if can_edit else None, remove_form=forms.RemoveForm() if can_edit else None,
+        attachments=rows, form=form if can_edit else None,
+        remove_form=forms.RemoveForm(formdata=None) if can_edit else None,
         limit_mib=services.mib(limit), frozen=not audit.editable), code
 
 
