@@ -338,10 +338,10 @@ def change_role(user: User, role: str, organisation: Organisation | None, actor:
     (before and after). Raises :class:`AccountError` when the role does not fit the organisation (see
     :func:`check_role_fits`), ``actor`` changes their own role, or the last active instance
     administrator would lose the role. The same role and organisation change nothing."""
+    _not_self(user, actor)
     check_role_fits(role, organisation)
     if role == user.role and (organisation.id if organisation else None) == user.organisation_id:
         return
-    _not_self(user, actor)
     if user.role == "instance_admin" and user.active and _active_admins() <= 1:
         raise AccountError("account.last_admin", email=user.email)
     before = user_facts(user)
