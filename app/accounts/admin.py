@@ -96,7 +96,7 @@ def admin_user_create():
     except services.AccountError as exc:
         db.session.rollback()
         field = form.email if exc.code in ("account.not_an_email", "account.email_too_long", "account.email_taken") \
-            else form.name if exc.code.startswith("account.name") else form.organisation
+            else form.name if exc.code in ("account.name_empty", "account.name_too_long") else form.organisation
         field.errors = [*field.errors, describe(exc)]
         return _users_page(form, code=422)
     db.session.commit()
