@@ -46,7 +46,7 @@ def test_attach_refuse_an_executable_and_find_the_hash_in_the_pdf(app, accounts,
             expect(page.locator(".flash--success")).to_contain_text(sha)
             expect(page.locator("table.attachments")).to_contain_text("signed DPA.pdf")
             page.goto(f"{live_server}/audits/{report_id}")
-            with page.expect_download() as download_info:
+            with page.expect_download(timeout=180_000) as download_info:  # a render takes seconds, more under load
                 page.get_by_role("link", name="Download PDF").click()
             data = download_info.value.path().read_bytes()
         finally:
