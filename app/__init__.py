@@ -73,6 +73,7 @@ def register_login(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .audits import bp as audits_bp
+    from .evidence import bp as evidence_bp
     from .i18n import bp as i18n_bp
     from .registry import bp as registry_bp
     from .review import bp as review_bp
@@ -82,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(audits_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(evidence_bp)
     app.register_blueprint(registry_bp)
     app.register_blueprint(trail_bp)
     app.register_blueprint(i18n_bp)

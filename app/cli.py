@@ -403,13 +403,13 @@ def orgs_group() -> None:
 @click.option("--name", required=True, help="Unique name, e.g. \"Hangzhou No. 11 High School\".")
 @click.option("--kind", required=True, type=click.Choice(["school", "regulator", "ngo"]))
 def orgs_create(name: str, kind: str) -> None:
-    """Create an organisation."""
-    from .accounts.services import AccountError, create_org
+    """Create an organisation (recorded in the account log, by "system")."""
+    from .accounts.services import AccountError, add_org
     from .extensions import db
 
     with _web_app().app_context():
         try:
-            org = create_org(name, kind)
+            org = add_org(name, kind, None)
         except AccountError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
@@ -429,9 +429,10 @@ def users_group() -> None:
 @click.option("--org", "org_name", help="Organisation name (required except for instance_admin).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
 def users_create(email: str, name: str, role: str, org_name: str | None, password_stdin: bool) -> None:
-    """Create a user; the password is asked twice (or read from standard input)."""
+    """Create a user; the password is asked twice (or read from standard input). Recorded in the
+    account log, by "system"."""
     from .accounts.passwords import PasswordPolicyError
-    from .accounts.services import AccountError, create_user, get_org
+    from .accounts.services import AccountError, create_user, get_org, record_event, user_facts
     from .extensions import db
 
     if password_stdin:
@@ -448,6 +449,7 @@ def users_create(email: str, name: str, role: str, org_name: str | None, passwor
                 sys.exit(2)
         try:
             user = create_user(email=email, name=name, password=password, role=role, organisation=org)
+            record_event("user_created", None, user=user, organisation=org, details=user_facts(user))
         except (AccountError, PasswordPolicyError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)

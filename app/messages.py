@@ -101,9 +101,35 @@ MESSAGES: dict[str, str] = {
                                            "'%(environment)s')"),
     "account.wrong_password": N_("the current password is not correct"),
     "account.same_password": N_("the new password must differ from the current one"),
+    "account.own_account": N_("you cannot disable your own account nor change your own role"),
+    "account.last_admin": N_("%(email)s is the last active instance administrator; make another one first"),
+    "account.user_disabled": N_("the account %(email)s is disabled; enable it first"),
+    "account.link_invalid": N_("this password link is not valid: it was used already, replaced by a newer "
+                               "one, or copied incompletely"),
+    "account.link_expired": N_("this password link expired at %(expired)s; ask an instance administrator for a "
+                               "new one"),
     "password.too_short": N_("the password must have at least %(min)s characters"),
     "password.too_long": N_("the password must have at most %(max)s characters"),
     "password.is_email": N_("the password must not be the e-mail address"),
+    # -- evidence attached to answers (app/evidence/services.py) -------------------------------------
+    "evidence.no_file_name": N_("the file has no name; choose the document again"),
+    "evidence.file_name_too_long": N_("the file name has %(length)s characters; at most %(limit)s are allowed"),
+    "evidence.empty": N_("“%(file_name)s” is empty"),
+    "evidence.too_large": N_("“%(file_name)s” has %(size)s bytes; at most %(limit)s bytes (%(limit_mib)s MiB) are "
+                             "accepted"),
+    "evidence.refused_type": N_("“%(file_name)s” is not a PDF, PNG, JPEG or plain-text document: its content is "
+                                "a %(detected)s file, whatever its name says"),
+    "evidence.unknown_type": N_("the content of “%(file_name)s” is not a PDF, PNG, JPEG or plain-text (UTF-8) "
+                                "document"),
+    "evidence.name_disagrees": N_("the content of “%(file_name)s” is a %(expected)s document but its name ends "
+                                  "in %(extension)s; rename it to end in %(expected)s"),
+    "evidence.frozen": N_("the answers of audit %(report_id)s are frozen (%(status)s): documents can be "
+                          "attached or removed only while the answers can be changed"),
+    "evidence.unknown_question": N_("there is no question '%(question)s' to attach a document to"),
+    "evidence.too_many": N_("this version of the audit already carries %(limit)s documents, the most allowed; "
+                            "remove one first"),
+    "evidence.already_attached": N_("“%(file_name)s” is already attached to this answer"),
+    "evidence.not_attached": N_("“%(file_name)s” is not attached to the current version of the audit"),
     # -- verification (app/verify/services.py) --------------------------------------------------------
     "verify.not_a_sha256": N_("not a SHA-256 in lower-case hex: '%(value)s'"),
 }

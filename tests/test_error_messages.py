@@ -56,6 +56,7 @@ def _catalogue() -> dict[str, tuple[str, bool]]:
 def _problem_classes() -> dict[str, type[Problem]]:
     import app.accounts.passwords  # noqa: F401  (every module that defines a Problem is imported)
     import app.audits.services  # noqa: F401
+    import app.evidence.services  # noqa: F401
     import app.registry.services  # noqa: F401
     import app.review.services  # noqa: F401
     import app.verify.services  # noqa: F401
@@ -149,6 +150,8 @@ SAMPLES = {
     "org_kinds": list(ORG_KINDS), "found_org_kind": "school", "category": "face_gate",
     "categories": list(PRODUCT_CATEGORIES), "option": "none", "choices": ["classroom_cameras", "none"],
     "problem": Problem("review.comment_missing"),
+    "expired": "2026-12-05 22:00 UTC", "file_name": "contract.pdf", "size": "12,582,912", "limit_mib": "10",
+    "detected": ".exe", "extension": ".pdf", "expected": ".png", "question": "legal_basis",
 }
 """A value for each parameter name the catalogue uses (ids where the parameter is a word)."""
 

@@ -3,6 +3,8 @@ and CSP, password change, demo users, sign-in messages."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import re
 from html.parser import HTMLParser
 from urllib.parse import quote, urlsplit
@@ -13,7 +15,13 @@ import sqlalchemy as sa
 from webhelpers import ACCOUNTS, PASSWORD, csrf_token, login
 
 from app import create_app
-from app.accounts.services import AccountError, create_demo_instance, get_org, get_user_by_email
+from app.accounts.services import (
+    AccountError,
+    create_demo_instance,
+    get_org,
+    get_user_by_email,
+    issue_password_link,
+)
 from app.config import ConfigError
 from app.extensions import db
 from app.models import Audit, User
@@ -46,7 +54,26 @@ CSRF_CASES = {
                       {"t0_rating": "acceptable", "t0_comment": "forged"}),
     "review.decide": ("reviewer", "submitted", "/audits/{id}/decision",
                       {"decision": "approved", "comment": "forged"}),
+    "evidence.attachments": ("school", "draft", "/audits/{id}/attachments",
+                             {"question": "legal_basis", "document": (scenario.PDF_BYTES, "forged.pdf")}),
+    "evidence.remove": ("school", "draft", "/audits/{id}/attachments/{att}/remove", {}),
+    "accounts.admin_user_create": ("admin", None, "/admin/users",
+                                   {"email": "forged@instance.test", "name": "Forged", "role": "instance_admin",
+                                    "organisation": ""}),
+    "accounts.admin_user_role": ("admin", None, "/admin/users/{user}/role", {"role": "instance_admin",
+                                                                             "organisation": ""}),
+    "accounts.admin_user_active": ("admin", None, "/admin/users/{user}/active", {"active": "0"}),
+    "accounts.admin_user_reset": ("admin", None, "/admin/users/{user}/password-link", {}),
+    "accounts.admin_orgs": ("admin", None, "/admin/organisations", {"name": "Forged organisation", "kind": "ngo"}),
+    "accounts.set_password": ("anon", None, "/account/set-password/{token}",
+                              {"new": "a brand new passphrase", "confirm": "a brand new passphrase"}),
 }
+
+
+def files_afresh(data: dict) -> dict:
+    """``data`` with each (bytes, file name) value as a new file to upload (the test client closes the
+    files of a request once it is sent)."""
+    return {k: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else v for k, v in data.items()}
 
 
 def state_changing_routes(app) -> set[str]:
@@ -65,7 +92,7 @@ def db_state() -> dict:
     state["audits_rows"] = sorted(db.session.execute(sa.select(
         Audit.report_id, Audit.status, Audit.version, Audit.revision, Audit.product_name)).all())
     state["users_rows"] = sorted(db.session.execute(sa.select(
-        User.email, User.password_hash, User.session_token)).all())
+        User.email, User.password_hash, User.session_token, User.role, User.active, User.reset_token_sha256)).all())
     return state
 
 
@@ -78,10 +105,17 @@ def test_a_post_without_a_csrf_token_is_refused_and_changes_nothing(app, account
     with app.app_context():
         report_id = scenario.make_audit(state) if state else ""
         regulator = str(get_org("Test Regulator").id)
+        school_user = scenario.user("school")
+        if "{att}" in url:
+            url = url.replace("{att}", str(scenario.attach(report_id)))
+        if "{token}" in url:
+            url = url.replace("{token}", issue_password_link(school_user, None, dt.timedelta(days=1)))
+            db.session.commit()
+        url = url.replace("{user}", str(school_user.id)).replace("{id}", report_id)
         db.session.expire_all()
         before = db_state()
     data = {k: v.replace("{regulator}", regulator) if isinstance(v, str) else v for k, v in data.items()}
-    response = client.post(url.replace("{id}", report_id), data=data)
+    response = client.post(url, data=files_afresh(data))
     assert response.status_code == 400, (endpoint, response.status_code, response.location)
     assert CSRF_EXPIRED in response.text and "Nothing from this page was saved" in response.text
     with app.app_context():
@@ -89,7 +123,7 @@ def test_a_post_without_a_csrf_token_is_refused_and_changes_nothing(app, account
     # a token from another session is refused too
     other = app.test_client()
     forged = {**data, "csrf_token": csrf_token(other.get("/login").text)}
-    assert client.post(url.replace("{id}", report_id), data=forged).status_code == 400
+    assert client.post(url, data=files_afresh(forged)).status_code == 400
     if role != "anon":  # still signed in: the refused logout did not sign out either
         assert client.get("/account/password").status_code == 200
 

@@ -19,6 +19,7 @@ from flask import current_app, has_app_context
 
 from .. import trail
 from ..evaluation import Evaluation
+from ..evidence import services as evidence
 from ..extensions import current_ruleset, db
 from ..models import AssessmentSnapshot, Audit, AuditEvent, IssuedReport, Organisation, User, new_report_id
 from ..registry.services import link_audit
@@ -220,7 +221,8 @@ def issue_pdf(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleS
     set the PDF is signed next, so the stored fingerprint is that of the signed bytes handed out.
     An :class:`IssuedReport` with the SHA-256 and size of the bytes, and the audit's version, status
     and school as the cover prints them, is added and flushed, so the PDF can be verified later
-    (``/verify``), with a "pdf_generated" trail event by ``user``.
+    (``/verify``), with a "pdf_generated" trail event by ``user``. The appendix lists the documents
+    attached to the current version's answers by name, size and SHA-256 (their content is never rendered).
     ``review`` is the review section of the report (:func:`app.review.report.review_context`).
     ``ruleset`` is the one ``evaluation`` came from (default: the app's). Raises
     :class:`app.reports.limits.RenderLimitExceeded` when a limit stops
@@ -229,9 +231,11 @@ def issue_pdf(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleS
     snapshot = evaluation.snapshot
     # What the cover prints is recorded as it is printed (the same values), so /verify matches the PDF.
     status, version, school = audit.status, audit.version, (school_name(audit) or "").strip() or None
-    context = build_report_context(ruleset or current_ruleset(), evaluation.result, report_id=audit.report_id,
+    ruleset = ruleset or current_ruleset()
+    context = build_report_context(ruleset, evaluation.result, report_id=audit.report_id,
                                    generated_at=snapshot.created_at, lang=lang, status=status,
-                                   review=review, school=school)
+                                   review=review, school=school,
+                                   attachments=evidence.appendix_rows(ruleset.questionnaire, audit, lang))
     config = current_app.config
     pdf = render_pdf_limited(context, limits or RenderLimits.from_config(config),
                              pdf_variant=config.get("REPORT_PDF_VARIANT"))

@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import access
 from ..evaluation import NotReady, evaluate_audit, latest_snapshot
+from ..evidence import services as evidence_services
 from ..extensions import current_ruleset, db, limiter
 from ..i18n import LIST_SEPARATOR, describe, ui_lang
 from ..labels import STATUS_NAMES, display_json
@@ -276,6 +277,8 @@ def _step_target(audit: Audit, section: Section, visible: list[Section], invalid
         return _step_url(audit, goto)
     if action == "back":
         return _step_url(audit, previous) if previous else url_for("audits.home")
+    if action == "attach" and not invalid:
+        return url_for("evidence.attachments", report_id=audit.report_id, section=section.id)
     if not invalid:
         return _step_url(audit, following) if following else url_for("audits.results", report_id=audit.report_id)
     return None
@@ -305,8 +308,14 @@ def _step_page(audit: Audit, section: Section, slots: list[forms.Slot], form: Fl
     previous, following = _neighbours(visible, section.id)
     current = next(s for s in steps if s["current"])
     comments = _review_comments(audit, section.id, {s.question.id for s in slots})
+    documents: dict[str, list[dict[str, str]]] = {}
+    for attachment in evidence_services.attachments_of(audit):
+        documents.setdefault(attachment.question_id, []).append({
+            "file_name": attachment.file_name,
+            "url": url_for("evidence.download", report_id=audit.report_id, attachment_id=attachment.id)})
     for q in questions:
         q["comments"] = comments["questions"].get(q["id"], [])
+        q["documents"] = documents.get(q["id"], [])
     return render_template(
         "audits/step.html",
         audit={"report_id": audit.report_id, "product": audit.product_name, "vendor": audit.vendor_name,
@@ -402,7 +411,8 @@ def results(report_id: str):
     context = build_report_context(ruleset, evaluation.result, report_id=audit.report_id,
                                    generated_at=evaluation.snapshot.created_at, lang=lang, status=audit.status,
                                    review=review_report.review_context(ruleset, audit, lang),
-                                   school=services.school_name(audit))
+                                   school=services.school_name(audit),
+                                   attachments=evidence_services.appendix_rows(qn, audit, lang))
     return render_template(
         "audits/results.html",
         audit={"report_id": audit.report_id, "product": audit.product_name},
@@ -490,8 +500,9 @@ def _pdf_refused(audit: Audit, lang: str, exc: RenderLimitExceeded):
 @bp.get("/audits/<report_id>")
 @login_required
 def overview(report_id: str):
-    """The audit's page: status and version, the verdict, submission and review history with the
-    reviewer's comments and action plan, what the user can do next, and the audit trail."""
+    """The audit's page: status and version, the verdict, the number of documents attached, submission
+    and review history with the reviewer's comments and action plan, what the user can do next, and
+    the audit trail."""
     audit = access.audit_for(report_id, "view")
     ruleset = current_ruleset()
     lang = ui_lang()
@@ -526,6 +537,7 @@ def overview(report_id: str):
         and registry_services.publication_of(audit) is None else None,
         unpublish_form=registry_forms.UnpublishForm() if access.allowed(current_user, "unpublish", audit) else None,
         can_review=access.allowed(current_user, "review", audit),
+        documents=len(evidence_services.attachments_of(audit)),
     )
 
 

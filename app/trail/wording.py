@@ -31,6 +31,8 @@ EVENT_NAMES = {
     "published": lambda: _("Published"),
     "unpublished": lambda: _("Publication withdrawn"),
     "adopted": lambda: _("Assigned to a school"),
+    "attachment_added": lambda: _("Document attached"),
+    "attachment_removed": lambda: _("Document removed"),
 }
 
 
@@ -54,6 +56,10 @@ def _event_summary(kind: str, details: dict[str, Any]) -> str:
         return _("%(num)s rating(s)", num=len(details.get("ratings", {})))
     if kind == "pdf_generated":
         return f"{details.get('lang', '')} · SHA-256 {details.get('sha256', '')[:16]}…"
+    if kind in ("attachment_added", "attachment_removed"):
+        q = qn.questions.get(details.get("question", ""))
+        return _("%(name)s (%(question)s) · SHA-256 %(sha)s…", name=details.get("file_name", ""),
+                 question=q.label[lang] if q else details.get("question", ""), sha=details.get("sha256", "")[:16])
     if kind == "new_version":
         return _("version %(v)s", v=details.get("version"))
     return ""
