@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from sqlalchemy.orm import load_only
 
 from .. import trail
 from ..evaluation import Evaluation
@@ -38,16 +39,28 @@ class StepSaved:
     errors: dict[str, AnswerError]
 
 
+LIST_COLUMNS = (Audit.report_id, Audit.product_name, Audit.vendor_name, Audit.jurisdiction, Audit.status,
+                Audit.updated_at, Audit.revision)
+LIST_SNAPSHOT_COLUMNS = (AssessmentSnapshot.verdict, AssessmentSnapshot.created_at,
+                         AssessmentSnapshot.rule_set_version, AssessmentSnapshot.rule_set_sha256)
+
+
 def list_audits(visible: sa.Select) -> list[tuple[Audit, AssessmentSnapshot | None]]:
     """The audits of ``visible`` (a SELECT of :class:`Audit`, see :func:`app.access.visible_audits`)
-    with their latest snapshot (``None`` if never evaluated), most recently changed first."""
+    with their latest snapshot (``None`` if never evaluated), most recently changed first.
+
+    Only the columns a list shows are loaded (names, jurisdiction, status, dates; the snapshot's
+    verdict, date and rule set): reading another attribute of these objects raises, so the answers'
+    and results' JSON is never fetched for a list.
+    """
     latest = (sa.select(AssessmentSnapshot.audit_id, sa.func.max(AssessmentSnapshot.id).label("assessment_id"))
               .group_by(AssessmentSnapshot.audit_id).subquery())
     ids = visible.with_only_columns(Audit.id).subquery()
     stmt = (sa.select(Audit, AssessmentSnapshot).where(Audit.id.in_(sa.select(ids.c.id)))
             .outerjoin(latest, latest.c.audit_id == Audit.id)
             .outerjoin(AssessmentSnapshot, AssessmentSnapshot.id == latest.c.assessment_id)
-            .order_by(Audit.updated_at.desc(), Audit.id.desc()))
+            .order_by(Audit.updated_at.desc(), Audit.id.desc())
+            .options(load_only(*LIST_COLUMNS, raiseload=True), load_only(*LIST_SNAPSHOT_COLUMNS, raiseload=True)))
     return [(audit, assessment) for audit, assessment in db.session.execute(stmt)]
 
 
