@@ -285,10 +285,9 @@ def stored_audit_inputs() -> list[AuditInput]:
     """
     if not has_app_context():
         return []
-    rows = db.session.execute(sa.select(Audit.report_id, AssessmentSnapshot)
+    latest = sa.select(sa.func.max(AssessmentSnapshot.id)).group_by(AssessmentSnapshot.audit_id)
+    rows = db.session.execute(sa.select(Audit.report_id, AssessmentSnapshot.answers, AssessmentSnapshot.jurisdiction,
+                                        AssessmentSnapshot.as_of)
                               .join(AssessmentSnapshot, AssessmentSnapshot.audit_id == Audit.id)
-                              .order_by(Audit.report_id, AssessmentSnapshot.id))
-    latest: dict[str, AssessmentSnapshot] = {}
-    for report_id, snapshot in rows:
-        latest[report_id] = snapshot
-    return [AuditInput(report_id, snap.answers, snap.jurisdiction, snap.as_of) for report_id, snap in latest.items()]
+                              .where(AssessmentSnapshot.id.in_(latest)).order_by(Audit.report_id))
+    return [AuditInput(report_id, answers, jurisdiction, as_of) for report_id, answers, jurisdiction, as_of in rows]

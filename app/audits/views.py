@@ -22,7 +22,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import access
-from ..evaluation import NotReady, evaluate_audit, latest_snapshot
+from ..evaluation import NotReady, evaluate_audit, latest_snapshot, latest_snapshot_stamp
 from ..extensions import current_ruleset, db, limiter
 from ..i18n import LIST_SEPARATOR, describe, ui_lang
 from ..labels import STATUS_NAMES, display_json
@@ -374,13 +374,15 @@ def results(report_id: str):
     lang, ui = _report_lang(), ui_lang()
     review, school = review_report.review_context(ruleset, audit, lang), services.school_name(audit)
     key = (audit.id, audit.revision, ruleset.sha256, lang, ui, audit.status, school, rendered.digest(review))
-    page = rendered.pages().get(key)
+    # The page shown is the latest snapshot's: one stored since (by a process with another rule set)
+    # is a miss, so the audit is evaluated again here as before.
+    page = rendered.pages().get((*key, latest_snapshot_stamp(audit)))
     if page is None:
         page = _results_page(audit, ruleset, lang, review, school)
         if "missing" in page:
             return render_template("audits/missing.html",
                                    audit={"report_id": audit.report_id, "product": audit.product_name}, **page)
-        rendered.pages().put(key, page)
+        rendered.pages().put((*key, page.pop("snapshot")), page)
     return render_template(
         "audits/results.html",
         audit={"report_id": audit.report_id, "product": audit.product_name}, lang=lang,
@@ -389,9 +391,9 @@ def results(report_id: str):
 
 def _results_page(audit: Audit, ruleset, lang: str, review: dict[str, Any] | None,
                   school: str | None) -> dict[str, Any]:
-    """The results page's parts: ``report_html``, ``steps``, ``stale`` for an audit that can be
-    evaluated (its snapshot kept and committed), else ``missing``, ``missing_count``, ``conflicts``,
-    ``steps`` for the page that lists what is still open."""
+    """The results page's parts: ``report_html``, ``steps``, ``stale`` and ``snapshot`` (id, rule set
+    SHA-256) for an audit that can be evaluated (its snapshot kept and committed), else ``missing``,
+    ``missing_count``, ``conflicts``, ``steps`` for the page that lists what is still open."""
     qn = ruleset.questionnaire
     ui = ui_lang()
     loaded = qn.load(audit.answers)
@@ -416,7 +418,8 @@ def _results_page(audit: Audit, ruleset, lang: str, review: dict[str, Any] | Non
                                    generated_at=evaluation.snapshot.created_at, lang=lang, status=audit.status,
                                    review=review, school=school)
     return {"report_html": render_html(context, fragment=True), "steps": _steps(qn, loaded.typed, None),
-            "stale": _stale_rows(qn, loaded.stale)}
+            "stale": _stale_rows(qn, loaded.stale),
+            "snapshot": (evaluation.snapshot.id, evaluation.snapshot.rule_set_sha256)}
 
 
 @bp.get("/audits/<report_id>/report.pdf")

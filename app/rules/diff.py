@@ -16,7 +16,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from .engine import evaluate
+from .engine import outcome
 from .model import RuleSet
 from .questionnaire import AnswersInvalid
 
@@ -53,8 +53,7 @@ def _levels(ruleset: RuleSet, item: AuditInput) -> tuple[str, dict[str, str]]:
     # Answers to questions one rule set does not have (added or removed between versions) are
     # left out for that side: they cannot have influenced it.
     known = {k: v for k, v in item.answers.items() if k in ruleset.questionnaire.questions}
-    result = evaluate(ruleset, known, item.jurisdiction, item.as_of)
-    return result.verdict, {f.rule_id: f.residual_risk_level for f in result.findings}
+    return outcome(ruleset, known, item.jurisdiction, item.as_of)
 
 
 def diff_rulesets(old: RuleSet, new: RuleSet, audits: Iterable[AuditInput]) -> list[AuditChange]:
