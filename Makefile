@@ -10,7 +10,7 @@ PORT    ?= 5000
 JOBS    ?= auto
 PYTEST  := $(BIN)/python -m pytest -q -n $(JOBS) --dist worksteal
 
-.PHONY: setup run test test-pg lint bench bench-pdf bench-registry bench-startup bench-web cases clean messages translations
+.PHONY: setup run test test-pg lint bench bench-pdf bench-registry bench-startup bench-web bench-rules-diff cases clean messages translations
 
 setup: $(STAMP)
 
@@ -68,6 +68,10 @@ bench-startup: setup
 # revision> also serves that revision of the app in the same rounds, for before/after figures).
 bench-web: setup
 	$(BIN)/python bench/bench_web.py $${BASELINE:+--baseline $$BASELINE}
+
+# `eduaudit rules diff` over 10,000 stored audits (SQLite in a temporary folder; FROM=<git revision>).
+bench-rules-diff: setup
+	$(BIN)/python bench/bench_rules_diff.py $${FROM:+--from $$FROM}
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
