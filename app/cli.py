@@ -200,7 +200,7 @@ def rules_diff(old_ref: str, new_ref: str, answer_paths: tuple[Path, ...], store
         audits = list(_answer_inputs(answer_paths or (repo / "tests" / "cases",), new))
         if stored:
             audits.extend(_stored_inputs())
-        changes = diff_rulesets(old, new, audits)
+        changes = diff_rulesets(old, new, audits, workers=os.cpu_count() or 1)
     click.echo(f"rule set {old.version} ({old.sha256[:12]}) -> {new.version} ({new.sha256[:12]}): "
                f"{len(old.rules)} -> {len(new.rules)} rules")
     changed = [c for c in changes if c.changed]

@@ -94,3 +94,14 @@ def test_the_diffs_outcome_is_what_the_full_evaluation_concludes(ruleset):
         assert outcome(ruleset, answers, jurisdiction, as_of) == (
             full.verdict, {f.rule_id: f.residual_risk_level for f in full.findings}), (name, jurisdiction, as_of)
     assert merged  # the cases include findings folded into an overriding rule's
+
+
+def test_the_diff_split_over_processes_gives_the_same_changes_in_the_same_order(tmp_path):
+    old_dir, new_dir = _sets(tmp_path)
+    old, new = load_ruleset(old_dir), load_ruleset(new_dir)
+    audits = [AuditInput(f"a{i}", {**FACE_GATE, "pupil_min_age": 6 + i % 12} if i % 3 else {"pupil_min_age": "x"},
+                         ("CN", "EU", "UK", "US")[i % 4], dt.date(2026, 1, 1)) for i in range(41)]
+    one = diff_rulesets(old, new, audits)
+    assert any(c.error for c in one) and any(c.added for c in one)
+    assert diff_rulesets(old, new, audits, workers=2, parallel_min=10) == one
+    assert diff_rulesets(old, new, audits, workers=3, parallel_min=10) == one
