@@ -30,9 +30,9 @@ TITLE_MAX = 120
 RECOMMENDATION_MAX = 700
 
 
-def _load(rules_dir: str | None):
+def _load(rules_dir: str | None, *, use_cache: bool = True):
     try:
-        return load_ruleset(rules_dir)
+        return load_ruleset(rules_dir, use_cache=use_cache)
     except RuleLoadError as exc:
         click.echo(str(exc), err=True)
         sys.exit(3)
@@ -200,7 +200,7 @@ def rules_diff(old_ref: str, new_ref: str, answer_paths: tuple[Path, ...], store
         audits = list(_answer_inputs(answer_paths or (repo / "tests" / "cases",), new))
         if stored:
             audits.extend(_stored_inputs())
-        changes = diff_rulesets(old, new, audits)
+        changes = diff_rulesets(old, new, audits, workers=os.cpu_count() or 1)
     click.echo(f"rule set {old.version} ({old.sha256[:12]}) -> {new.version} ({new.sha256[:12]}): "
                f"{len(old.rules)} -> {len(new.rules)} rules")
     changed = [c for c in changes if c.changed]
@@ -269,7 +269,7 @@ def _stored_inputs():
 @click.option("--rules-dir", type=click.Path(file_okay=False, exists=True), envvar="EDUAUDIT_RULES_DIR")
 def rules_check(rules_dir: str | None) -> None:
     """Validate every rule file and run every rule's examples; print what failed with file and line."""
-    ruleset = _load(rules_dir)
+    ruleset = _load(rules_dir, use_cache=False)  # the full check: every file parsed and validated
     failures = []
     root = Path(ruleset.root).parent
     for fail in run_examples(ruleset):

@@ -48,8 +48,11 @@ DEFAULTS: dict[str, Any] = {
     # Off: the library would put its Retry-After on every response of a limited route (the PDF route
     # sets its own on a 503); the 429 page sends Retry-After itself (app.errors).
     "RATELIMIT_HEADERS_ENABLED": False,
-    # None: the repository's audit_rules/ (or EDUAUDIT_RULES_DIR), see app.rules.loader.
+    # None: the repository's audit_rules/ (or EDUAUDIT_RULES_DIR), see app.rules.loader. The loader's
+    # disk cache of validated rule data is EDUAUDIT_RULES_CACHE_DIR ("off" switches it off).
     "RULES_DIR": None,
+    # Rendered results pages kept per process (app.audits.rendered), each about 150 KB; 0: none.
+    "RESULTS_CACHE_SIZE": 64,
     # Interface language ("en" or "zh") when neither the header's switch nor the browser's
     # Accept-Language chooses one. The report follows the interface language unless ?lang= asks.
     "BABEL_DEFAULT_LOCALE": "en",

@@ -134,6 +134,8 @@ TABLE: dict[tuple[str, str], list[tuple[str, dict]]] = {
         missing=NOBODY_ELSE))],
     # The public product registry: the same for everyone, signed in or not (published audits only).
     ("registry.products", "GET"): [("/products", same(200, anon=200))],
+    # names of published products and of the user's own organisation's audits, for the start form
+    ("registry.suggest", "GET"): [("/products/suggest?field=product_name&q=a", same(200))],
     ("registry.product", "GET"): [("/products/{p1}", same(200, anon=200)),
                                   ("/products/{unpublished}", same(404, anon=404)),
                                   ("/products/999999", same(404, anon=404))],

@@ -341,6 +341,18 @@ def test_the_results_page_lists_documents_in_the_appendix(app, client):
     assert f"{len(TEXT)} bytes" in appendix and "MARKER-CONTENT-7Q2" not in page
 
 
+def test_a_document_attached_after_the_results_page_was_shown_appears_on_it(app, client):
+    # The results page is kept per audit revision; attaching a document does not change the revision,
+    # so the kept page must not hide the new appendix row.
+    with app.app_context():
+        report_id = scenario.make_audit("complete")
+    assert "No document was attached to the answers." in client.get(f"/audits/{report_id}/results").text
+    with app.app_context():
+        scenario.attach(report_id, TEXT, file_name="policy.txt")
+    page = client.get(f"/audits/{report_id}/results").text
+    assert "policy.txt" in page[page.index('id="attachments"'):]
+
+
 def test_the_pdf_lists_the_documents_with_their_hashes_and_never_their_content(app, client, monkeypatch):
     import pypdf
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from sqlalchemy.orm import load_only
 
 from .. import trail
 from ..evaluation import Evaluation
@@ -39,16 +40,28 @@ class StepSaved:
     errors: dict[str, AnswerError]
 
 
+LIST_COLUMNS = (Audit.report_id, Audit.product_name, Audit.vendor_name, Audit.jurisdiction, Audit.status,
+                Audit.updated_at, Audit.revision)
+LIST_SNAPSHOT_COLUMNS = (AssessmentSnapshot.verdict, AssessmentSnapshot.created_at,
+                         AssessmentSnapshot.rule_set_version, AssessmentSnapshot.rule_set_sha256)
+
+
 def list_audits(visible: sa.Select) -> list[tuple[Audit, AssessmentSnapshot | None]]:
     """The audits of ``visible`` (a SELECT of :class:`Audit`, see :func:`app.access.visible_audits`)
-    with their latest snapshot (``None`` if never evaluated), most recently changed first."""
+    with their latest snapshot (``None`` if never evaluated), most recently changed first.
+
+    Only the columns a list shows are loaded (names, jurisdiction, status, dates; the snapshot's
+    verdict, date and rule set): reading another attribute of these objects raises, so the answers'
+    and results' JSON is never fetched for a list.
+    """
     latest = (sa.select(AssessmentSnapshot.audit_id, sa.func.max(AssessmentSnapshot.id).label("assessment_id"))
               .group_by(AssessmentSnapshot.audit_id).subquery())
     ids = visible.with_only_columns(Audit.id).subquery()
     stmt = (sa.select(Audit, AssessmentSnapshot).where(Audit.id.in_(sa.select(ids.c.id)))
             .outerjoin(latest, latest.c.audit_id == Audit.id)
             .outerjoin(AssessmentSnapshot, AssessmentSnapshot.id == latest.c.assessment_id)
-            .order_by(Audit.updated_at.desc(), Audit.id.desc()))
+            .order_by(Audit.updated_at.desc(), Audit.id.desc())
+            .options(load_only(*LIST_COLUMNS, raiseload=True), load_only(*LIST_SNAPSHOT_COLUMNS, raiseload=True)))
     return [(audit, assessment) for audit, assessment in db.session.execute(stmt)]
 
 
@@ -276,10 +289,9 @@ def stored_audit_inputs() -> list[AuditInput]:
     """
     if not has_app_context():
         return []
-    rows = db.session.execute(sa.select(Audit.report_id, AssessmentSnapshot)
+    latest = sa.select(sa.func.max(AssessmentSnapshot.id)).group_by(AssessmentSnapshot.audit_id)
+    rows = db.session.execute(sa.select(Audit.report_id, AssessmentSnapshot.answers, AssessmentSnapshot.jurisdiction,
+                                        AssessmentSnapshot.as_of)
                               .join(AssessmentSnapshot, AssessmentSnapshot.audit_id == Audit.id)
-                              .order_by(Audit.report_id, AssessmentSnapshot.id))
-    latest: dict[str, AssessmentSnapshot] = {}
-    for report_id, snapshot in rows:
-        latest[report_id] = snapshot
-    return [AuditInput(report_id, snap.answers, snap.jurisdiction, snap.as_of) for report_id, snap in latest.items()]
+                              .where(AssessmentSnapshot.id.in_(latest)).order_by(Audit.report_id))
+    return [AuditInput(report_id, answers, jurisdiction, as_of) for report_id, answers, jurisdiction, as_of in rows]

@@ -22,7 +22,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import access
-from ..evaluation import NotReady, evaluate_audit, latest_snapshot
+from ..evaluation import NotReady, evaluate_audit, latest_snapshot, latest_snapshot_stamp
 from ..evidence import services as evidence_services
 from ..extensions import current_ruleset, db, limiter
 from ..i18n import LIST_SEPARATOR, describe, ui_lang
@@ -40,7 +40,7 @@ from ..review import services as review_services
 from ..rules.questionnaire import AnswerError, Question, Questionnaire, Section
 from ..timefmt import as_utc, format_utc
 from ..trail import wording as trail_wording
-from . import bp, forms, services
+from . import bp, forms, rendered, services
 
 
 def _pdf_limit() -> str:
@@ -123,12 +123,6 @@ def _audit_rows() -> list[dict[str, Any]]:
     } for audit, assessment in services.list_audits(access.visible_audits(current_user))]
 
 
-def _known_names() -> dict[str, list[str]]:
-    """Registry names offered while typing (the browser's own suggestion list, no script)."""
-    products, vendors = registry_services.known_names(current_user.organisation_id)
-    return {"product_name": products, "vendor_name": vendors}
-
-
 def _hints() -> dict[str, str]:
     qn = current_ruleset().questionnaire
     lang = ui_lang()
@@ -145,7 +139,7 @@ def home():
         return redirect(url_for("review.queue"))
     if current_user.role == "school_admin":
         return render_template("audits/home.html", audits=_audit_rows(), form=forms.NewAuditForm(),
-                               hints=_hints(), known=_known_names())
+                               hints=_hints())
     return render_template("audits/other_home.html")
 
 
@@ -167,7 +161,7 @@ def create():
             flash(_("Audit started. Your answers are saved every time you move to another step."), "success")
             typed = qn.load(audit.answers).typed
             return redirect(_step_url(audit, qn.visible_sections(typed)[0].id))
-    return render_template("audits/home.html", audits=_audit_rows(), form=form, hints=_hints(), known=_known_names())
+    return render_template("audits/home.html", audits=_audit_rows(), form=form, hints=_hints())
 
 
 @bp.get("/audits/<report_id>/continue")
@@ -386,8 +380,35 @@ def results(report_id: str):
     """The report, or the list of what is still missing (with links to the steps)."""
     audit = access.audit_for(report_id, "view")
     ruleset = current_ruleset()
-    qn = ruleset.questionnaire
     lang, ui = _report_lang(), ui_lang()
+    review, school = review_report.review_context(ruleset, audit, lang), services.school_name(audit)
+    # Documents attached to answers are listed in the report's appendix; they are rows of their own,
+    # so adding or removing one does not change the audit's revision: they are part of the key.
+    attachments = evidence_services.appendix_rows(ruleset.questionnaire, audit, lang)
+    key = (audit.id, audit.revision, ruleset.sha256, lang, ui, audit.status, school, rendered.digest(review),
+           rendered.digest(attachments))
+    # The page shown is the latest snapshot's: one stored since (by a process with another rule set)
+    # is a miss, so the audit is evaluated again here as before.
+    page = rendered.pages().get((*key, latest_snapshot_stamp(audit)))
+    if page is None:
+        page = _results_page(audit, ruleset, lang, review, school, attachments)
+        if "missing" in page:
+            return render_template("audits/missing.html",
+                                   audit={"report_id": audit.report_id, "product": audit.product_name}, **page)
+        rendered.pages().put((*key, page.pop("snapshot")), page)
+    return render_template(
+        "audits/results.html",
+        audit={"report_id": audit.report_id, "product": audit.product_name}, lang=lang,
+        pdf_url=url_for("audits.report_pdf", report_id=audit.report_id, lang=lang), **page)
+
+
+def _results_page(audit: Audit, ruleset, lang: str, review: dict[str, Any] | None,
+                  school: str | None, attachments: list[dict[str, Any]]) -> dict[str, Any]:
+    """The results page's parts: ``report_html``, ``steps``, ``stale`` and ``snapshot`` (id, rule set
+    SHA-256) for an audit that can be evaluated (its snapshot kept and committed), else ``missing``,
+    ``missing_count``, ``conflicts``, ``steps`` for the page that lists what is still open."""
+    qn = ruleset.questionnaire
+    ui = ui_lang()
     loaded = qn.load(audit.answers)
     try:
         evaluation = evaluate_audit(ruleset, audit)
@@ -403,23 +424,15 @@ def results(report_id: str):
                       "message": describe(e),
                       "url": _step_url(audit, qn.questions[e.question_id].section_id) + f"#q-{e.question_id}"}
                      for e in exc.conflicts]
-        return render_template("audits/missing.html",
-                               audit={"report_id": audit.report_id, "product": audit.product_name},
-                               missing=missing, missing_count=len(exc.missing), conflicts=conflicts,
-                               steps=_steps(qn, loaded.typed, None))
+        return {"missing": missing, "missing_count": len(exc.missing), "conflicts": conflicts,
+                "steps": _steps(qn, loaded.typed, None)}
     db.session.commit()
     context = build_report_context(ruleset, evaluation.result, report_id=audit.report_id,
                                    generated_at=evaluation.snapshot.created_at, lang=lang, status=audit.status,
-                                   review=review_report.review_context(ruleset, audit, lang),
-                                   school=services.school_name(audit),
-                                   attachments=evidence_services.appendix_rows(qn, audit, lang))
-    return render_template(
-        "audits/results.html",
-        audit={"report_id": audit.report_id, "product": audit.product_name},
-        report_html=render_html(context, fragment=True), lang=lang,
-        steps=_steps(qn, loaded.typed, None), stale=_stale_rows(qn, loaded.stale),
-        pdf_url=url_for("audits.report_pdf", report_id=audit.report_id, lang=lang),
-    )
+                                   review=review, school=school, attachments=attachments)
+    return {"report_html": render_html(context, fragment=True), "steps": _steps(qn, loaded.typed, None),
+            "stale": _stale_rows(qn, loaded.stale),
+            "snapshot": (evaluation.snapshot.id, evaluation.snapshot.rule_set_sha256)}
 
 
 @bp.get("/audits/<report_id>/report.pdf")
