@@ -86,6 +86,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(trail_bp)
     app.register_blueprint(i18n_bp)
     app.register_blueprint(verify_bp)
+    register_api(app)
+
+
+def register_api(app: Flask) -> None:
+    from .api import register
+
+    register(app)
 
 
 def register_error_handlers(app: Flask) -> None:

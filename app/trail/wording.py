@@ -31,6 +31,7 @@ EVENT_NAMES = {
     "published": lambda: _("Published"),
     "unpublished": lambda: _("Publication withdrawn"),
     "adopted": lambda: _("Assigned to a school"),
+    "imported": lambda: _("Imported from another instance"),
 }
 
 
@@ -54,6 +55,9 @@ def _event_summary(kind: str, details: dict[str, Any]) -> str:
         return _("%(num)s rating(s)", num=len(details.get("ratings", {})))
     if kind == "pdf_generated":
         return f"{details.get('lang', '')} · SHA-256 {details.get('sha256', '')[:16]}…"
+    if kind == "imported":
+        return _("from %(report_id)s, exported %(at)s", report_id=details.get("from_report_id", ""),
+                 at=details.get("exported_at", ""))
     if kind == "new_version":
         return _("version %(v)s", v=details.get("version"))
     return ""
