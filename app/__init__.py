@@ -76,9 +76,11 @@ def register_blueprints(app: Flask) -> None:
     from .i18n import bp as i18n_bp
     from .registry import bp as registry_bp
     from .review import bp as review_bp
+    from .routing import RowId
     from .trail.views import bp as trail_bp
     from .verify import bp as verify_bp
 
+    app.url_map.converters["id"] = RowId
     app.register_blueprint(accounts_bp)
     app.register_blueprint(audits_bp)
     app.register_blueprint(review_bp)

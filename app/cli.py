@@ -557,5 +557,25 @@ def audits_import(file: Path, org_name: str) -> None:
         click.echo(f"imported {result.original_report_id} as {result.audit.report_id} into {org_name!r}{renamed}")
 
 
+@main.group("api")
+def api_group() -> None:
+    """The JSON API (/api/v1)."""
+
+
+@api_group.command("spec")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the OpenAPI document here (atomically) instead of printing it.")
+def api_spec(output: Path | None) -> None:
+    """Print or write the API's OpenAPI 3.1 document, as generated from the code (docs/openapi.json)."""
+    from .api import spec_json
+
+    text = spec_json(_web_app())
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomically(output, text.encode("utf-8"))
+        click.echo(f"wrote {output}")
+
+
 if __name__ == "__main__":  # `python -m app.cli ...` runs the command from a source tree
     main()

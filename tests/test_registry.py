@@ -401,3 +401,9 @@ def test_the_start_form_suggests_published_and_own_products_only(app, accounts, 
     assert re.findall(r'value="([^"]+)"', products) == ["Our Own Draft", "Public Camera"]
     assert re.findall(r'value="([^"]+)"', vendors) == ["Home Vendor", "Open Vision"]
     assert 'list="product_name-known"' in page and "Secret Pilot" not in page and "Hidden Labs" not in page
+
+
+def test_a_product_id_too_large_for_the_database_is_not_found_not_a_server_error(anon_client):
+    # 2**63 overflowed the database driver (500) before ids in routes were bounded (app.routing.RowId).
+    for url in ("/products/9223372036854775808", "/products/2147483648/export.json"):
+        assert anon_client.get(url).status_code == 404

@@ -139,7 +139,7 @@ def api_tokens():
     return _tokens_page(form)
 
 
-@bp.post("/account/tokens/<int:token_id>/revoke")
+@bp.post("/account/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_api_token(token_id: int):
     """Revoke one of the user's tokens; requests with it are refused from now on (404 for a token

@@ -2,8 +2,9 @@
 
 The OpenAPI document is generated from the routes and schemas (``GET /api/v1/openapi.json``) and
 checked into the repository as ``docs/openapi.json`` (``tests/test_api_spec.py`` holds the two
-equal; ``make openapi`` writes it). Resources: :mod:`.audits` (audits, answers, evaluation,
-assessments and findings, submission, trail, portable export and import), :mod:`.reports` (report
+equal; ``make openapi``, i.e. ``eduaudit api spec -o docs/openapi.json``, writes it). Resources:
+:mod:`.audits` (audits, answers, evaluation, assessments and findings, submission, trail, portable
+export and import), :mod:`.reports` (report
 jobs), :mod:`.review` (the reviewer's queue, ratings, decision), :mod:`.registry` (products,
 published audits, exports). Errors are problem details (:mod:`.problems`); who may call what is
 :mod:`.auth` (personal tokens or the session cookie, the same access rules as the pages).
@@ -12,12 +13,14 @@ published audits, exports). Errors are problem details (:mod:`.problems`); who m
 from __future__ import annotations
 
 import http
+import json
 
 from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from ..extensions import csrf
+from ..routing import ROW_ID_MAX, RowId
 from . import auth
 from .schemas import ProblemSchema
 
@@ -75,8 +78,19 @@ def register(app: Flask) -> ProblemApi:
     for key, value in SETTINGS.items():
         app.config.setdefault(key, value)
     api = ProblemApi(app)
+    api.register_converter(RowId, lambda _converter: {"type": "integer", "minimum": 0, "maximum": ROW_ID_MAX})
     for blueprint in (audits.blp, reports.blp, review.blp, registry.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix=API_PREFIX)
     app.before_request(auth.authenticate)
+    app.extensions[API_KEY] = api
     return api
+
+
+API_KEY = "eduaudit.api"
+
+
+def spec_json(app: Flask) -> str:
+    """The OpenAPI document of ``app``'s API as the repository keeps it (``docs/openapi.json``): JSON with
+    sorted keys, indented by 2, ending in a newline."""
+    return json.dumps(app.extensions[API_KEY].spec.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

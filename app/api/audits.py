@@ -196,7 +196,7 @@ def list_assessments(report_id: str):
     return {"assessments": [_assessment_summary(s) for s in audit.assessments]}
 
 
-@blp.get("/audits/<report_id>/assessments/<int:assessment_id>")
+@blp.get("/audits/<report_id>/assessments/<id:assessment_id>")
 @blp.response(200, schemas.StoredAssessment)
 @signed_in()
 def get_assessment(report_id: str, assessment_id: int):
@@ -207,7 +207,7 @@ def get_assessment(report_id: str, assessment_id: int):
     return jsonify(body)
 
 
-@blp.get("/audits/<report_id>/assessments/<int:assessment_id>/findings")
+@blp.get("/audits/<report_id>/assessments/<id:assessment_id>/findings")
 @blp.response(200, schemas.FindingList)
 @signed_in()
 def list_findings(report_id: str, assessment_id: int):

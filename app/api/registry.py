@@ -42,7 +42,7 @@ def list_products(query: dict[str, Any]):
                                          for r in rows]}
 
 
-@blp.get("/products/<int:product_id>")
+@blp.get("/products/<id:product_id>")
 @blp.response(200, schemas.ProductStats)
 def get_product(product_id: int):
     """What the product's page shows: the product, how many audits were published, verdicts and
@@ -60,7 +60,7 @@ def _export(product_ids: list[int] | None, scope: dict[str, Any]) -> Response:
                     "audits": list(registry_services.export_records(product_ids))})
 
 
-@blp.get("/products/<int:product_id>/published")
+@blp.get("/products/<id:product_id>/published")
 @blp.doc(responses={"200": EXPORT_DOC})
 def product_export(product_id: int):
     """The product's published audits, as the export document."""
