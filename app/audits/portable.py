@@ -12,10 +12,11 @@ its decision, ratings and action items, and the trail. ``content_sha256`` is the
 refused on import. It detects change, not authorship: anyone can recompute it (see docs/api.md).
 
 Import (:func:`import_audit`) adds the audit to a school of this instance: the same report id when
-it is free here, else a new one; regulators are matched by name and created when missing; people
-of the other instance are not matched to accounts here (who did what stays in the trail, by
-e-mail); the PDFs issued there are not recorded as issued here (``/verify`` answers for this
-instance only), their fingerprints stay in the "imported" trail event. Publications are not carried.
+it is free here, else a new one; regulators are matched by name and created when missing; who
+submitted, decided and rated is matched by e-mail address to this instance's accounts, and left
+empty where there is none (the trail keeps every actor's address either way); the PDFs issued
+there are not recorded as issued here (``/verify`` answers for this instance only): their
+fingerprints stay in the "imported" trail event. Publications are not carried.
 """
 
 from __future__ import annotations
@@ -251,6 +252,11 @@ def _audit(data: dict[str, Any], school: Organisation, regulators: dict[str, Org
     return audit
 
 
+def _user_id(email: str | None) -> int | None:
+    """The id of this instance's account with ``email``, or ``None``."""
+    return None if email is None else db.session.scalar(sa.select(User.id).where(User.email == email))
+
+
 def _add_submission(s: dict[str, Any], audit: Audit, refs: dict[int, AssessmentSnapshot],
                     regulators: dict[str, Organisation]) -> None:
     snapshot = refs.get(s["assessment_ref"])
@@ -259,13 +265,15 @@ def _add_submission(s: dict[str, Any], audit: Audit, refs: dict[int, AssessmentS
                             error=f"no assessment with ref {s['assessment_ref']}")
     submission = Submission(audit_id=audit.id, number=s["number"], version=s["version"], assessment_id=snapshot.id,
                             regulator_id=regulators[s["regulator"]].id, submitted_at=_parse_at(s["submitted_at"]),
+                            submitted_by_id=_user_id(s["submitted_by"]), decided_by_id=_user_id(s["decided_by"]),
                             note=s["note"], decision=s["decision"], decision_comment=s["decision_comment"],
                             decided_at=_parse_at(s["decided_at"]))
     db.session.add(submission)
     db.session.flush()
     for r in s["ratings"]:
         rating = Rating(submission=submission, target_kind=r["target_kind"], target_id=r["target_id"],
-                        value=r["rating"], comment=r["comment"], updated_at=_parse_at(r["updated_at"]))
+                        value=r["rating"], comment=r["comment"], updated_at=_parse_at(r["updated_at"]),
+                        reviewer_id=_user_id(r["reviewer"]))
         db.session.add(rating)
         db.session.flush()
         if r["action"] is not None:
