@@ -356,3 +356,13 @@ def test_public_registry_resources_need_no_token(app, accounts):
     assert anon.get(f"{API}/products/{pid}").json["audits"] == 1
     assert len(anon.get(f"{API}/products/{pid}/published").json["audits"]) == 1
     assert len(anon.get(f"{API}/published").json["audits"]) == 1
+
+
+@pytest.mark.parametrize("app_config", [{"PDF_RATE_LIMIT": "1 per minute"}])
+def test_report_requests_count_against_the_pdf_limit(app, accounts, school_api, stub_pdf, tmp_path):
+    app.config["REPORT_JOBS_DIR"] = str(tmp_path / "jobs")
+    with app.app_context():
+        rid = scenario.make_audit("complete")
+    assert school_api.post(f"{API}/audits/{rid}/reports", json={}).status_code == 202
+    _problem(school_api.post(f"{API}/audits/{rid}/reports", json={}), 429, "api.rate_limited")
+    assert school_api.get(f"{API}/audits/{rid}").status_code == 200  # only reports are limited this tightly
