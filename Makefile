@@ -10,7 +10,7 @@ PORT    ?= 5000
 JOBS    ?= auto
 PYTEST  := $(BIN)/python -m pytest -q -n $(JOBS) --dist worksteal
 
-.PHONY: setup run test test-pg lint bench bench-pdf bench-registry bench-startup bench-web bench-rules-diff cases clean messages translations
+.PHONY: setup run test test-pg lint bench bench-pdf bench-registry bench-startup bench-web bench-rules-diff cases clean messages translations openapi
 
 setup: $(STAMP)
 
@@ -45,6 +45,10 @@ messages: setup
 
 translations: setup
 	$(BIN)/pybabel compile -d app/translations --statistics
+
+# The API's OpenAPI document, generated from the code, as checked into the repository (tests/test_api_spec.py).
+openapi: setup
+	$(BIN)/eduaudit api spec -o docs/openapi.json
 
 bench: setup
 	$(BIN)/python bench/bench_engine.py

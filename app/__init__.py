@@ -84,9 +84,11 @@ def register_blueprints(app: Flask) -> None:
     from .i18n import bp as i18n_bp
     from .registry import bp as registry_bp
     from .review import bp as review_bp
+    from .routing import RowId
     from .trail.views import bp as trail_bp
     from .verify import bp as verify_bp
 
+    app.url_map.converters["id"] = RowId
     app.register_blueprint(accounts_bp)
     app.register_blueprint(audits_bp)
     app.register_blueprint(review_bp)
@@ -95,6 +97,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(trail_bp)
     app.register_blueprint(i18n_bp)
     app.register_blueprint(verify_bp)
+    register_api(app)
+
+
+def register_api(app: Flask) -> None:
+    from .api import register
+
+    register(app)
 
 
 def register_error_handlers(app: Flask) -> None:

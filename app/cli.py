@@ -507,5 +507,75 @@ def audits_adopt(org_name: str) -> None:
         click.echo(f"{len(audits)} audit(s) now belong to {org.name!r}")
 
 
+@audits_group.command("export")
+@click.argument("report_id")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the portable JSON document (written atomically).")
+def audits_export(report_id: str, output: Path) -> None:
+    """Write one audit as a portable JSON document (every version, assessment, submission, review and
+    action, the PDFs' fingerprints, the trail), to be imported into another instance."""
+    import sqlalchemy as sa
+
+    from .audits.portable import export_audit
+    from .extensions import db
+    from .models import Audit
+
+    with _web_app().app_context():
+        audit = db.session.scalar(sa.select(Audit).where(Audit.report_id == report_id))
+        if audit is None:
+            click.echo(f"error: there is no audit {report_id!r} on this instance", err=True)
+            sys.exit(2)
+        document = export_audit(audit)
+    write_atomically(output, (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    click.echo(f"wrote {output} (content SHA-256 {document['content_sha256']})")
+
+
+@audits_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--org", "org_name", required=True, help="The school of this instance the audit will belong to.")
+def audits_import(file: Path, org_name: str) -> None:
+    """Import a portable audit (from `eduaudit audits export` or the API) into a school. A file changed
+    after export, or of a format version this instance does not read, is refused (exit 2)."""
+    from .accounts.services import get_org
+    from .audits.portable import PortableError, import_audit, parse_file
+    from .extensions import db
+
+    with _web_app().app_context():
+        try:
+            result = import_audit(parse_file(file.read_bytes()), get_org(org_name))
+        except PortableError as exc:
+            db.session.rollback()
+            if exc.code == "portable.not_a_school" and get_org(org_name) is None:
+                exc = PortableError("portable.unknown_org", name=org_name)
+            click.echo(f"error: {file}: {exc}", err=True)
+            sys.exit(2)
+        db.session.commit()
+        for name in result.created_regulators:
+            click.echo(f"created regulator {name!r} (named by the file's submissions)")
+        renamed = "" if result.audit.report_id == result.original_report_id else \
+            f" (report id {result.original_report_id} is taken here)"
+        click.echo(f"imported {result.original_report_id} as {result.audit.report_id} into {org_name!r}{renamed}")
+
+
+@main.group("api")
+def api_group() -> None:
+    """The JSON API (/api/v1)."""
+
+
+@api_group.command("spec")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the OpenAPI document here (atomically) instead of printing it.")
+def api_spec(output: Path | None) -> None:
+    """Print or write the API's OpenAPI 3.1 document, as generated from the code (docs/openapi.json)."""
+    from .api import spec_json
+
+    text = spec_json(_web_app())
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomically(output, text.encode("utf-8"))
+        click.echo(f"wrote {output}")
+
+
 if __name__ == "__main__":  # `python -m app.cli ...` runs the command from a source tree
     main()

@@ -370,7 +370,7 @@ class ActionItem(db.Model):
 
 EVENT_KINDS = ("created", "answers_saved", "submitted", "reviewed", "approved", "changes_requested", "rejected",
                "new_version", "pdf_generated", "published", "unpublished", "adopted", "attachment_added",
-               "attachment_removed")
+               "attachment_removed", "imported")
 """What an audit-trail event records."""
 
 
@@ -591,3 +591,32 @@ class AccountEvent(db.Model):
 
 
 _append_only(AccountEvent, "account-log event")
+TOKEN_SCOPES = ("read", "write")
+"""What a personal API token may do: ``read`` (GET requests only) or ``write`` (every request)."""
+
+
+class ApiToken(db.Model):
+    """A personal API token of a user (:mod:`app.accounts.tokens`). The token itself is shown once,
+    when it is created; only its SHA-256 (``token_sha256``, lower-case hex) and its first characters
+    (``prefix``, so the user can tell tokens apart) are stored. A request with the token acts as the
+    user, within ``scope`` (one of :data:`TOKEN_SCOPES`), until ``expires_at`` or ``revoked_at``."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    prefix: Mapped[str] = mapped_column(sa.String(16))
+    token_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    scope: Mapped[str] = mapped_column(sa.String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (sa.CheckConstraint(one_of("scope", TOKEN_SCOPES), name="scope"),)
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.prefix}… of user {self.user_id} ({self.scope})>"

@@ -64,6 +64,9 @@ TABLE: dict[tuple[str, str], list[tuple[str, dict]]] = {
     ("accounts.logout", "POST"): [("/logout", same(LOGIN, anon=LOGIN))],
     ("accounts.password", "GET"): [("/account/password", same(200))],
     ("accounts.password", "POST"): [("/account/password", same(200))],  # empty form: shown again
+    ("accounts.api_tokens", "GET"): [("/account/tokens", same(200))],
+    ("accounts.api_tokens", "POST"): [("/account/tokens", same(200))],  # empty form: shown again
+    ("accounts.revoke_api_token", "POST"): [("/account/tokens/999999/revoke", same(404))],  # nobody's token
     ("i18n.switch", "POST"): [("/language", same(HOME, anon=HOME))],
     ("verify.verify", "GET"): [("/verify", same(200, anon=200))],
     ("verify.verify", "POST"): [("/verify", same(200, anon=200))],  # nothing to check: the form again
@@ -228,10 +231,12 @@ def routes(app) -> set[tuple[str, str]]:
 
 
 def test_the_table_lists_every_route_and_no_other(app):
+    from test_api_access import API_TABLE  # the JSON API's routes, by token (tests/test_api_access.py)
+
     assert app.config["WTF_CSRF_ENABLED"] is not False
-    unlisted = routes(app) - set(TABLE)
+    unlisted = routes(app) - set(TABLE) - set(API_TABLE)
     assert not unlisted, f"routes without access rules in TABLE: {sorted(unlisted)}"
-    stale = set(TABLE) - routes(app)
+    stale = (set(TABLE) | set(API_TABLE)) - routes(app)
     assert not stale, f"TABLE lists routes that do not exist: {sorted(stale)}"
 
 

@@ -429,3 +429,9 @@ def test_name_suggestions_need_a_signed_in_user(anon_client):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def test_a_product_id_too_large_for_the_database_is_not_found_not_a_server_error(anon_client):
+    # 2**63 overflowed the database driver (500) before ids in routes were bounded (app.routing.RowId).
+    for url in ("/products/9223372036854775808", "/products/2147483648/export.json"):
+        assert anon_client.get(url).status_code == 404
+
+

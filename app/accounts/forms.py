@@ -1,14 +1,15 @@
-"""Sign-in and change-password forms; the instance administrator's account forms."""
+"""Sign-in and change-password forms; the instance administrator's account forms; API token forms."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
 
 from .passwords import MAX_LENGTH, MIN_LENGTH
+from .tokens import LIFETIMES_DAYS, NAME_MAX
 
 
 class LoginForm(FlaskForm):
@@ -94,3 +95,18 @@ class OrgForm(FlaskForm):
                        render_kw={"maxlength": 200})
     kind = SelectField(_l("Kind"), choices=KIND_CHOICES)
 
+class TokenForm(FlaskForm):
+    """A new personal API token: its name, scope and lifetime."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Name the token (for example the system that "
+                                                               "uses it).")), Length(max=NAME_MAX)],
+                       render_kw={"maxlength": NAME_MAX})
+    scope = RadioField(_l("Scope"), choices=[SelectChoice("read", _l("Read only")),
+                                             SelectChoice("write", _l("Read and write"))],
+                       default="read", validators=[DataRequired(_l("Choose a scope."))])
+    lifetime = SelectField(_l("Expires after"), coerce=int, default=90,
+                           choices=[SelectChoice(days, _l("%(num)d days", num=days)) for days in LIFETIMES_DAYS])
+
+
+class RevokeTokenForm(FlaskForm):
+    """Revoke one token (the CSRF token only)."""

@@ -82,7 +82,7 @@ def create_audit(questionnaire: Questionnaire, *, product_name: str, vendor_name
         report_id = new_report_id()  # 50 random bits: a clash is all but impossible, but cheap to rule out
     audit = Audit(report_id=report_id, answers=questionnaire.to_json(answers), status="draft",
                   organisation_id=organisation.id if organisation else None, created_by_id=user.id if user else None)
-    _mirror(audit, answers)
+    mirror_answers(audit, answers)
     db.session.add(audit)
     db.session.flush()
     trail.record(audit, "created", user, {"product": audit.product_name, "vendor": audit.vendor_name})
@@ -130,7 +130,7 @@ def save_step(questionnaire: Questionnaire, audit: Audit, values: Mapping[str, A
     if changed:
         audit.answers = stored
         audit.updated_at = dt.datetime.now(dt.UTC)
-    _mirror(audit, questionnaire.load(stored).typed)
+    mirror_answers(audit, questionnaire.load(stored).typed)
     db.session.flush()
     if changed:
         trail.record(audit, "answers_saved", user, {"revision": audit.revision, "changed": changed})
@@ -272,7 +272,9 @@ def school_name(audit: Audit) -> str | None:
     return audit.organisation.name if audit.organisation is not None else None
 
 
-def _mirror(audit: Audit, typed: Mapping[str, Any]) -> None:
+def mirror_answers(audit: Audit, typed: Mapping[str, Any]) -> None:
+    """Copy the product, vendor and jurisdiction answers of ``typed`` onto ``audit``'s columns and link
+    the registry product they name (:func:`app.registry.services.link_audit`)."""
     # Copied onto columns so lists and queries need not read the JSON; the registry product follows
     # the product and vendor answers.
     audit.product_name = typed.get("product_name") or ""

@@ -114,7 +114,7 @@ def suggest():
     return response
 
 
-@bp.get("/products/<int:product_id>")
+@bp.get("/products/<id:product_id>")
 def product(product_id: int):
     """One product: published audits, verdicts, findings most often raised by category, verdicts by
     version and by year, jurisdictions."""
@@ -255,7 +255,7 @@ def _csv_stream(records: Iterator[dict[str, Any]]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-@bp.get("/products/<int:product_id>/export.<fmt>")
+@bp.get("/products/<id:product_id>/export.<fmt>")
 def product_export(product_id: int, fmt: str):
     """A product's published audits as CSV or JSON."""
     if not services.has_publications(product_id):
