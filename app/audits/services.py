@@ -41,7 +41,7 @@ class StepSaved:
 
 
 LIST_COLUMNS = (Audit.report_id, Audit.product_name, Audit.vendor_name, Audit.jurisdiction, Audit.status,
-                Audit.updated_at, Audit.revision)
+                Audit.updated_at, Audit.revision, Audit.version)
 LIST_SNAPSHOT_COLUMNS = (AssessmentSnapshot.verdict, AssessmentSnapshot.created_at,
                          AssessmentSnapshot.rule_set_version, AssessmentSnapshot.rule_set_sha256)
 
@@ -50,7 +50,7 @@ def list_audits(visible: sa.Select) -> list[tuple[Audit, AssessmentSnapshot | No
     """The audits of ``visible`` (a SELECT of :class:`Audit`, see :func:`app.access.visible_audits`)
     with their latest snapshot (``None`` if never evaluated), most recently changed first.
 
-    Only the columns a list shows are loaded (names, jurisdiction, status, dates; the snapshot's
+    Only the columns a list shows are loaded (names, jurisdiction, status, version, dates; the snapshot's
     verdict, date and rule set): reading another attribute of these objects raises, so the answers'
     and results' JSON is never fetched for a list.
     """
