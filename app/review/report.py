@@ -43,6 +43,8 @@ HEADINGS = {
            "submitted": "Submitted", "decision": "Decision", "decided": "Decided", "comment": "Reviewer's comment",
            "plan": "Action plan set by the reviewer", "item": "Concerns", "rating": "Rating", "action": "Action",
            "owner": "Owner", "due": "Due", "no_items": "The reviewer set no actions.",
+           "no_items_plan": "The reviewer rated nothing anew in this submission; the action plan lists the actions "
+                            "still open.",
            "version": "version {version}", **{kind: REVIEW_TARGET_LABELS[kind]["en"] for kind in REVIEW_TARGET_LABELS},
            "outdated": "This review concerns version {reviewed} of the answers; this report shows version {current}, "
                        "which has not been reviewed yet.",
@@ -51,7 +53,8 @@ HEADINGS = {
     "zh": {"title": "监管机构审核", "regulator": "监管机构", "submission": "提交", "submitted": "提交时间",
            "decision": "决定", "decided": "决定时间", "comment": "审核意见", "plan": "审核人员确定的行动计划",
            "item": "涉及", "rating": "评级", "action": "行动", "owner": "负责人", "due": "截止日期",
-           "no_items": "审核人员未设定行动。", "version": "第 {version} 版",
+           "no_items": "审核人员未设定行动。",
+           "no_items_plan": "审核人员未对本次提交重新评级；行动计划列出仍未完成的行动。", "version": "第 {version} 版",
            **{kind: REVIEW_TARGET_LABELS[kind]["zh"] for kind in REVIEW_TARGET_LABELS},
            "outdated": "此审核针对第 {reviewed} 版回答；本报告显示的是尚未审核的第 {current} 版。",
            "acknowledgement": "审核人员批准时的说明",

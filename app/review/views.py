@@ -270,7 +270,7 @@ def _post_review(audit: Audit, submission: Any, targets: list[dict[str, Any]], f
     except services.ReviewError as exc:
         db.session.rollback()
         flash(describe(exc), "warning")
-        if exc.code.startswith("review.acknowledge_"):
+        if exc.code in ("review.acknowledge_verdict", "review.acknowledge_unrated"):
             decision_form.acknowledgement.errors = [describe(exc)]
         return _review_page(audit, submission, targets, form, decision_form, True)
     db.session.commit()
