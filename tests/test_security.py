@@ -46,6 +46,12 @@ CSRF_CASES = {
                       {"t0_rating": "acceptable", "t0_comment": "forged"}),
     "review.decide": ("reviewer", "submitted", "/audits/{id}/decision",
                       {"decision": "approved", "comment": "forged"}),
+    "review.save_rating": ("reviewer", "submitted", "/audits/{id}/review/rating",
+                           {"kind": "section", "id": "context", "rating": "acceptable"}),
+    "review.carry_over": ("reviewer", "submitted", "/audits/{id}/review/carry-over", {}),
+    "review.add_action": ("school", "complete", "/audits/{id}/actions",
+                          {"action": "forged", "owner": "forger", "due_date": "2099-01-01"}),
+    "review.action_done": ("school", "complete", "/audits/{id}/actions/1/done", {"note": "forged"}),
 }
 
 
