@@ -10,7 +10,7 @@ PORT    ?= 5000
 JOBS    ?= auto
 PYTEST  := $(BIN)/python -m pytest -q -n $(JOBS) --dist worksteal
 
-.PHONY: setup run test test-pg lint bench bench-pdf bench-registry cases clean messages translations
+.PHONY: setup run test test-pg lint bench bench-pdf bench-registry bench-startup bench-web bench-rules-diff cases clean messages translations openapi
 
 setup: $(STAMP)
 
@@ -46,6 +46,10 @@ messages: setup
 translations: setup
 	$(BIN)/pybabel compile -d app/translations --statistics
 
+# The API's OpenAPI document, generated from the code, as checked into the repository (tests/test_api_spec.py).
+openapi: setup
+	$(BIN)/eduaudit api spec -o docs/openapi.json
+
 bench: setup
 	$(BIN)/python bench/bench_engine.py
 
@@ -57,6 +61,21 @@ bench-pdf: setup
 # SQLite; BENCH_DATABASE_URL=postgresql://... also runs it in a new PostgreSQL schema, dropped after).
 bench-registry: setup
 	$(BIN)/python bench/bench_registry.py $${BENCH_DATABASE_URL:+--database-url $$BENCH_DATABASE_URL}
+
+# Start-up: rule-set load with and without the disk cache, `eduaudit evaluate` of one case, each in
+# fresh processes, interleaved (about 1 minute).
+bench-startup: setup
+	$(BIN)/python bench/bench_startup.py
+
+# The app's pages against a bare Flask page of the same size, both under gunicorn (2 sync workers),
+# loaded by wrk over loopback, 3 interleaved rounds of 10 s per page (about 8 minutes; BASELINE=<git
+# revision> also serves that revision of the app in the same rounds, for before/after figures).
+bench-web: setup
+	$(BIN)/python bench/bench_web.py $${BASELINE:+--baseline $$BASELINE}
+
+# `eduaudit rules diff` over 10,000 stored audits (SQLite in a temporary folder; FROM=<git revision>).
+bench-rules-diff: setup
+	$(BIN)/python bench/bench_rules_diff.py $${FROM:+--from $$FROM}
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -6,12 +6,15 @@ import copy
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-from flask import Flask, session
+from typing import TYPE_CHECKING, Any
 
 from . import config as app_config
-from .extensions import RULESET_KEY, babel, csrf, db, limiter, login_manager, migrate
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+# Flask, the extensions and the features are imported by the factory, not by this package: the
+# command line's `evaluate` and the engine (app.rules) start without them.
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = ROOT / "migrations"
@@ -25,6 +28,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     invalid, and :class:`app.config.ConfigError` for an unsafe configuration, so a broken set-up
     stops start-up instead of serving wrong results.
     """
+    from flask import Flask
+
     app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATES_DIR))
     register_config(app, test_config)
     register_extensions(app)
@@ -48,6 +53,7 @@ def register_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the tables must be on db.metadata before migrations look)
+    from .extensions import babel, csrf, db, limiter, migrate
     from .i18n import select_locale
 
     db.init_app(app)
@@ -62,6 +68,7 @@ def register_login(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from .accounts.services import load_session_user
+    from .extensions import login_manager
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -73,19 +80,30 @@ def register_login(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .audits import bp as audits_bp
+    from .evidence import bp as evidence_bp
     from .i18n import bp as i18n_bp
     from .registry import bp as registry_bp
     from .review import bp as review_bp
+    from .routing import RowId
     from .trail.views import bp as trail_bp
     from .verify import bp as verify_bp
 
+    app.url_map.converters["id"] = RowId
     app.register_blueprint(accounts_bp)
     app.register_blueprint(audits_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(evidence_bp)
     app.register_blueprint(registry_bp)
     app.register_blueprint(trail_bp)
     app.register_blueprint(i18n_bp)
     app.register_blueprint(verify_bp)
+    register_api(app)
+
+
+def register_api(app: Flask) -> None:
+    from .api import register
+
+    register(app)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -101,6 +119,8 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_sessions(app: Flask) -> None:
+    from flask import session
+
     @app.before_request
     def keep_session() -> None:
         # The CSRF token lives in the session: a browser restart must not void a half-filled step.
@@ -108,6 +128,7 @@ def register_sessions(app: Flask) -> None:
 
 
 def register_ruleset(app: Flask) -> None:
+    from .extensions import RULESET_KEY
     from .rules.loader import get_ruleset
 
     app.extensions[RULESET_KEY] = get_ruleset(app.config["RULES_DIR"])

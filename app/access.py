@@ -10,6 +10,10 @@ Visibility (a school's audits are seen only by that school and by the regulator 
 
 An audit a user may not see answers 404, exactly as a report id that does not exist, so report ids
 cannot be probed. An action the user may not take on an audit they can see answers 403.
+
+Documents attached to an audit's answers (:mod:`app.evidence`) follow the audit: ``view`` to list and
+download them, ``edit`` to attach and remove them. The instance administrator's account pages need
+the ``instance_admin`` role (:func:`roles_required`).
 """
 
 from __future__ import annotations

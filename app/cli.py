@@ -21,7 +21,7 @@ from .answers import AnswersFileError, read_answers_file
 from .fileio import write_atomically
 from .reports.render import PDF_VARIANTS
 from .rules.conditions import canonical
-from .rules.engine import Assessment, evaluate, run_examples
+from .rules.engine import Assessment, categories_covered, evaluate, run_examples
 from .rules.loader import RuleLoadError, load_ruleset
 from .rules.schema import JURISDICTIONS, VERDICTS
 from .rules.yamlio import line_of, load_yaml
@@ -30,9 +30,9 @@ TITLE_MAX = 120
 RECOMMENDATION_MAX = 700
 
 
-def _load(rules_dir: str | None):
+def _load(rules_dir: str | None, *, use_cache: bool = True):
     try:
-        return load_ruleset(rules_dir)
+        return load_ruleset(rules_dir, use_cache=use_cache)
     except RuleLoadError as exc:
         click.echo(str(exc), err=True)
         sys.exit(3)
@@ -200,7 +200,7 @@ def rules_diff(old_ref: str, new_ref: str, answer_paths: tuple[Path, ...], store
         audits = list(_answer_inputs(answer_paths or (repo / "tests" / "cases",), new))
         if stored:
             audits.extend(_stored_inputs())
-        changes = diff_rulesets(old, new, audits)
+        changes = diff_rulesets(old, new, audits, workers=os.cpu_count() or 1)
     click.echo(f"rule set {old.version} ({old.sha256[:12]}) -> {new.version} ({new.sha256[:12]}): "
                f"{len(old.rules)} -> {len(new.rules)} rules")
     changed = [c for c in changes if c.changed]
@@ -269,7 +269,7 @@ def _stored_inputs():
 @click.option("--rules-dir", type=click.Path(file_okay=False, exists=True), envvar="EDUAUDIT_RULES_DIR")
 def rules_check(rules_dir: str | None) -> None:
     """Validate every rule file and run every rule's examples; print what failed with file and line."""
-    ruleset = _load(rules_dir)
+    ruleset = _load(rules_dir, use_cache=False)  # the full check: every file parsed and validated
     failures = []
     root = Path(ruleset.root).parent
     for fail in run_examples(ruleset):
@@ -326,9 +326,7 @@ def _case_runs(folder: Path, ruleset) -> list[dict]:
             except ValueError as exc:
                 rows.append({**row, "error": str(exc)})
                 continue
-            # A finding folded into another (same fact, stated once) still counts with its own category.
-            found = {f.category for f in result.findings} | {ruleset.rule(m).category for f in result.findings
-                                                             for m in f.merged}
+            found = categories_covered(ruleset, result.findings)
             expected = run.get("categories") or []
             rows.append({**row, "got": result.verdict, "categories": expected,
                          "missing": [c for c in expected if c not in found]})
@@ -405,13 +403,13 @@ def orgs_group() -> None:
 @click.option("--name", required=True, help="Unique name, e.g. \"Hangzhou No. 11 High School\".")
 @click.option("--kind", required=True, type=click.Choice(["school", "regulator", "ngo"]))
 def orgs_create(name: str, kind: str) -> None:
-    """Create an organisation."""
-    from .accounts.services import AccountError, create_org
+    """Create an organisation (recorded in the account log, by "system")."""
+    from .accounts.services import AccountError, add_org
     from .extensions import db
 
     with _web_app().app_context():
         try:
-            org = create_org(name, kind)
+            org = add_org(name, kind, None)
         except AccountError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
@@ -431,9 +429,10 @@ def users_group() -> None:
 @click.option("--org", "org_name", help="Organisation name (required except for instance_admin).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
 def users_create(email: str, name: str, role: str, org_name: str | None, password_stdin: bool) -> None:
-    """Create a user; the password is asked twice (or read from standard input)."""
+    """Create a user; the password is asked twice (or read from standard input). Recorded in the
+    account log, by "system"."""
     from .accounts.passwords import PasswordPolicyError
-    from .accounts.services import AccountError, create_user, get_org
+    from .accounts.services import AccountError, create_user, get_org, record_event, user_facts
     from .extensions import db
 
     if password_stdin:
@@ -450,6 +449,7 @@ def users_create(email: str, name: str, role: str, org_name: str | None, passwor
                 sys.exit(2)
         try:
             user = create_user(email=email, name=name, password=password, role=role, organisation=org)
+            record_event("user_created", None, user=user, organisation=org, details=user_facts(user))
         except (AccountError, PasswordPolicyError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
@@ -505,6 +505,76 @@ def audits_adopt(org_name: str) -> None:
             trail.record(audit, "adopted", None, {"school": org.name})
         db.session.commit()
         click.echo(f"{len(audits)} audit(s) now belong to {org.name!r}")
+
+
+@audits_group.command("export")
+@click.argument("report_id")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the portable JSON document (written atomically).")
+def audits_export(report_id: str, output: Path) -> None:
+    """Write one audit as a portable JSON document (every version, assessment, submission, review and
+    action, the PDFs' fingerprints, the trail), to be imported into another instance."""
+    import sqlalchemy as sa
+
+    from .audits.portable import export_audit
+    from .extensions import db
+    from .models import Audit
+
+    with _web_app().app_context():
+        audit = db.session.scalar(sa.select(Audit).where(Audit.report_id == report_id))
+        if audit is None:
+            click.echo(f"error: there is no audit {report_id!r} on this instance", err=True)
+            sys.exit(2)
+        document = export_audit(audit)
+    write_atomically(output, (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    click.echo(f"wrote {output} (content SHA-256 {document['content_sha256']})")
+
+
+@audits_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--org", "org_name", required=True, help="The school of this instance the audit will belong to.")
+def audits_import(file: Path, org_name: str) -> None:
+    """Import a portable audit (from `eduaudit audits export` or the API) into a school. A file changed
+    after export, or of a format version this instance does not read, is refused (exit 2)."""
+    from .accounts.services import get_org
+    from .audits.portable import PortableError, import_audit, parse_file
+    from .extensions import db
+
+    with _web_app().app_context():
+        try:
+            result = import_audit(parse_file(file.read_bytes()), get_org(org_name))
+        except PortableError as exc:
+            db.session.rollback()
+            if exc.code == "portable.not_a_school" and get_org(org_name) is None:
+                exc = PortableError("portable.unknown_org", name=org_name)
+            click.echo(f"error: {file}: {exc}", err=True)
+            sys.exit(2)
+        db.session.commit()
+        for name in result.created_regulators:
+            click.echo(f"created regulator {name!r} (named by the file's submissions)")
+        renamed = "" if result.audit.report_id == result.original_report_id else \
+            f" (report id {result.original_report_id} is taken here)"
+        click.echo(f"imported {result.original_report_id} as {result.audit.report_id} into {org_name!r}{renamed}")
+
+
+@main.group("api")
+def api_group() -> None:
+    """The JSON API (/api/v1)."""
+
+
+@api_group.command("spec")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the OpenAPI document here (atomically) instead of printing it.")
+def api_spec(output: Path | None) -> None:
+    """Print or write the API's OpenAPI 3.1 document, as generated from the code (docs/openapi.json)."""
+    from .api import spec_json
+
+    text = spec_json(_web_app())
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomically(output, text.encode("utf-8"))
+        click.echo(f"wrote {output}")
 
 
 if __name__ == "__main__":  # `python -m app.cli ...` runs the command from a source tree

@@ -41,6 +41,11 @@ DEFAULTS: dict[str, Any] = {
     "PDF_RATE_LIMIT": "20 per minute",
     # Comparison PDFs of the public registry pages, per client address (no login there).
     "PUBLIC_PDF_RATE_LIMIT": "10 per minute",
+    # Where the API's report jobs keep their state and PDFs (None: <instance folder>/report-jobs);
+    # see app/api/report_jobs.py.
+    "REPORT_JOBS_DIR": None,
+    # Requests to /api/v1 per personal token (per user with the session cookie, per address signed out).
+    "API_RATE_LIMIT": "120 per minute;5000 per hour",
     # Where the counters live: "memory://" is per process; use "redis://127.0.0.1:6379" when the
     # app runs in several processes, so the limits hold across them.
     "RATELIMIT_STORAGE_URI": "memory://",
@@ -48,8 +53,11 @@ DEFAULTS: dict[str, Any] = {
     # Off: the library would put its Retry-After on every response of a limited route (the PDF route
     # sets its own on a 503); the 429 page sends Retry-After itself (app.errors).
     "RATELIMIT_HEADERS_ENABLED": False,
-    # None: the repository's audit_rules/ (or EDUAUDIT_RULES_DIR), see app.rules.loader.
+    # None: the repository's audit_rules/ (or EDUAUDIT_RULES_DIR), see app.rules.loader. The loader's
+    # disk cache of validated rule data is EDUAUDIT_RULES_CACHE_DIR ("off" switches it off).
     "RULES_DIR": None,
+    # Rendered results pages kept per process (app.audits.rendered), each about 150 KB; 0: none.
+    "RESULTS_CACHE_SIZE": 64,
     # Interface language ("en" or "zh") when neither the header's switch nor the browser's
     # Accept-Language chooses one. The report follows the interface language unless ?lang= asks.
     "BABEL_DEFAULT_LOCALE": "en",
@@ -72,10 +80,22 @@ DEFAULTS: dict[str, Any] = {
     "REPORT_SIGNING_KEY": None,
     "REPORT_SIGNING_CERT": None,
     "REPORT_SIGNING_KEY_PASSWORD": None,
+    # Evidence attached to answers (app.evidence): the largest document accepted (only the upload
+    # route accepts bodies this large, see MAX_CONTENT_LENGTH above), how many documents one version
+    # of an audit may carry, and where the bytes are kept. ATTACHMENT_STORAGE names the store
+    # ("local": a folder on this machine; the interface is app.evidence.storage.AttachmentStore);
+    # ATTACHMENT_STORAGE_PATH None: the instance folder's "attachments", outside anything served.
+    "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+    "ATTACHMENTS_PER_VERSION": 50,
+    "ATTACHMENT_STORAGE": "local",
+    "ATTACHMENT_STORAGE_PATH": None,
+    # How long a password-setting link issued by an instance administrator can be used (once).
+    "PASSWORD_LINK_LIFETIME": timedelta(days=3),
 }
 
 ENVIRONMENT_KEYS = ("EDUAUDIT_ENV", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "RULES_DIR", "REPORT_PDF_VARIANT",
-                    "REPORT_SIGNING_KEY", "REPORT_SIGNING_CERT", "REPORT_SIGNING_KEY_PASSWORD")
+                    "REPORT_SIGNING_KEY", "REPORT_SIGNING_CERT", "REPORT_SIGNING_KEY_PASSWORD", "ATTACHMENT_STORAGE",
+                    "ATTACHMENT_STORAGE_PATH")
 """Settings read from environment variables of the same name (``DATABASE_URL`` is read too)."""
 
 
@@ -137,6 +157,30 @@ def finalise(config: dict[str, Any], instance_path: str | os.PathLike[str]) -> N
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(instance_path) / "eduaudit.sqlite3")
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    check_attachment_settings(config, instance_path)
+
+
+SERVED_FOLDERS = (Path(__file__).resolve().parent / "static",)
+"""Folders the web server hands out as files: attachments must never be stored inside one."""
+
+
+def check_attachment_settings(config: dict[str, Any], instance_path: str | os.PathLike[str]) -> None:
+    """Fill in ``ATTACHMENT_STORAGE_PATH`` (default ``<instance folder>/attachments``, made absolute).
+
+    Raises :class:`ConfigError` for a store other than ``local``, a path inside a folder the web
+    server serves (``app/static``), or a size limit that is not a positive number of bytes.
+    """
+    if config.get("ATTACHMENT_STORAGE") != "local":
+        raise ConfigError(f"ATTACHMENT_STORAGE is {config.get('ATTACHMENT_STORAGE')!r}; expected 'local' "
+                          "(the only store so far: a folder, ATTACHMENT_STORAGE_PATH)")
+    path = Path(config.get("ATTACHMENT_STORAGE_PATH") or Path(instance_path) / "attachments").resolve()
+    if any(path == served or served in path.parents for served in SERVED_FOLDERS):
+        raise ConfigError(f"ATTACHMENT_STORAGE_PATH {path} is inside a folder the web server serves; "
+                          "choose a folder outside the application (the default is the instance folder)")
+    config["ATTACHMENT_STORAGE_PATH"] = str(path)
+    limit = config.get("ATTACHMENT_MAX_BYTES")
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
+        raise ConfigError(f"ATTACHMENT_MAX_BYTES is {limit!r}; expected a positive number of bytes")
 
 
 def check_report_settings(config: dict[str, Any]) -> None:

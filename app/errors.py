@@ -1,4 +1,7 @@
-"""Error pages in plain words: what happened, whether anything was saved, what to do next."""
+"""Error pages in plain words: what happened, whether anything was saved, what to do next.
+
+Requests to the JSON API (``/api/``) get the same errors as RFC 9457 problem details instead of pages
+(:mod:`app.api.problems`)."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .api import problems as api_problems
 from .extensions import db
 from .i18n import describe
 from .problems import Problem
@@ -54,16 +58,24 @@ def register(app: Flask) -> None:
         # A view catches the problems a user can cause; one that escapes comes from a race (two users
         # acting on one audit at once). Whatever the view had changed is rolled back, not half-written.
         db.session.rollback()
+        if isinstance(exc, api_problems.ApiProblem):
+            return api_problems.from_api_problem(exc)
         current_app.logger.warning("request refused: %s", exc)
+        if api_problems.is_api_request():
+            return api_problems.problem_response(409, exc)
         title, advice = REFUSED_PAGE
         return _page(409, title, f"{describe(exc)} {advice}")
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc: CSRFError):
+        if api_problems.is_api_request():
+            return api_problems.problem_response(403, Problem("api.csrf"))
         return _page(400, *CSRF_PAGE)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if api_problems.is_api_request():
+            return api_problems.from_http_exception(exc)
         code = exc.code or 500
         title, message = PAGES.get(code, (exc.name, exc.description or ""))
         page, status = _page(code, title, message)
@@ -72,4 +84,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(_exc):
+        if api_problems.is_api_request():
+            db.session.rollback()
+            return api_problems.problem_response(500, Problem("api.server_error"))
         return _page(500, *PAGES[500])

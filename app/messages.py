@@ -111,9 +111,80 @@ MESSAGES: dict[str, str] = {
                                            "'%(environment)s')"),
     "account.wrong_password": N_("the current password is not correct"),
     "account.same_password": N_("the new password must differ from the current one"),
+    "account.own_account": N_("you cannot disable your own account nor change your own role"),
+    "account.last_admin": N_("%(email)s is the last active instance administrator; make another one first"),
+    "account.user_disabled": N_("the account %(email)s is disabled; enable it first"),
+    "account.link_invalid": N_("this password link is not valid: it was used already, replaced by a newer "
+                               "one, or copied incompletely"),
+    "account.link_expired": N_("this password link expired at %(expired)s; ask an instance administrator for a "
+                               "new one"),
     "password.too_short": N_("the password must have at least %(min)s characters"),
     "password.too_long": N_("the password must have at most %(max)s characters"),
     "password.is_email": N_("the password must not be the e-mail address"),
+    # -- evidence attached to answers (app/evidence/services.py) -------------------------------------
+    "evidence.no_file_name": N_("the file has no name; choose the document again"),
+    "evidence.file_name_too_long": N_("the file name has %(length)s characters; at most %(limit)s are allowed"),
+    "evidence.empty": N_("“%(file_name)s” is empty"),
+    "evidence.too_large": N_("“%(file_name)s” has %(size)s bytes; at most %(limit)s bytes (%(limit_mib)s MiB) are "
+                             "accepted"),
+    "evidence.refused_type": N_("“%(file_name)s” is not a PDF, PNG, JPEG or plain-text document: its content is "
+                                "a %(detected)s file, whatever its name says"),
+    "evidence.unknown_type": N_("the content of “%(file_name)s” is not a PDF, PNG, JPEG or plain-text (UTF-8) "
+                                "document"),
+    "evidence.name_disagrees": N_("the content of “%(file_name)s” is a %(expected)s document but its name ends "
+                                  "in %(extension)s; rename it to end in %(expected)s"),
+    "evidence.frozen": N_("the answers of audit %(report_id)s are frozen (%(status)s): documents can be "
+                          "attached or removed only while the answers can be changed"),
+    "evidence.unknown_question": N_("there is no question '%(question)s' to attach a document to"),
+    "evidence.too_many": N_("this version of the audit already carries %(limit)s documents, the most allowed; "
+                            "remove one first"),
+    "evidence.already_attached": N_("“%(file_name)s” is already attached to this answer"),
+    "evidence.not_attached": N_("“%(file_name)s” is not attached to the current version of the audit"),
+    # -- personal API tokens (app/accounts/tokens.py) ------------------------------------------------
+    "token.name_empty": N_("the token's name must not be empty"),
+    "token.name_too_long": N_("the token's name has %(length)s characters; at most %(limit)s are allowed"),
+    "token.unknown_scope": N_("unknown scope '%(scope)s'; expected one of %(scopes)s"),
+    "token.bad_lifetime": N_("a token lives %(choices)s days; %(days)s is not one of them"),
+    # -- the JSON API (app/api/) ------------------------------------------------------------------------
+    "api.no_credentials": N_("send a personal API token as the header 'Authorization: Bearer <token>' (create "
+                             "one under API tokens in your account), or sign in"),
+    "api.bad_token": N_("the API token is not valid: it is unknown, expired or revoked"),
+    "api.read_only_token": N_("this token may only read (scope read); use a token with scope write to change "
+                              "anything"),
+    "api.csrf": N_("a request made with the session cookie must send the page's CSRF token in the X-CSRFToken "
+                   "header; other systems should use a personal API token instead"),
+    "api.forbidden": N_("your account may not do this here, or the audit has moved on (for example it was "
+                        "submitted or decided); nothing was changed"),
+    "api.not_found": N_("there is nothing at this address, or your account may not see it"),
+    "api.method_not_allowed": N_("this address does not accept the method %(method)s"),
+    "api.bad_request": N_("the request could not be understood"),
+    "api.too_large": N_("the request body is larger than the %(limit)s bytes accepted"),
+    "api.rate_limited": N_("too many requests in a short time (limit: %(limit)s); nothing was changed, wait a "
+                           "minute and try again"),
+    "api.server_error": N_("something went wrong on our side; nothing half-written was kept, try again in a "
+                           "moment"),
+    "api.invalid_field": N_("the value is not valid: %(detail)s"),
+    "api.invalid": N_("%(count)s value(s) of the request are not valid; see errors"),
+    "api.edit_conflict": N_("%(count)s answer(s) were changed by someone else after revision %(revision)s and "
+                            "you changed them differently: %(questions)s; nothing was saved"),
+    "api.changed_meanwhile": N_("was changed by %(actor)s at %(at)s after the revision you read"),
+    "api.concurrent_save": N_("someone else saved this audit at the same moment; nothing was saved, read the "
+                              "audit again and retry"),
+    "api.answers_refused": N_("%(count)s answer(s) were refused; nothing was saved"),
+    "api.no_such_regulator": N_("there is no regulator with id %(regulator_id)s"),
+    "api.no_submission": N_("audit %(report_id)s has no submission to your regulator"),
+    "api.render_limit": N_("the PDF was stopped by a limit (%(kind)s: %(limit)s); nothing was recorded"),
+    "api.render_failed": N_("the PDF could not be produced; the problem has been logged, try again later"),
+    # -- portable audits (app/audits/portable.py) -----------------------------------------------------
+    "portable.not_json": N_("the file is not a JSON document: %(error)s"),
+    "portable.incompatible": N_("the file is '%(format)s' version %(version)s; this instance reads '%(expected)s' "
+                                "version %(expected_version)s"),
+    "portable.invalid": N_("the file does not match the portable audit schema at %(path)s: %(error)s"),
+    "portable.tampered": N_("the file was changed after it was exported: its content hash is %(actual)s, the "
+                            "file says %(expected)s"),
+    "portable.unknown_org": N_("there is no organisation named '%(name)s'"),
+    "portable.not_a_regulator": N_("the file names the regulator '%(name)s', which exists here as a %(org_kind)s"),
+    "portable.not_a_school": N_("'%(name)s' is a %(org_kind)s, not a school: audits belong to schools"),
     # -- verification (app/verify/services.py) --------------------------------------------------------
     "verify.not_a_sha256": N_("not a SHA-256 in lower-case hex: '%(value)s'"),
 }

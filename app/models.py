@@ -103,7 +103,9 @@ class User(db.Model):
     """A person who signs in. ``email`` is stored lower-case and unique; ``password_hash`` is an
     Argon2id hash (:mod:`app.accounts.passwords`). ``session_token`` is part of the session cookie's
     user id, so changing it (password change) ends every other session. ``demo`` marks the users of
-    the development demo instance, who cannot sign in outside development."""
+    the development demo instance, who cannot sign in outside development. ``reset_token_sha256`` and
+    ``reset_expires_at`` hold the one-time password-setting link an instance administrator issued
+    (:func:`app.accounts.services.issue_password_link`)."""
 
     __tablename__ = "users"
 
@@ -117,6 +119,10 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
     demo: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+    # A password-setting link handed out by an instance administrator: the SHA-256 of its token (the
+    # token itself is shown once and never stored) and when it expires; both None when there is none.
+    reset_token_sha256: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    reset_expires_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     password_changed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
@@ -399,7 +405,7 @@ class ActionItem(db.Model):
 
 EVENT_KINDS = ("created", "answers_saved", "submitted", "reviewed", "approved", "changes_requested", "rejected",
                "new_version", "pdf_generated", "published", "unpublished", "adopted", "action_added",
-               "action_done")
+               "action_done", "attachment_added", "attachment_removed", "imported")
 """What an audit-trail event records."""
 
 
@@ -429,14 +435,20 @@ class AuditEvent(db.Model):
         return f"<AuditEvent {self.id} {self.kind} of audit {self.audit_id} by {self.actor}>"
 
 
-@sa.event.listens_for(AuditEvent, "before_update")
-def _refuse_event_update(mapper, connection, target) -> None:  # noqa: ARG001 - SQLAlchemy's signature
-    raise TrailImmutable(f"audit-trail event {target.id} cannot be changed")
+def _append_only(model: type, what: str) -> None:
+    """Make the ORM refuse to update or delete rows of ``model`` (:class:`TrailImmutable`, naming ``what``)."""
+
+    def refuse_update(mapper, connection, target) -> None:  # noqa: ARG001 - SQLAlchemy's signature
+        raise TrailImmutable(f"{what} {target.id} cannot be changed")
+
+    def refuse_delete(mapper, connection, target) -> None:  # noqa: ARG001
+        raise TrailImmutable(f"{what} {target.id} cannot be deleted")
+
+    sa.event.listen(model, "before_update", refuse_update)
+    sa.event.listen(model, "before_delete", refuse_delete)
 
 
-@sa.event.listens_for(AuditEvent, "before_delete")
-def _refuse_event_delete(mapper, connection, target) -> None:  # noqa: ARG001
-    raise TrailImmutable(f"audit-trail event {target.id} cannot be deleted")
+_append_only(AuditEvent, "audit-trail event")
 
 
 PRODUCT_CATEGORIES = ("face_gate", "classroom_analytics", "wearable", "learning_platform", "homework_tutoring",
@@ -543,3 +555,103 @@ class PublishedFinding(db.Model):
         sa.Index("ix_published_findings_product_stats", "product_id", "category", "rule_id", "level_rank",
                  "publication_id"),
     )
+
+
+ATTACHMENT_MEDIA_TYPES = ("application/pdf", "image/png", "image/jpeg", "text/plain")
+"""The kinds of document an answer may carry (checked against the file's content, not its name)."""
+
+
+class Attachment(db.Model):
+    """A document attached to one answer of an audit as evidence (a contract or DPA, a certification, a
+    policy, the impact assessment itself): PDF, PNG, JPEG or plain text, its type read from its content.
+
+    The bytes live in the attachment store (:mod:`app.evidence.storage`) under their ``sha256``; the row
+    holds what the pages and the report's appendix show: ``file_name`` as uploaded, ``media_type``
+    (one of :data:`ATTACHMENT_MEDIA_TYPES`), ``size_bytes``. Attachments freeze with the answers:
+    a row belongs to the audit's versions ``added_in_version`` up to, not including,
+    ``removed_in_version`` (``None``: still attached), so a submitted version keeps the documents it
+    was submitted with even when a later version removes them.
+    """
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(sa.ForeignKey("audits.id", ondelete="RESTRICT"), index=True)
+    question_id: Mapped[str] = mapped_column(sa.String(100))
+    file_name: Mapped[str] = mapped_column(sa.String(255))
+    media_type: Mapped[str] = mapped_column(sa.String(40))
+    size_bytes: Mapped[int] = mapped_column(sa.Integer)
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    added_in_version: Mapped[int] = mapped_column(sa.Integer)
+    removed_in_version: Mapped[int | None] = mapped_column(sa.Integer)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint(one_of("media_type", ATTACHMENT_MEDIA_TYPES), name="media_type"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Attachment {self.id} {self.file_name!r} of audit {self.audit_id}>"
+
+
+ACCOUNT_EVENT_KINDS = ("org_created", "user_created", "user_disabled", "user_enabled", "role_changed",
+                       "password_link_issued", "password_set")
+"""What the instance's account log records (account changes concern no audit, so they are not in an
+audit's trail)."""
+
+
+class AccountEvent(db.Model):
+    """One entry of the instance's account log: who (``actor_id``, and the e-mail at that time,
+    ``actor``; ``system`` for the command line), when (``at``, UTC), what (``kind`` from
+    :data:`ACCOUNT_EVENT_KINDS`), to whom (``user_id`` or ``organisation_id``) and ``details`` (JSON).
+
+    Append-only like the audit trail: the ORM refuses updates and deletes (:class:`TrailImmutable`)
+    and so does the database (triggers of the migration that creates the table).
+    """
+
+    __tablename__ = "account_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    actor: Mapped[str] = mapped_column(sa.String(254))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="RESTRICT"))
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    def __repr__(self) -> str:
+        return f"<AccountEvent {self.id} {self.kind} by {self.actor}>"
+
+
+_append_only(AccountEvent, "account-log event")
+TOKEN_SCOPES = ("read", "write")
+"""What a personal API token may do: ``read`` (GET requests only) or ``write`` (every request)."""
+
+
+class ApiToken(db.Model):
+    """A personal API token of a user (:mod:`app.accounts.tokens`). The token itself is shown once,
+    when it is created; only its SHA-256 (``token_sha256``, lower-case hex) and its first characters
+    (``prefix``, so the user can tell tokens apart) are stored. A request with the token acts as the
+    user, within ``scope`` (one of :data:`TOKEN_SCOPES`), until ``expires_at`` or ``revoked_at``."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    prefix: Mapped[str] = mapped_column(sa.String(16))
+    token_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    scope: Mapped[str] = mapped_column(sa.String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (sa.CheckConstraint(one_of("scope", TOKEN_SCOPES), name="scope"),)
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.prefix}… of user {self.user_id} ({self.scope})>"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
+import itertools
 import platform
 import statistics
 import sys
@@ -34,6 +36,9 @@ def percentile(values: list[float], p: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=200, help="evaluations per case run")
+    parser.add_argument("--audits", type=int, default=10_000,
+                        help="audits timed per garbage-collector mode in the frozen/unfrozen comparison")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of that comparison")
     args = parser.parse_args()
 
     t0 = time.perf_counter()
@@ -60,6 +65,30 @@ def main() -> None:
     print(f"{len(runs)} case runs x {args.repeat} evaluations = {len(times)} audits")
     print(f"per audit: median {statistics.median(times) * 1e3:.3f} ms, p99 {percentile(times, 99) * 1e3:.3f} ms, "
           f"max {max(times) * 1e3:.3f} ms")
+
+    # Worst case: the rule set frozen out of the collector's way (what get_ruleset does after loading)
+    # against the same process with everything back under the collector, interleaved in rounds, each
+    # mode timing args.audits audits in all (the case runs in turn).
+    tails: dict[str, list[float]] = {"unfrozen": [], "frozen": []}
+    per_round = -(-args.audits // args.rounds)
+    cycle = itertools.cycle(runs)
+    for _ in range(args.rounds):
+        for mode in ("unfrozen", "frozen"):
+            gc.unfreeze()
+            gc.collect()
+            if mode == "frozen":
+                gc.freeze()
+            for _ in range(per_round):
+                _name, answers, jurisdiction, as_of = next(cycle)
+                t = time.perf_counter()
+                evaluate(ruleset, answers, jurisdiction, as_of)
+                tails[mode].append(time.perf_counter() - t)
+    for mode, values in tails.items():
+        print(f"{mode:>8}, {len(values)} audits in {args.rounds} interleaved rounds: median "
+              f"{statistics.median(values) * 1e3:.3f} ms, p99 {percentile(values, 99) * 1e3:.3f} ms, max "
+              f"{max(values) * 1e3:.3f} ms (targets: p99 <= 1 ms, max <= 5 ms)")
+    print(f"frozen/unfrozen: p99 {percentile(tails['frozen'], 99) / percentile(tails['unfrozen'], 99):.2f}, "
+          f"max {max(tails['frozen']) / max(tails['unfrozen']):.2f}")
 
     # Engine overhead: the same ten rules through the engine's compiled conditions and as plain Python,
     # on the same effective answers (answer checking is outside both loops).

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # System packages the app and its tests need: Pango for WeasyPrint, a CJK font for Chinese reports,
 # Chromium for the browser test, poppler-utils to look at PDF pages, Node.js for the test that holds the
-# browser's show-if evaluator to the server's. Installs only what is missing.
+# browser's show-if evaluator to the server's, wrk for `make bench-web`. Installs only what is missing.
 set -euo pipefail
 need=()
-for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk chromium poppler-utils nodejs; do
+for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk chromium poppler-utils nodejs wrk; do
   [ "$pkg" = nodejs ] && command -v node >/dev/null && continue
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done

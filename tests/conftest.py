@@ -139,6 +139,7 @@ def app_config():
 def app(request, tmp_path, app_config):
     """The app on a fresh database at the head revision of the Alembic migrations (never create_all).
 
+    Attached documents are stored in the test's temporary folder (``<tmp_path>/attachments``).
     A temporary SQLite file by default: a copy of the database migrated once per session. With
     TEST_DATABASE_URL set (e.g. PostgreSQL), that database (one per pytest-xdist worker), migrated
     once per session and emptied before each test.
@@ -150,7 +151,8 @@ def app(request, tmp_path, app_config):
         path = tmp_path / "eduaudit-test.sqlite3"
         shutil.copyfile(request.getfixturevalue("_migrated_sqlite"), path)
         uri = f"sqlite:///{path}"
-    application = _test_app(uri, app_config)
+    # Attached documents go to the test's own folder, never to the repository's instance folder.
+    application = _test_app(uri, {"ATTACHMENT_STORAGE_PATH": str(tmp_path / "attachments"), **app_config})
     with application.app_context():
         if shared:
             _empty_shared_database(db.engine, head)

@@ -16,7 +16,8 @@ from app.models import Audit, AuditEvent, Rating, Submission, User
 from app.review import services as review_services
 
 TABLES = ("audits", "submissions", "reviews", "action_items", "audit_events", "users", "assessments",
-          "issued_reports", "organisations", "vendors", "products", "publications", "published_findings")
+          "issued_reports", "organisations", "vendors", "products", "publications", "published_findings",
+          "attachments", "account_events")
 
 
 def user(key: str) -> User:
@@ -133,3 +134,30 @@ def signed_in(app, key: str):
     assert response.status_code == 302, response.text
     test_client.get(response.location)
     return test_client
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+"""A (minimal) PDF document as an attachment."""
+
+
+def attach(report_id: str, data: bytes = PDF_BYTES, *, file_name: str = "contract.pdf",
+           question: str = "legal_basis") -> int:
+    """Attach ``data`` to ``question``'s answer of the audit in its current version, whatever its status
+    (as if attached before it was submitted): the row and the stored bytes; returns the attachment's
+    id. Inside an app context; commits."""
+    import hashlib
+
+    from flask import current_app
+
+    from app.evidence.services import media_type
+    from app.evidence.storage import store_from_config
+    from app.models import Attachment
+
+    a = audit(report_id)
+    sha256 = store_from_config(current_app.config).put(data)
+    assert sha256 == hashlib.sha256(data).hexdigest()
+    row = Attachment(audit_id=a.id, question_id=question, file_name=file_name, media_type=media_type(data, file_name),
+                     size_bytes=len(data), sha256=sha256, added_in_version=a.version)
+    db.session.add(row)
+    db.session.commit()
+    return row.id

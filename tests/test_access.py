@@ -30,6 +30,7 @@ OVERVIEW = (302, "/audits/{id}")
 RESULTS = (302, "/audits/{id}/results")
 STEP = (302, "/audits/{id}/steps/")
 REVIEW = (302, "/audits/{id}/review")
+DOCUMENTS = (302, "/audits/{id}/attachments")
 
 
 def row(anon, school, other_school, reviewer, other_reviewer, ngo, admin):
@@ -49,6 +50,11 @@ def by_state(**rows):
 # Signed in, a user sees an audit of someone else exactly as one that does not exist (404).
 NOBODY_ELSE = row(LOGIN, 404, 404, 404, 404, 404, 404)
 
+
+def admin_only(expected):
+    """Only the instance administrator gets ``expected``; every other role 403, signed out: sign in."""
+    return row(LOGIN, 403, 403, 403, 403, 403, expected)
+
 # (endpoint, method) -> [(url, expected)], where expected is {role: status} (no audit in the URL) or
 # {state: {role: status}} (the URL has {id}). A status is a code, or (code, start of the Location).
 TABLE: dict[tuple[str, str], list[tuple[str, dict]]] = {
@@ -58,6 +64,9 @@ TABLE: dict[tuple[str, str], list[tuple[str, dict]]] = {
     ("accounts.logout", "POST"): [("/logout", same(LOGIN, anon=LOGIN))],
     ("accounts.password", "GET"): [("/account/password", same(200))],
     ("accounts.password", "POST"): [("/account/password", same(200))],  # empty form: shown again
+    ("accounts.api_tokens", "GET"): [("/account/tokens", same(200))],
+    ("accounts.api_tokens", "POST"): [("/account/tokens", same(200))],  # empty form: shown again
+    ("accounts.revoke_api_token", "POST"): [("/account/tokens/999999/revoke", same(404))],  # nobody's token
     ("i18n.switch", "POST"): [("/language", same(HOME, anon=HOME))],
     ("verify.verify", "GET"): [("/verify", same(200, anon=200))],
     ("verify.verify", "POST"): [("/verify", same(200, anon=200))],  # nothing to check: the form again
@@ -128,6 +137,8 @@ TABLE: dict[tuple[str, str], list[tuple[str, dict]]] = {
         missing=NOBODY_ELSE))],
     # The public product registry: the same for everyone, signed in or not (published audits only).
     ("registry.products", "GET"): [("/products", same(200, anon=200))],
+    # names of published products and of the user's own organisation's audits, for the start form
+    ("registry.suggest", "GET"): [("/products/suggest?field=product_name&q=a", same(200))],
     ("registry.product", "GET"): [("/products/{p1}", same(200, anon=200)),
                                   ("/products/{unpublished}", same(404, anon=404)),
                                   ("/products/999999", same(404, anon=404))],
@@ -157,6 +168,46 @@ TABLE: dict[tuple[str, str], list[tuple[str, dict]]] = {
         submitted=row(LOGIN, 403, 403, REVIEW, 404, 403, 403),
         approved=row(LOGIN, 403, 403, REVIEW, 404, 403, 403),  # "already decided" message
         missing=row(LOGIN, 403, 403, 404, 404, 403, 403)))],
+    # Documents attached to answers: seen (and downloaded) by whoever sees the audit; attached and
+    # removed by its school while the answers can be changed. {att}: a document of that audit.
+    ("evidence.attachments", "GET"): [("/audits/{id}/attachments", by_state(
+        draft=row(LOGIN, 200, 404, 404, 404, 404, 404),
+        submitted=row(LOGIN, 200, 404, 200, 404, 404, 404),
+        approved=row(LOGIN, 200, 404, 200, 404, 404, 404),
+        missing=NOBODY_ELSE))],
+    ("evidence.attachments", "POST"): [("/audits/{id}/attachments", by_state(  # no document: the form again
+        draft=row(LOGIN, 422, 404, 404, 404, 404, 404),
+        submitted=row(LOGIN, OVERVIEW, 404, 403, 404, 404, 404),  # frozen: the school is sent back
+        approved=row(LOGIN, OVERVIEW, 404, 403, 404, 404, 404),
+        missing=NOBODY_ELSE))],
+    ("evidence.download", "GET"): [("/audits/{id}/attachments/{att}", by_state(
+        draft=row(LOGIN, 200, 404, 404, 404, 404, 404),
+        submitted=row(LOGIN, 200, 404, 200, 404, 404, 404),
+        approved=row(LOGIN, 200, 404, 200, 404, 404, 404),
+        missing=NOBODY_ELSE)),
+        ("/audits/{id}/attachments/{other_att}", by_state(  # another audit's document under this audit
+            draft=NOBODY_ELSE, submitted=row(LOGIN, 404, 404, 404, 404, 404, 404),
+            approved=row(LOGIN, 404, 404, 404, 404, 404, 404), missing=NOBODY_ELSE))],
+    ("evidence.remove", "POST"): [("/audits/{id}/attachments/{att}/remove", by_state(
+        draft=row(LOGIN, DOCUMENTS, 404, 404, 404, 404, 404),
+        submitted=row(LOGIN, OVERVIEW, 404, 403, 404, 404, 404),
+        approved=row(LOGIN, OVERVIEW, 404, 403, 404, 404, 404),
+        missing=NOBODY_ELSE))],
+    # The instance administrator's account pages; the password link is for whoever holds a valid one.
+    ("accounts.admin_users", "GET"): [("/admin/users", admin_only(200))],
+    ("accounts.admin_user_create", "POST"): [("/admin/users", admin_only(422))],  # empty: the form again
+    ("accounts.admin_user", "GET"): [("/admin/users/{user}", admin_only(200)),
+                                     ("/admin/users/999999", admin_only(404))],
+    ("accounts.admin_user_role", "POST"): [("/admin/users/{user}/role", admin_only(422))],  # nothing chosen
+    ("accounts.admin_user_active", "POST"): [("/admin/users/{user}/active", admin_only(400))],  # no state given
+    ("accounts.admin_user_reset", "POST"): [("/admin/users/{user}/password-link", admin_only(200))],
+    ("accounts.admin_orgs", "GET"): [("/admin/organisations", admin_only(200))],
+    ("accounts.admin_orgs", "POST"): [("/admin/organisations", admin_only(422))],  # empty: the form again
+    ("accounts.admin_log", "GET"): [("/admin/log", admin_only(200))],
+    ("accounts.set_password", "GET"): [("/account/set-password/{token}", same(200, anon=200)),
+                                       ("/account/set-password/not-a-token", same(404, anon=404))],
+    ("accounts.set_password", "POST"): [("/account/set-password/{token}", same(422, anon=422)),  # empty form
+                                        ("/account/set-password/not-a-token", same(404, anon=404))],
     ("review.decide", "POST"): [("/audits/{id}/decision", by_state(  # no decision chosen: the page again
         draft=row(LOGIN, 403, 403, 404, 404, 403, 403),
         submitted=row(LOGIN, 403, 403, 200, 404, 403, 403),
@@ -200,10 +251,12 @@ def routes(app) -> set[tuple[str, str]]:
 
 
 def test_the_table_lists_every_route_and_no_other(app):
+    from test_api_access import API_TABLE  # the JSON API's routes, by token (tests/test_api_access.py)
+
     assert app.config["WTF_CSRF_ENABLED"] is not False
-    unlisted = routes(app) - set(TABLE)
+    unlisted = routes(app) - set(TABLE) - set(API_TABLE)
     assert not unlisted, f"routes without access rules in TABLE: {sorted(unlisted)}"
-    stale = set(TABLE) - routes(app)
+    stale = (set(TABLE) | set(API_TABLE)) - routes(app)
     assert not stale, f"TABLE lists routes that do not exist: {sorted(stale)}"
 
 
@@ -222,6 +275,15 @@ def audits(app, accounts, monkeypatch):
             audit = scenario.audit(scenario.make_audit("approved", product=f"Published {key}"))
             products[key] = registry_services.publish(audit, scenario.user("school"), show_school_name=False).product_id
         products["unpublished"] = scenario.audit(ids["approved"]).product_id
+        db.session.commit()
+        # one document per audit, and the user the account pages act on (with a pending password link)
+        ids["attachments"] = {state: scenario.attach(ids[state]) for state in ("draft", "submitted", "approved")}
+        ids["other_attachment"] = scenario.attach(scenario.make_audit("draft", product="Another QX"))
+        from app.accounts.services import add_user
+        target, ids["token"] = add_user(email="target@school.test", name="Target", role="school_admin",
+                                        organisation=scenario.user("school").organisation, actor=None,
+                                        link_lifetime=app.config["PASSWORD_LINK_LIFETIME"])
+        ids["user"] = target.id
         db.session.commit()
     assert None not in products.values() and len(set(products.values())) == 3
     ids["missing"] = "EA-AAAAAAAAAA"
@@ -266,6 +328,9 @@ def test_route_answers_each_role_as_the_table_says(app, audits, route):
                  else [("-", None, expected)])
         for state, report_id, by_role in cases:
             url = url_template.replace("{id}", report_id or "")
+            url = (url.replace("{att}", str(audits["attachments"].get(state, 999999)))
+                   .replace("{other_att}", str(audits["other_attachment"]))
+                   .replace("{user}", str(audits["user"])).replace("{token}", audits["token"]))
             for key, product_id in audits["products"].items():
                 url = url.replace(f"{{{key}}}", str(product_id))
             # the owning school goes last: its POST may move the audit on (a new version)

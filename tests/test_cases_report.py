@@ -61,3 +61,20 @@ def test_cases_report_json_and_broken_case(tmp_path):
                                  "categories_pct": 67, "false_alarms": 1, "errors": 3}
     text = CliRunner().invoke(main, ["cases", str(folder), "--rules-dir", str(rules)])
     assert text.exit_code == 0 and text.output.count(" ERROR ") == 3, text.output
+
+
+def test_a_key_category_is_found_through_a_rules_also_categories(tmp_path):
+    # The run expecting [facial-recognition, governance] misses governance with the plain test rule; a
+    # rule that names governance among its also_categories covers it (docs/cases.md, "Key categories").
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    (folder / "gate.yaml").write_text(GATE, encoding="utf-8")
+    (folder / "gate.expected.yaml").write_text(GATE_RUNS, encoding="utf-8")
+    text = rule_text().replace("category: facial-recognition", "category: facial-recognition\n"
+                               "also_categories: [governance]")
+    assert "also_categories" in text
+    rules = make_rules_dir(tmp_path, {"core/test-rule.yaml": text})
+    result = CliRunner().invoke(main, ["cases", str(folder), "--rules-dir", str(rules)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1].endswith("expected critical   got high       MISS")
+    assert result.output.splitlines()[-1] == "verdicts 1/3, key categories 100% (3/3), false alarms 1/3"

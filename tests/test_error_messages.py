@@ -56,6 +56,7 @@ def _catalogue() -> dict[str, tuple[str, bool]]:
 def _problem_classes() -> dict[str, type[Problem]]:
     import app.accounts.passwords  # noqa: F401  (every module that defines a Problem is imported)
     import app.audits.services  # noqa: F401
+    import app.evidence.services  # noqa: F401
     import app.registry.services  # noqa: F401
     import app.review.services  # noqa: F401
     import app.verify.services  # noqa: F401
@@ -149,6 +150,14 @@ SAMPLES = {
     "org_kinds": list(ORG_KINDS), "found_org_kind": "school", "category": "face_gate",
     "categories": list(PRODUCT_CATEGORIES), "option": "none", "choices": ["classroom_cameras", "none"],
     "problem": Problem("review.comment_missing"), "verdict": "critical", "action_id": 7,
+    "expired": "2026-12-05 22:00 UTC", "file_name": "contract.pdf", "size": "12,582,912", "limit_mib": "10",
+    "detected": ".exe", "extension": ".pdf", "question": "legal_basis",
+    # the JSON API, tokens and portable audits
+    "scope": "admin", "scopes": ["read", "write"], "days": 7, "detail": "42", "revision": 3,
+    "questions": ["pupil_min_age"], "regulator_id": 5, "kind": "time", "method": "DELETE",
+    "format": "x-y", "version": 2, "expected": "eduaudit-portable-audit", "expected_version": 1,
+    "path": "content/audit/status", "error": "line 1 column 2", "actual": "0123abcd", "actor": "head@school.test",
+    "at": "2026-12-02T10:00:00+00:00",
 }
 """A value for each parameter name the catalogue uses (ids where the parameter is a word)."""
 

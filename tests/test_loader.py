@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from app.rules.loader import RuleLoadError, load_ruleset
@@ -291,3 +293,182 @@ def test_an_unreadable_file_names_the_problem(tmp_path):
     assert p.file.endswith("core/test-rule.yaml") and p.line is None
     assert p.message.startswith("cannot read file: 'utf-8' codec can't decode byte 0xff in position 21")
 
+
+
+# -- the disk cache: validated data reused across processes, never trusted blindly ------------------
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """A cache folder of this test's own (EDUAUDIT_RULES_CACHE_DIR); the in-process cache emptied, so a
+    load reads either the disk cache or the YAML files, as a new process would."""
+    from app.rules import loader
+
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("EDUAUDIT_RULES_CACHE_DIR", str(folder))
+    monkeypatch.setattr(loader, "_VALID_FILES", type(loader._VALID_FILES)())
+    return folder
+
+
+def _fresh_process(monkeypatch):
+    from app.rules import loader
+
+    monkeypatch.setattr(loader, "_VALID_FILES", type(loader._VALID_FILES)())
+
+
+def _cache_file(folder):
+    [path] = folder.glob("ruleset-*.json")
+    return path
+
+
+def _same(a, b):
+    """Two loads give the same rule set: everything but the compiled conditions' identity, which are
+    compared through what every rule's examples evaluate to."""
+    from app.rules.engine import run_examples
+
+    def plain(rs):
+        return (rs.version, rs.sha256, rs.sources, rs.parameters, rs.matrix, rs.screening == rs.screening,
+                [(r.id, r.when_raw, r.title, r.references, r.fire_examples, r.silent_examples,
+                  [(m.id, m.references) for m in r.mitigations]) for r in rs.rules],
+                [(a.id, a.windows, a.references) for a in rs.aggravations], rs.frameworks,
+                sorted(rs.questionnaire.questions))
+
+    return plain(a) == plain(b) and list(run_examples(a)) == list(run_examples(b)) == []
+
+
+def test_a_second_process_reads_the_validated_data_from_the_disk_cache(tmp_path, cache, parses, monkeypatch):
+    root = make_rules_dir(tmp_path, {"core/test-rule.yaml": rule_text()})
+    first = load_ruleset(root)
+    assert "test-rule.yaml" in parses and _cache_file(cache).stat().st_size > 0
+    _fresh_process(monkeypatch)
+    parses.clear()
+    second = load_ruleset(root)
+    assert parses == []  # no YAML parsed, no schema run
+    assert _same(first, second)
+
+
+def test_the_repository_rule_set_from_the_cache_is_the_rule_set_from_the_files(cache, monkeypatch):
+    from_files = load_ruleset(use_cache=False)
+    assert not cache.exists()
+    load_ruleset()
+    _fresh_process(monkeypatch)
+    assert _same(load_ruleset(), from_files)
+
+
+@pytest.mark.parametrize("content", [b"", b"{not json", b"\x80\x81", b"[]", b'{"format": 1}', b"null"])
+def test_a_corrupt_cache_file_is_ignored_and_rebuilt(tmp_path, cache, parses, monkeypatch, content):
+    root = make_rules_dir(tmp_path, {"core/test-rule.yaml": rule_text()})
+    first = load_ruleset(root)
+    path = _cache_file(cache)
+    path.write_bytes(content)
+    _fresh_process(monkeypatch)
+    parses.clear()
+    assert _same(load_ruleset(root), first)
+    assert "test-rule.yaml" in parses  # read from the files again
+    assert json.loads(path.read_bytes())["files"]  # and the cache rebuilt
+    _fresh_process(monkeypatch)
+    parses.clear()
+    load_ruleset(root)
+    assert parses == []
+
+
+def test_a_foreign_cache_file_is_ignored(tmp_path, cache, parses, monkeypatch):
+    # Another key (another rule set or another loader version) under this file's name is not read.
+    root = make_rules_dir(tmp_path, {"core/test-rule.yaml": rule_text()})
+    load_ruleset(root)
+    path = _cache_file(cache)
+    data = json.loads(path.read_bytes())
+    data["key"] = "0" * 64
+    data["files"]["core/test-rule.yaml"]["data"]["title"]["en"] = "Planted title"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    _fresh_process(monkeypatch)
+    assert load_ruleset(root).rule("test-rule").title["en"] == "A test rule"
+    assert "test-rule.yaml" in parses
+
+
+def test_a_cache_entry_is_used_only_for_the_bytes_it_was_made_from(tmp_path, cache, parses, monkeypatch):
+    root = make_rules_dir(tmp_path, {"core/test-rule.yaml": rule_text()})
+    load_ruleset(root)
+    path = _cache_file(cache)
+    data = json.loads(path.read_bytes())
+    entry = data["files"]["core/test-rule.yaml"]
+    entry["data"]["title"]["en"] = "Planted title"
+    entry["sha256"] = "0" * 64
+    path.write_text(json.dumps(data), encoding="utf-8")
+    _fresh_process(monkeypatch)
+    parses.clear()
+    assert load_ruleset(root).rule("test-rule").title["en"] == "A test rule"
+    assert parses == ["test-rule.yaml"]
+
+
+def test_cached_data_that_fails_a_cross_check_sends_the_load_back_to_the_files(tmp_path, cache, monkeypatch):
+    # The entry claims the rule reads a question that does not exist: the build from the cache finds it,
+    # and the load starts over from the files, which are valid.
+    root = make_rules_dir(tmp_path, {"core/test-rule.yaml": rule_text()})
+    load_ruleset(root)
+    path = _cache_file(cache)
+    data = json.loads(path.read_bytes())
+    data["files"]["core/test-rule.yaml"]["data"]["when"] = {"q": "no_such_question", "eq": True}
+    del data["files"]["sources.yaml"]["data"]["sources"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    _fresh_process(monkeypatch)
+    rs = load_ruleset(root)
+    assert rs.rule("test-rule").when_raw != {"q": "no_such_question", "eq": True} and rs.sources
+
+
+def test_an_edited_file_is_checked_with_full_strictness_despite_the_cache(tmp_path, cache, monkeypatch):
+    root = make_rules_dir(tmp_path, {"core/test-rule.yaml": rule_text()})
+    load_ruleset(root)
+    path = root / "core" / "test-rule.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "id: test-rule\n", encoding="utf-8")
+    _fresh_process(monkeypatch)
+    [p] = _problems_of(root)
+    assert "duplicate key" in p.message and p.line is not None
+
+
+def test_without_the_cache_every_file_is_parsed(tmp_path, cache, parses, monkeypatch):
+    root = make_rules_dir(tmp_path, {"core/test-rule.yaml": rule_text()})
+    load_ruleset(root)
+    _fresh_process(monkeypatch)
+    parses.clear()
+    load_ruleset(root, use_cache=False)
+    assert "test-rule.yaml" in parses and "sources.yaml" in parses
+
+
+def test_the_cache_can_be_switched_off_and_an_unwritable_folder_does_not_stop_a_load(tmp_path, monkeypatch):
+    root = make_rules_dir(tmp_path, {"core/test-rule.yaml": rule_text()})
+    monkeypatch.setenv("EDUAUDIT_RULES_CACHE_DIR", "off")
+    load_ruleset(root)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("EDUAUDIT_RULES_CACHE_DIR", str(blocker / "cache"))
+    assert load_ruleset(root).rule("test-rule")
+    assert list(tmp_path.rglob("ruleset-*.json")) == []
+
+
+def test_rules_check_parses_and_validates_every_file_even_with_a_cache(tmp_path, cache, parses, monkeypatch):
+    from click.testing import CliRunner
+
+    from app.cli import main
+
+    root = make_rules_dir(tmp_path, {"core/test-rule.yaml": rule_text()})
+    load_ruleset(root)
+    _fresh_process(monkeypatch)
+    parses.clear()
+    result = CliRunner().invoke(main, ["rules", "check", "--rules-dir", str(root)])
+    assert "rule set" in result.output
+    assert {"test-rule.yaml", "sources.yaml", "questionnaire.yaml"} <= set(parses)
+
+
+def test_the_engine_starts_without_flask_and_freezes_the_rule_set_out_of_the_collector():
+    # `eduaudit evaluate` imports the package `app`; Flask, the database layer and the features are
+    # imported by the web app's factory only. get_ruleset() moves what it loaded out of the collector.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import gc, sys; from app.rules.loader import get_ruleset; import app.cli; "
+            "print(sorted(m for m in ('flask', 'sqlalchemy', 'alembic') if m in sys.modules)); "
+            "before = gc.get_freeze_count(); rs = get_ruleset(); print(before, gc.get_freeze_count() > 1000)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1]).stdout.split("\n")
+    assert out[:2] == ["[]", "0 True"]

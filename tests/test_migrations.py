@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import flask_migrate
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -15,7 +16,7 @@ from app import MIGRATIONS_DIR
 from app.extensions import db
 
 TABLES = {"audits", "assessments", "issued_reports", "organisations", "users", "submissions", "reviews",
-          "action_items", "audit_events"}
+          "action_items", "audit_events", "attachments", "account_events"}
 
 
 def script_directory() -> ScriptDirectory:
@@ -92,6 +93,23 @@ def test_0006_cover_columns_of_issued_reports_go_down_and_up_keeping_the_rows(ap
             row = connection.execute(sa.text("SELECT sha256, audit_version, status, school_name "
                                              "FROM issued_reports")).one()
         assert tuple(row) == ("ab" * 32, None, None, None)
+
+
+def test_evidence_accounts_goes_down_and_up_keeping_the_users(app, accounts):
+    """The revision that adds attachments, the account log and the users' password-link columns."""
+    with app.app_context():
+        with db.engine.begin() as connection:
+            users = connection.execute(sa.text("SELECT id, email, password_hash FROM users ORDER BY id")).all()
+        flask_migrate.downgrade(revision="0006")
+        assert not {"attachments", "account_events"} & set(sa.inspect(db.engine).get_table_names())
+        assert "reset_token_sha256" not in {c["name"] for c in sa.inspect(db.engine).get_columns("users")}
+        flask_migrate.upgrade()
+        with db.engine.begin() as connection:
+            assert connection.execute(sa.text("SELECT id, email, password_hash FROM users ORDER BY id")).all() == users
+            connection.execute(sa.text("INSERT INTO account_events (actor, kind, at, details) "
+                                       "VALUES ('system', 'org_created', '2026-12-02 22:00:00', '{}')"))
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.engine.begin() as connection:
+            connection.execute(sa.text("UPDATE account_events SET actor = 'someone else'"))
 
 
 def test_models_match_the_migrations(app):

@@ -35,6 +35,22 @@ CASES = [
       "human_review": "never"},
      {"human_review": "always"},
      ["human-oversight"], "critical", "high"),
+    # Unconfirmed safeguards over a first name and a class code: a fixable gap, but what is at stake is
+    # negligible (the scale's "low": little identifiable data), so the measure of minimal data lowers it.
+    ("security-baseline-missing", "US",
+     {"data_categories": ["names_contact", "grades"], "monitoring_scope": ["none"], "mfa_privileged": "unknown"},
+     {"data_categories": ["names_contact"]},
+     ["minimal-ordinary-data"], "medium", "low"),
+    ("pupil-and-guardian-rights-not-operable", "EU",
+     {"data_categories": ["names_contact", "face_images", "voice"], "monitoring_scope": ["none"],
+      "rights_process": "unknown"},
+     {"av_recorded": False},
+     ["minimal-ordinary-data"], "medium", "low"),
+    ("us-ferpa-vendor-not-under-school-direct-control", "US",
+     {"school_sector": "public", "school_type": "primary", "data_categories": ["names_contact", "grades"],
+      "hosting": "unknown", "vendor_contract": "partial"},
+     {"data_categories": ["names_contact"]},
+     ["directory-information-only"], "medium", "low"),
 ]
 
 

@@ -396,8 +396,42 @@ def test_the_start_form_suggests_published_and_own_products_only(app, accounts, 
         reviewed_audit(school, None, {"product_name": "Our Own Draft", "vendor_name": "Home Vendor"}, status="draft")
         db.session.commit()
     page = client.get("/").text
-    products = re.findall(r'<datalist id="product_name-known">(.*?)</datalist>', page, re.S)[0]
-    vendors = re.findall(r'<datalist id="vendor_name-known">(.*?)</datalist>', page, re.S)[0]
-    assert re.findall(r'value="([^"]+)"', products) == ["Our Own Draft", "Public Camera"]
-    assert re.findall(r'value="([^"]+)"', vendors) == ["Home Vendor", "Open Vision"]
-    assert 'list="product_name-known"' in page and "Secret Pilot" not in page and "Hidden Labs" not in page
+    # The page names no product: the suggestions come from the search endpoint, one request per text typed.
+    assert re.findall(r'<datalist id="(\w+)-known"></datalist>', page) == ["product_name", "vendor_name"]
+    assert 'list="product_name-known"' in page and 'data-suggest="/products/suggest?field=product_name"' in page
+    assert "Public Camera" not in page and "Secret Pilot" not in page
+
+    def names(field, q=""):
+        response = client.get("/products/suggest", query_string={"field": field, "q": q})
+        assert response.status_code == 200 and response.mimetype == "application/json"
+        return response.json["names"]
+
+    assert names("product_name") == ["Our Own Draft", "Public Camera"]
+    assert names("vendor_name") == ["Home Vendor", "Open Vision"]
+    assert names("product_name", "  CAMERA ") == ["Public Camera"]
+    assert names("product_name", "secret") == [] and names("vendor_name", "hidden") == []
+    assert names("product_name", "%") == [] and names("product_name", "_") == []  # literal, not wildcards
+    assert client.get("/products/suggest", query_string={"field": "email"}).status_code == 404
+
+
+def test_name_suggestions_are_bounded_whatever_the_registry_size(app, client):
+    with app.app_context():
+        ids = seed_products(30, per_vendor=3)
+        seed_publications(ids, 30, organisation_id=school_id())
+        db.session.commit()
+    response = client.get("/products/suggest", query_string={"field": "product_name", "q": "product"})
+    assert len(response.json["names"]) == 10 == len(set(response.json["names"]))
+    assert response.json["names"] == sorted(response.json["names"])
+
+
+def test_name_suggestions_need_a_signed_in_user(anon_client):
+    response = anon_client.get("/products/suggest", query_string={"field": "product_name"})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_product_id_too_large_for_the_database_is_not_found_not_a_server_error(anon_client):
+    # 2**63 overflowed the database driver (500) before ids in routes were bounded (app.routing.RowId).
+    for url in ("/products/9223372036854775808", "/products/2147483648/export.json"):
+        assert anon_client.get(url).status_code == 404
+
+

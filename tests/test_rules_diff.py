@@ -64,3 +64,44 @@ def test_cli_diff_between_directories(tmp_path):
 def test_cli_diff_rejects_unknown_revision(tmp_path):
     result = CliRunner().invoke(main, ["rules", "diff", "--from", "no-such-revision-xyz", "--no-stored"])
     assert result.exit_code == 2 and "neither a directory nor a git revision" in result.output
+
+
+def _case_runs():
+    from app.answers import read_answers_file
+    from app.rules.loader import get_ruleset
+    from app.rules.yamlio import load_yaml, to_plain
+
+    cases = __import__("pathlib").Path(__file__).parent / "cases"
+    qn = get_ruleset().questionnaire
+    for expected in sorted(cases.glob("*.expected.yaml")):
+        answers, _ = read_answers_file(cases / expected.name.replace(".expected", ""), qn)
+        for run in to_plain(load_yaml(expected))["runs"]:
+            for jurisdiction in ("CN", "EU", "UK", "US"):  # the counterfactual runs too
+                yield expected.name.removesuffix(".expected.yaml"), answers, jurisdiction, \
+                    dt.date.fromisoformat(run["as_of"])
+
+
+def test_the_diffs_outcome_is_what_the_full_evaluation_concludes(ruleset):
+    # rules diff compares verdicts and residual levels through engine.outcome, which builds no report.
+    from app.rules.engine import evaluate, outcome
+
+    runs = list(_case_runs())
+    assert len(runs) > 50
+    merged = 0
+    for name, answers, jurisdiction, as_of in runs:
+        full = evaluate(ruleset, answers, jurisdiction, as_of)
+        merged += sum(len(f.merged) for f in full.findings)
+        assert outcome(ruleset, answers, jurisdiction, as_of) == (
+            full.verdict, {f.rule_id: f.residual_risk_level for f in full.findings}), (name, jurisdiction, as_of)
+    assert merged  # the cases include findings folded into an overriding rule's
+
+
+def test_the_diff_split_over_processes_gives_the_same_changes_in_the_same_order(tmp_path):
+    old_dir, new_dir = _sets(tmp_path)
+    old, new = load_ruleset(old_dir), load_ruleset(new_dir)
+    audits = [AuditInput(f"a{i}", {**FACE_GATE, "pupil_min_age": 6 + i % 12} if i % 3 else {"pupil_min_age": "x"},
+                         ("CN", "EU", "UK", "US")[i % 4], dt.date(2026, 1, 1)) for i in range(41)]
+    one = diff_rulesets(old, new, audits)
+    assert any(c.error for c in one) and any(c.added for c in one)
+    assert diff_rulesets(old, new, audits, workers=2, parallel_min=10) == one
+    assert diff_rulesets(old, new, audits, workers=3, parallel_min=10) == one

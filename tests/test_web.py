@@ -345,3 +345,47 @@ def test_a_pdf_render_that_fails_gets_a_plain_503_page_and_records_nothing(app, 
     assert "The PDF could not be produced" in response.text and "exit code" not in response.text
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(IssuedReport)) == 0
+
+
+def test_the_results_page_is_rendered_once_per_audit_revision_language_and_rule_set(app, accounts, client, qn,
+                                                                                   monkeypatch):
+    from webhelpers import login
+
+    from app.audits import views
+
+    answers = complete(qn, REALISTIC)
+    report_id, location = start(client, answers["product_name"], answers["vendor_name"])
+    _visited, results_url = walk(client, qn, location, answers)
+    real, calls = views.evaluate_audit, []
+    monkeypatch.setattr(views, "evaluate_audit", lambda *a: calls.append(1) or real(*a))
+    client.get(results_url)  # shows and clears the last step's message
+    first = client.get(results_url).text
+    assert client.get(results_url).text == first and len(calls) == 1  # served from the rendered page
+    assert "禁止" in client.get(results_url + "?lang=zh").text and len(calls) == 2  # another language
+    # The same checks as ever: another school's administrator gets a 404, not the cached page.
+    other = app.test_client()
+    login(other, accounts["other_school"])
+    assert other.get(results_url).status_code == 404 and len(calls) == 2
+    # A changed answer is a new revision: evaluated and rendered again, with the new result.
+    changed = {**answers, "product_name": "Renamed Classroom Camera"}
+    post_step(client, f"/audits/{report_id}/steps/product", form_fields(qn, "product", changed))
+    page = client.get(results_url).text
+    assert len(calls) == 3 and "Renamed Classroom Camera" in page and page != first
+
+
+def test_the_audit_list_loads_only_the_columns_it_shows(app, accounts, client, qn):
+    from app.access import visible_audits
+    from app.accounts.services import get_user_by_email
+    from app.audits.services import list_audits
+
+    answers = complete(qn, REALISTIC)
+    _report_id, location = start(client, answers["product_name"], answers["vendor_name"])
+    _visited, results_url = walk(client, qn, location, answers)
+    client.get(results_url)
+    with app.app_context():
+        user = get_user_by_email(accounts["school"])
+        [(audit, snapshot)] = list_audits(visible_audits(user))
+        assert audit.product_name == answers["product_name"] and snapshot.verdict == "prohibited"
+        assert "answers" not in sa.inspect(audit).dict and "result" not in sa.inspect(snapshot).dict
+        with pytest.raises(sa.exc.InvalidRequestError):
+            audit.answers  # noqa: B018  (reading it would be a query per row: refused)

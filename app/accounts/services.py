@@ -7,12 +7,24 @@ with a code that names what is wrong (``account.*`` in :data:`app.messages.MESSA
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import ORG_KINDS, ROLE_ORG_KIND, ROLES, Organisation, User, new_session_token
+from ..models import (
+    ACCOUNT_EVENT_KINDS,
+    ORG_KINDS,
+    ROLE_ORG_KIND,
+    ROLES,
+    AccountEvent,
+    Organisation,
+    User,
+    new_session_token,
+)
 from ..problems import Problem
 from .passwords import check_policy, hash_password, needs_rehash, verify_password
 
@@ -95,6 +107,20 @@ def create_user(*, email: str, name: str, password: str, role: str, organisation
     """
     email = normalise_email(email)
     name = _name(name, organisation=False)
+    check_role_fits(role, organisation)
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise AccountError("account.email_taken", email=email)
+    check_policy(password, email=email)
+    user = User(email=email, name=name, password_hash=hash_password(password), role=role,
+                organisation=organisation, demo=demo)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def check_role_fits(role: str, organisation: Organisation | None) -> None:
+    """Raise :class:`AccountError` for an unknown role, or a role that does not fit the organisation's
+    kind (school_admin needs a school, reviewer a regulator, ngo_analyst an NGO, instance_admin none)."""
     if role not in ROLES:
         raise AccountError("account.unknown_role", role=role, roles=ROLES)
     wanted = ROLE_ORG_KIND[role]
@@ -105,14 +131,6 @@ def create_user(*, email: str, name: str, password: str, role: str, organisation
     if wanted is not None and organisation.kind != wanted:
         raise AccountError("account.role_needs_org_kind", role=role, org_kind=wanted, name=organisation.name,
                            found_org_kind=organisation.kind)
-    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise AccountError("account.email_taken", email=email)
-    check_policy(password, email=email)
-    user = User(email=email, name=name, password_hash=hash_password(password), role=role,
-                organisation=organisation, demo=demo)
-    db.session.add(user)
-    db.session.flush()
-    return user
 
 
 def authenticate(email: str, password: str, *, allow_demo: bool) -> User | None:
@@ -204,3 +222,180 @@ def demo_accounts_present() -> list[DemoAccount]:
     """The demo accounts that exist in the database (for the sign-in page's notice)."""
     emails = set(db.session.scalars(sa.select(User.email).where(User.demo.is_(True))))
     return [a for a in DEMO_ACCOUNTS if a.email in emails]
+
+
+# -- administration by the instance administrator (web and command line) ----------------------------
+
+SYSTEM_ACTOR = "system"
+"""Actor label of account-log events with no signed-in user (the command line)."""
+
+
+def record_event(kind: str, actor: User | None, *, user: User | None = None, organisation: Organisation | None = None,
+                 details: dict[str, Any] | None = None) -> AccountEvent:
+    """Append an event to the instance's account log (flushed). ``details`` must be JSON-serialisable
+    and never holds a password or a link's token. Raises ``ValueError`` for a ``kind`` not in
+    :data:`app.models.ACCOUNT_EVENT_KINDS`."""
+    if kind not in ACCOUNT_EVENT_KINDS:
+        raise ValueError(f"unknown account event kind {kind!r}; expected one of {', '.join(ACCOUNT_EVENT_KINDS)}")
+    event = AccountEvent(actor_id=actor.id if actor else None, actor=actor.email if actor else SYSTEM_ACTOR,
+                         kind=kind, user_id=user.id if user else None,
+                         organisation_id=organisation.id if organisation else None, details=details or {},
+                         at=dt.datetime.now(dt.UTC))
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def account_events(limit: int = 500) -> list[AccountEvent]:
+    """The latest ``limit`` events of the account log, newest first."""
+    return list(db.session.scalars(sa.select(AccountEvent).order_by(AccountEvent.id.desc()).limit(limit)))
+
+
+def organisations() -> list[tuple[Organisation, int]]:
+    """Every organisation with its number of users, by kind then name."""
+    counts = (sa.select(User.organisation_id, sa.func.count(User.id).label("n")).group_by(User.organisation_id)
+              .subquery())
+    stmt = (sa.select(Organisation, sa.func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.organisation_id == Organisation.id)
+            .order_by(Organisation.kind, Organisation.name))
+    return [(org, int(n)) for org, n in db.session.execute(stmt)]
+
+
+def users() -> list[User]:
+    """Every user, by e-mail address."""
+    return list(db.session.scalars(sa.select(User).order_by(User.email)))
+
+
+def user_facts(user: User) -> dict[str, Any]:
+    """What the account log records of a user: e-mail address, role, organisation name (or ``None``)."""
+    return {"email": user.email, "role": user.role,
+            "organisation": user.organisation.name if user.organisation else None}
+
+
+def add_org(name: str, kind: str, actor: User | None) -> Organisation:
+    """:func:`create_org` and its "org_created" event in the account log, by ``actor``."""
+    org = create_org(name, kind)
+    record_event("org_created", actor, organisation=org, details={"name": org.name, "kind": org.kind})
+    return org
+
+
+def _link_token(user: User, lifetime: dt.timedelta, now: dt.datetime) -> str:
+    token = secrets.token_urlsafe(32)
+    user.reset_token_sha256 = hashlib.sha256(token.encode("ascii")).hexdigest()
+    user.reset_expires_at = now + lifetime
+    return token
+
+
+def add_user(*, email: str, name: str, role: str, organisation: Organisation | None, actor: User | None,
+             link_lifetime: dt.timedelta) -> tuple[User, str]:
+    """Create a user who sets their own password through a one-time link (no e-mail is sent: the
+    administrator hands the link over). Returns the user (flushed) and the link's token, shown once.
+    Until the link is used nobody knows a password of the account (it gets a random one).
+    Raises what :func:`create_user` raises."""
+    user = create_user(email=email, name=name, password=secrets.token_urlsafe(48), role=role,
+                       organisation=organisation)
+    now = dt.datetime.now(dt.UTC)
+    token = _link_token(user, link_lifetime, now)
+    db.session.flush()
+    record_event("user_created", actor, user=user, organisation=organisation, details=user_facts(user))
+    record_event("password_link_issued", actor, user=user,
+                 details={"email": user.email, "expires": user.reset_expires_at.isoformat(timespec="seconds")})
+    return user, token
+
+
+def _active_admins() -> int:
+    return db.session.scalar(sa.select(sa.func.count(User.id)).where(
+        User.role == "instance_admin", User.active.is_(True))) or 0
+
+
+def _not_self(user: User, actor: User | None) -> None:
+    if actor is not None and user.id == actor.id:
+        raise AccountError("account.own_account")
+
+
+def set_active(user: User, active: bool, actor: User | None) -> None:
+    """Enable or disable ``user`` (flushed) with a "user_enabled" / "user_disabled" event.
+
+    Disabling rotates the session token, so every session of the user ends with its next request
+    (and the session loader refuses inactive users anyway). Raises :class:`AccountError` when
+    ``actor`` disables themselves or the last active instance administrator. Setting the state it
+    already has changes nothing and records nothing.
+    """
+    if bool(user.active) == active:
+        return
+    if not active:
+        _not_self(user, actor)
+        if user.role == "instance_admin" and _active_admins() <= 1:
+            raise AccountError("account.last_admin", email=user.email)
+        user.session_token = new_session_token()
+    user.active = active
+    db.session.flush()
+    record_event("user_enabled" if active else "user_disabled", actor, user=user, details={"email": user.email})
+
+
+def change_role(user: User, role: str, organisation: Organisation | None, actor: User | None) -> None:
+    """Give ``user`` another role and the organisation it needs (flushed), with a "role_changed" event
+    (before and after). Raises :class:`AccountError` when the role does not fit the organisation (see
+    :func:`check_role_fits`), ``actor`` changes their own role, or the last active instance
+    administrator would lose the role. The same role and organisation change nothing."""
+    _not_self(user, actor)
+    check_role_fits(role, organisation)
+    if role == user.role and (organisation.id if organisation else None) == user.organisation_id:
+        return
+    if user.role == "instance_admin" and user.active and _active_admins() <= 1:
+        raise AccountError("account.last_admin", email=user.email)
+    before = user_facts(user)
+    user.role = role
+    user.organisation = organisation
+    db.session.flush()
+    record_event("role_changed", actor, user=user, organisation=organisation,
+                 details={"before": before, "after": user_facts(user)})
+
+
+def issue_password_link(user: User, actor: User | None, lifetime: dt.timedelta) -> str:
+    """Reset ``user``'s password: the current one stops working at once, every session of the user
+    ends, and a one-time link to set a new one is issued (valid for ``lifetime``; a newer link
+    replaces it). Returns the link's token (shown once, stored only as its SHA-256), with a
+    "password_link_issued" event. Raises :class:`AccountError` for a disabled user."""
+    if not user.active:
+        raise AccountError("account.user_disabled", email=user.email)
+    now = dt.datetime.now(dt.UTC)
+    token = _link_token(user, lifetime, now)
+    user.password_hash = hash_password(secrets.token_urlsafe(48))
+    user.session_token = new_session_token()
+    db.session.flush()
+    record_event("password_link_issued", actor, user=user,
+                 details={"email": user.email, "expires": user.reset_expires_at.isoformat(timespec="seconds")})
+    return token
+
+
+def user_for_link(token: str, now: dt.datetime | None = None) -> User:
+    """The active user whose password link has this token. Raises :class:`AccountError`
+    ``account.link_invalid`` (unknown, used, replaced, or the user is disabled) or
+    ``account.link_expired``."""
+    digest = hashlib.sha256((token or "").encode("utf-8")).hexdigest()
+    user = db.session.scalar(sa.select(User).where(User.reset_token_sha256 == digest))
+    if user is None or not user.active:
+        raise AccountError("account.link_invalid")
+    expires = user.reset_expires_at
+    if expires is not None and expires.tzinfo is None:
+        expires = expires.replace(tzinfo=dt.UTC)
+    if expires is None or (now or dt.datetime.now(dt.UTC)) >= expires:
+        raise AccountError("account.link_expired", expired=expires.strftime("%Y-%m-%d %H:%M UTC") if expires else "–")
+    return user
+
+
+def set_password_with_link(token: str, new: str) -> User:
+    """Set the password of the link's user (flushed) and use the link up; every other session of the
+    user ends. Raises what :func:`user_for_link` raises, and
+    :class:`app.accounts.passwords.PasswordPolicyError` if the policy refuses ``new``."""
+    user = user_for_link(token)
+    check_policy(new, email=user.email)
+    user.password_hash = hash_password(new)
+    user.reset_token_sha256 = None
+    user.reset_expires_at = None
+    user.session_token = new_session_token()
+    user.password_changed_at = dt.datetime.now(dt.UTC)
+    db.session.flush()
+    record_event("password_set", user, user=user, details={"email": user.email, "by": "link"})
+    return user

@@ -1,4 +1,4 @@
-"""Sign in (rate-limited), sign out (POST), change password.
+"""Sign in (rate-limited), sign out (POST), change password, personal API tokens.
 
 Sign-in answers the same "e-mail or password is wrong" whether the address exists or not, and takes
 the same time (a dummy hash is checked). It is limited per client address and per e-mail address
@@ -8,7 +8,7 @@ can lock a colleague out by signing in as themselves); over the limit it answers
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -16,8 +16,9 @@ from ..extensions import db, limiter
 from ..i18n import describe
 from ..labels import ROLE_NAMES
 from ..security import safe_next
-from . import bp, services
-from .forms import LoginForm, PasswordForm
+from ..timefmt import format_utc
+from . import bp, services, tokens
+from .forms import LoginForm, PasswordForm, RevokeTokenForm, TokenForm
 from .passwords import PasswordPolicyError
 
 KEPT_ON_SIGN_IN = ("lang",)
@@ -106,3 +107,49 @@ def password():
                   "success")
             return redirect(url_for("audits.home"))
     return render_template("accounts/password.html", form=form)
+
+
+def _tokens_page(form: TokenForm, created: str | None = None, status: int = 200):
+    rows = [{"id": t.id, "name": t.name, "prefix": t.prefix, "scope": t.scope,
+             "created": format_utc(t.created_at), "expires": format_utc(t.expires_at),
+             "last_used": format_utc(t.last_used_at) if t.last_used_at else "",
+             "state": "revoked" if t.revoked_at else ("live" if tokens.is_live(t) else "expired")}
+            for t in tokens.tokens_of(current_user)]
+    page = render_template("accounts/tokens.html", form=form, tokens=rows, created=created,
+                           revoke_form=RevokeTokenForm(), api_url=url_for("api-docs.openapi_json"))
+    # A page that shows a new token is never stored by a browser or a proxy.
+    return page, status, {"Cache-Control": "no-store"}
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def api_tokens():
+    """The user's personal API tokens: create one (shown once, on the answer to this POST), see when
+    each was last used, revoke them."""
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            _token, text = tokens.create_token(current_user, name=form.name.data, scope=form.scope.data,
+                                               lifetime_days=form.lifetime.data)
+        except tokens.TokenError as exc:
+            form.name.errors.append(describe(exc))
+        else:
+            db.session.commit()
+            return _tokens_page(TokenForm(formdata=None), created=text)
+    return _tokens_page(form)
+
+
+@bp.post("/account/tokens/<id:token_id>/revoke")
+@login_required
+def revoke_api_token(token_id: int):
+    """Revoke one of the user's tokens; requests with it are refused from now on (404 for a token
+    of someone else, as for one that does not exist)."""
+    form = RevokeTokenForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("accounts.api_tokens"))
+    token = tokens.revoke(current_user, token_id)
+    if token is None:
+        abort(404)
+    db.session.commit()
+    flash(_("Token “%(name)s” revoked.", name=token.name), "success")
+    return redirect(url_for("accounts.api_tokens"))

@@ -16,9 +16,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from sqlalchemy.orm import load_only
 
 from .. import trail
 from ..evaluation import Evaluation
+from ..evidence import services as evidence
 from ..extensions import current_ruleset, db
 from ..models import AssessmentSnapshot, Audit, AuditEvent, IssuedReport, Organisation, User, new_report_id
 from ..registry.services import link_audit
@@ -39,16 +41,28 @@ class StepSaved:
     errors: dict[str, AnswerError]
 
 
+LIST_COLUMNS = (Audit.report_id, Audit.product_name, Audit.vendor_name, Audit.jurisdiction, Audit.status,
+                Audit.updated_at, Audit.revision)
+LIST_SNAPSHOT_COLUMNS = (AssessmentSnapshot.verdict, AssessmentSnapshot.created_at,
+                         AssessmentSnapshot.rule_set_version, AssessmentSnapshot.rule_set_sha256)
+
+
 def list_audits(visible: sa.Select) -> list[tuple[Audit, AssessmentSnapshot | None]]:
     """The audits of ``visible`` (a SELECT of :class:`Audit`, see :func:`app.access.visible_audits`)
-    with their latest snapshot (``None`` if never evaluated), most recently changed first."""
+    with their latest snapshot (``None`` if never evaluated), most recently changed first.
+
+    Only the columns a list shows are loaded (names, jurisdiction, status, dates; the snapshot's
+    verdict, date and rule set): reading another attribute of these objects raises, so the answers'
+    and results' JSON is never fetched for a list.
+    """
     latest = (sa.select(AssessmentSnapshot.audit_id, sa.func.max(AssessmentSnapshot.id).label("assessment_id"))
               .group_by(AssessmentSnapshot.audit_id).subquery())
     ids = visible.with_only_columns(Audit.id).subquery()
     stmt = (sa.select(Audit, AssessmentSnapshot).where(Audit.id.in_(sa.select(ids.c.id)))
             .outerjoin(latest, latest.c.audit_id == Audit.id)
             .outerjoin(AssessmentSnapshot, AssessmentSnapshot.id == latest.c.assessment_id)
-            .order_by(Audit.updated_at.desc(), Audit.id.desc()))
+            .order_by(Audit.updated_at.desc(), Audit.id.desc())
+            .options(load_only(*LIST_COLUMNS, raiseload=True), load_only(*LIST_SNAPSHOT_COLUMNS, raiseload=True)))
     return [(audit, assessment) for audit, assessment in db.session.execute(stmt)]
 
 
@@ -69,7 +83,7 @@ def create_audit(questionnaire: Questionnaire, *, product_name: str, vendor_name
         report_id = new_report_id()  # 50 random bits: a clash is all but impossible, but cheap to rule out
     audit = Audit(report_id=report_id, answers=questionnaire.to_json(answers), status="draft",
                   organisation_id=organisation.id if organisation else None, created_by_id=user.id if user else None)
-    _mirror(audit, answers)
+    mirror_answers(audit, answers)
     db.session.add(audit)
     db.session.flush()
     trail.record(audit, "created", user, {"product": audit.product_name, "vendor": audit.vendor_name})
@@ -117,7 +131,7 @@ def save_step(questionnaire: Questionnaire, audit: Audit, values: Mapping[str, A
     if changed:
         audit.answers = stored
         audit.updated_at = dt.datetime.now(dt.UTC)
-    _mirror(audit, questionnaire.load(stored).typed)
+    mirror_answers(audit, questionnaire.load(stored).typed)
     db.session.flush()
     if changed:
         trail.record(audit, "answers_saved", user, {"revision": audit.revision, "changed": changed})
@@ -221,7 +235,8 @@ def issue_pdf(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleS
     set the PDF is signed next, so the stored fingerprint is that of the signed bytes handed out.
     An :class:`IssuedReport` with the SHA-256 and size of the bytes, and the audit's version, status
     and school as the cover prints them, is added and flushed, so the PDF can be verified later
-    (``/verify``), with a "pdf_generated" trail event by ``user``.
+    (``/verify``), with a "pdf_generated" trail event by ``user``. The appendix lists the documents
+    attached to the current version's answers by name, size and SHA-256 (their content is never rendered).
     ``review`` is the review section of the report (:func:`app.review.report.review_context`).
     ``ruleset`` is the one ``evaluation`` came from (default: the app's). Raises
     :class:`app.reports.limits.RenderLimitExceeded` when a limit stops
@@ -230,9 +245,11 @@ def issue_pdf(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleS
     snapshot = evaluation.snapshot
     # What the cover prints is recorded as it is printed (the same values), so /verify matches the PDF.
     status, version, school = cover_status(audit), audit.version, (school_name(audit) or "").strip() or None
-    context = build_report_context(ruleset or current_ruleset(), evaluation.result, report_id=audit.report_id,
+    ruleset = ruleset or current_ruleset()
+    context = build_report_context(ruleset, evaluation.result, report_id=audit.report_id,
                                    generated_at=snapshot.created_at, lang=lang, status=status,
-                                   review=review, school=school)
+                                   review=review, school=school,
+                                   attachments=evidence.appendix_rows(ruleset.questionnaire, audit, lang))
     config = current_app.config
     pdf = render_pdf_limited(context, limits or RenderLimits.from_config(config),
                              pdf_variant=config.get("REPORT_PDF_VARIANT"))
@@ -256,7 +273,9 @@ def school_name(audit: Audit) -> str | None:
     return audit.organisation.name if audit.organisation is not None else None
 
 
-def _mirror(audit: Audit, typed: Mapping[str, Any]) -> None:
+def mirror_answers(audit: Audit, typed: Mapping[str, Any]) -> None:
+    """Copy the product, vendor and jurisdiction answers of ``typed`` onto ``audit``'s columns and link
+    the registry product they name (:func:`app.registry.services.link_audit`)."""
     # Copied onto columns so lists and queries need not read the JSON; the registry product follows
     # the product and vendor answers.
     audit.product_name = typed.get("product_name") or ""
@@ -273,10 +292,9 @@ def stored_audit_inputs() -> list[AuditInput]:
     """
     if not has_app_context():
         return []
-    rows = db.session.execute(sa.select(Audit.report_id, AssessmentSnapshot)
+    latest = sa.select(sa.func.max(AssessmentSnapshot.id)).group_by(AssessmentSnapshot.audit_id)
+    rows = db.session.execute(sa.select(Audit.report_id, AssessmentSnapshot.answers, AssessmentSnapshot.jurisdiction,
+                                        AssessmentSnapshot.as_of)
                               .join(AssessmentSnapshot, AssessmentSnapshot.audit_id == Audit.id)
-                              .order_by(Audit.report_id, AssessmentSnapshot.id))
-    latest: dict[str, AssessmentSnapshot] = {}
-    for report_id, snapshot in rows:
-        latest[report_id] = snapshot
-    return [AuditInput(report_id, snap.answers, snap.jurisdiction, snap.as_of) for report_id, snap in latest.items()]
+                              .where(AssessmentSnapshot.id.in_(latest)).order_by(Audit.report_id))
+    return [AuditInput(report_id, answers, jurisdiction, as_of) for report_id, answers, jurisdiction, as_of in rows]

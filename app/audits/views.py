@@ -23,7 +23,8 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import access
-from ..evaluation import NotReady, evaluate_audit, latest_snapshot
+from ..evaluation import NotReady, evaluate_audit, latest_snapshot, latest_snapshot_stamp
+from ..evidence import services as evidence_services
 from ..extensions import current_ruleset, db, limiter
 from ..i18n import LIST_SEPARATOR, describe, ui_lang
 from ..labels import STATUS_NAMES, display_json
@@ -40,7 +41,7 @@ from ..review import services as review_services
 from ..rules.questionnaire import AnswerError, Question, Questionnaire, Section
 from ..timefmt import as_utc, format_utc
 from ..trail import wording as trail_wording
-from . import bp, forms, services
+from . import bp, forms, rendered, services
 
 
 def _pdf_limit() -> str:
@@ -129,12 +130,6 @@ def _audit_rows() -> list[dict[str, Any]]:
     } for audit, assessment in services.list_audits(access.visible_audits(current_user))]
 
 
-def _known_names() -> dict[str, list[str]]:
-    """Registry names offered while typing (the browser's own suggestion list, no script)."""
-    products, vendors = registry_services.known_names(current_user.organisation_id)
-    return {"product_name": products, "vendor_name": vendors}
-
-
 def _hints() -> dict[str, str]:
     qn = current_ruleset().questionnaire
     lang = ui_lang()
@@ -151,7 +146,7 @@ def home():
         return redirect(url_for("review.queue"))
     if current_user.role == "school_admin":
         return render_template("audits/home.html", audits=_audit_rows(), form=forms.NewAuditForm(),
-                               hints=_hints(), known=_known_names())
+                               hints=_hints())
     return render_template("audits/other_home.html")
 
 
@@ -173,7 +168,7 @@ def create():
             flash(_("Audit started. Your answers are saved every time you move to another step."), "success")
             typed = qn.load(audit.answers).typed
             return redirect(_step_url(audit, qn.visible_sections(typed)[0].id))
-    return render_template("audits/home.html", audits=_audit_rows(), form=form, hints=_hints(), known=_known_names())
+    return render_template("audits/home.html", audits=_audit_rows(), form=form, hints=_hints())
 
 
 @bp.get("/audits/<report_id>/continue")
@@ -283,6 +278,8 @@ def _step_target(audit: Audit, section: Section, visible: list[Section], invalid
         return _step_url(audit, goto)
     if action == "back":
         return _step_url(audit, previous) if previous else url_for("audits.home")
+    if action == "attach" and not invalid:
+        return url_for("evidence.attachments", report_id=audit.report_id, section=section.id)
     if not invalid:
         return _step_url(audit, following) if following else url_for("audits.results", report_id=audit.report_id)
     return None
@@ -312,8 +309,14 @@ def _step_page(audit: Audit, section: Section, slots: list[forms.Slot], form: Fl
     previous, following = _neighbours(visible, section.id)
     current = next(s for s in steps if s["current"])
     comments = _review_comments(audit, section.id, {s.question.id for s in slots})
+    documents: dict[str, list[dict[str, str]]] = {}
+    for attachment in evidence_services.attachments_of(audit):
+        documents.setdefault(attachment.question_id, []).append({
+            "file_name": attachment.file_name,
+            "url": url_for("evidence.download", report_id=audit.report_id, attachment_id=attachment.id)})
     for q in questions:
         q["comments"] = comments["questions"].get(q["id"], [])
+        q["documents"] = documents.get(q["id"], [])
     return render_template(
         "audits/step.html",
         audit={"report_id": audit.report_id, "product": audit.product_name, "vendor": audit.vendor_name,
@@ -384,8 +387,36 @@ def results(report_id: str):
     """The report, or the list of what is still missing (with links to the steps)."""
     audit = access.audit_for(report_id, "view")
     ruleset = current_ruleset()
-    qn = ruleset.questionnaire
     lang, ui = _report_lang(), ui_lang()
+    review, school = review_report.review_context(ruleset, audit, lang), services.school_name(audit)
+    # Documents attached to answers are listed in the report's appendix; they are rows of their own,
+    # so adding or removing one does not change the audit's revision: they are part of the key.
+    attachments = evidence_services.appendix_rows(ruleset.questionnaire, audit, lang)
+    key = (audit.id, audit.revision, ruleset.sha256, lang, ui, audit.status, school, rendered.digest(review),
+           rendered.digest(attachments))
+    # The page shown is the latest snapshot's: one stored since (by a process with another rule set)
+    # is a miss, so the audit is evaluated again here as before.
+    page = rendered.pages().get((*key, latest_snapshot_stamp(audit)))
+    if page is None:
+        page = _results_page(audit, ruleset, lang, review, school, attachments)
+        if "missing" in page:
+            return render_template("audits/missing.html",
+                                   audit={"report_id": audit.report_id, "product": audit.product_name}, **page)
+        rendered.pages().put((*key, page.pop("snapshot")), page)
+    return render_template(
+        "audits/results.html",
+        audit={"report_id": audit.report_id, "product": audit.product_name}, lang=lang,
+        pdf_url=url_for("audits.report_pdf", report_id=audit.report_id, lang=lang),
+        submit_form=_submit_form(audit), **page)
+
+
+def _results_page(audit: Audit, ruleset, lang: str, review: dict[str, Any] | None,
+                  school: str | None, attachments: list[dict[str, Any]]) -> dict[str, Any]:
+    """The results page's parts: ``report_html``, ``steps``, ``stale`` and ``snapshot`` (id, rule set
+    SHA-256) for an audit that can be evaluated (its snapshot kept and committed), else ``missing``,
+    ``missing_count``, ``conflicts``, ``steps`` for the page that lists what is still open."""
+    qn = ruleset.questionnaire
+    ui = ui_lang()
     loaded = qn.load(audit.answers)
     try:
         evaluation = evaluate_audit(ruleset, audit)
@@ -401,24 +432,16 @@ def results(report_id: str):
                       "message": describe(e),
                       "url": _step_url(audit, qn.questions[e.question_id].section_id) + f"#q-{e.question_id}"}
                      for e in exc.conflicts]
-        return render_template("audits/missing.html",
-                               audit={"report_id": audit.report_id, "product": audit.product_name},
-                               missing=missing, missing_count=len(exc.missing), conflicts=conflicts,
-                               steps=_steps(qn, loaded.typed, None))
+        return {"missing": missing, "missing_count": len(exc.missing), "conflicts": conflicts,
+                "steps": _steps(qn, loaded.typed, None)}
     db.session.commit()
     context = build_report_context(ruleset, evaluation.result, report_id=audit.report_id,
                                    generated_at=evaluation.snapshot.created_at, lang=lang,
                                    status=review_report.cover_status(audit),
-                                   review=review_report.review_context(ruleset, audit, lang),
-                                   school=services.school_name(audit))
-    return render_template(
-        "audits/results.html",
-        audit={"report_id": audit.report_id, "product": audit.product_name},
-        report_html=render_html(context, fragment=True), lang=lang,
-        steps=_steps(qn, loaded.typed, None), stale=_stale_rows(qn, loaded.stale),
-        pdf_url=url_for("audits.report_pdf", report_id=audit.report_id, lang=lang),
-        submit_form=_submit_form(audit),
-    )
+                                   review=review, school=school, attachments=attachments)
+    return {"report_html": render_html(context, fragment=True), "steps": _steps(qn, loaded.typed, None),
+            "stale": _stale_rows(qn, loaded.stale),
+            "snapshot": (evaluation.snapshot.id, evaluation.snapshot.rule_set_sha256)}
 
 
 @bp.get("/audits/<report_id>/report.pdf")
@@ -511,8 +534,9 @@ def _submit_form(audit: Audit) -> FlaskForm | None:
 @bp.get("/audits/<report_id>")
 @login_required
 def overview(report_id: str):
-    """The audit's page: status and version, the verdict, submission and review history with the
-    reviewer's comments and action plan, what the user can do next, and the audit trail."""
+    """The audit's page: status and version, the verdict, the number of documents attached, submission
+    and review history with the reviewer's comments and action plan, what the user can do next, and
+    the audit trail."""
     audit = access.audit_for(report_id, "view")
     ruleset = current_ruleset()
     lang = ui_lang()
@@ -545,6 +569,7 @@ def overview(report_id: str):
         plan=review_report.action_rows(audit, lang, dt.date.today(), ruleset),
         action_form=review_forms.ActionForm() if access.allowed(current_user, "plan", audit) else None,
         done_forms=review_forms.DoneForm() if access.allowed(current_user, "plan", audit) else None,
+        documents=len(evidence_services.attachments_of(audit)),
     )
 
 

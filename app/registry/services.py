@@ -283,18 +283,29 @@ def published_product_ids(product_ids: list[int]) -> list[int]:
     return [i for i in product_ids if i in published]
 
 
-def known_names(organisation_id: int | None) -> tuple[list[str], list[str]]:
-    """Product and vendor names a school may pick from when it starts an audit: those of published
-    audits and those its own audits name (never another school's unpublished ones). Two statements;
-    ``(products, vendors)``, each sorted and distinct."""
+SUGGESTIONS_MAX = 10
+"""Names one suggestion request returns at most, whatever the registry's size."""
+
+
+def known_names(organisation_id: int | None, field: str, query: str = "",
+                limit: int = SUGGESTIONS_MAX) -> list[str]:
+    """Product (``field="product_name"``) or vendor (``"vendor_name"``) names a school may pick from when
+    it starts an audit: those of published audits and those its own audits name (never another
+    school's unpublished ones), containing ``query`` (case-insensitive; ``%`` and ``_`` are literal).
+    At most ``limit`` distinct names, sorted. One statement. Raises ``ValueError`` for another field."""
+    if field not in ("product_name", "vendor_name"):
+        raise ValueError(f"no suggestions for {field!r}")
     mine = sa.select(Audit.product_id).where(Audit.organisation_id == organisation_id,
                                              Audit.product_id.is_not(None))
-    published = sa.select(Publication.product_id)
-    ids = sa.union(mine, published).subquery()
-    products = sorted(set(db.session.scalars(sa.select(Product.name).where(Product.id.in_(sa.select(ids))))))
-    vendors = sorted(set(db.session.scalars(
-        sa.select(Vendor.name).join(Product, Product.vendor_id == Vendor.id).where(Product.id.in_(sa.select(ids))))))
-    return products, vendors
+    ids = sa.union(mine, sa.select(Publication.product_id)).subquery()
+    if field == "product_name":
+        column, stmt = Product.name, sa.select(Product.name)
+    else:
+        column, stmt = Vendor.name, sa.select(Vendor.name).join(Product, Product.vendor_id == Vendor.id)
+    stmt = stmt.where(Product.id.in_(sa.select(ids)))
+    if query:
+        stmt = stmt.where(sa.func.lower(column).contains(query.lower(), autoescape=True))
+    return list(db.session.scalars(stmt.distinct().order_by(column).limit(limit)))
 
 
 def has_publications(product_id: int) -> bool:

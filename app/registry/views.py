@@ -97,7 +97,24 @@ def products():
                "url": url_for("registry.product", product_id=r.id)} for r in rows])
 
 
-@bp.get("/products/<int:product_id>")
+@bp.get("/products/suggest")
+@login_required
+def suggest():
+    """Names offered while a school types a product or vendor name on the start form, as JSON
+    ``{"names": [...]}`` (at most :data:`services.SUGGESTIONS_MAX`): ``field`` is ``product_name`` or
+    ``vendor_name``, ``q`` the text typed so far. Published names and the school's own only."""
+    field = request.args.get("field", "")
+    query = (request.args.get("q") or "").strip()[:200]
+    try:
+        names = services.known_names(current_user.organisation_id, field, query)
+    except ValueError:
+        abort(404)
+    response = current_app.json.response({"names": names})
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@bp.get("/products/<id:product_id>")
 def product(product_id: int):
     """One product: published audits, verdicts, findings most often raised by category, verdicts by
     version and by year, jurisdictions."""
@@ -238,7 +255,7 @@ def _csv_stream(records: Iterator[dict[str, Any]]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-@bp.get("/products/<int:product_id>/export.<fmt>")
+@bp.get("/products/<id:product_id>/export.<fmt>")
 def product_export(product_id: int, fmt: str):
     """A product's published audits as CSV or JSON."""
     if not services.has_publications(product_id):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from markupsafe import Markup
@@ -518,7 +518,8 @@ def _appendix(questionnaire: Questionnaire, answers: Mapping[str, Any], lang: st
 
 def build_report_context(ruleset: RuleSet, assessment: Assessment, *, report_id: str, generated_at: dt.datetime,
                          lang: str = "en", status: str = "draft",
-                         review: dict[str, Any] | None = None, school: str | None = None) -> dict[str, Any]:
+                         review: dict[str, Any] | None = None, school: str | None = None,
+                         attachments: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """The report as plain data (str, int, bool, list, dict, None; charts as ``Markup``) in ``lang``.
 
     ``assessment`` is the engine's result for the audit's answers (its ``answers`` are the effective
@@ -528,7 +529,10 @@ def build_report_context(ruleset: RuleSet, assessment: Assessment, *, report_id:
     ``methodology``, ``has_unverified``, ``review`` (the regulator's review as given, or ``None``
     before any submission: see :func:`app.review.report.review_context`). ``school`` is the name of the
     school the audit belongs to (its organisation; ``--school`` on the command line); the cover says
-    "not stated" when it is ``None`` or blank, rather than leaving the line out.
+    "not stated" when it is ``None`` or blank, rather than leaving the line out. ``attachments`` are the
+    documents attached to the answers (``question``, ``file_name``, ``size_bytes``, ``sha256``: see
+    :func:`app.evidence.services.appendix_rows`), listed by name, size and fingerprint under the key
+    ``attachments``; the report never receives a document's content.
     Raises ``ValueError`` for an unknown ``lang``, ``KeyError`` if a finding names a rule or source
     the rule set does not have (the assessment came from another rule set).
     """
@@ -597,6 +601,9 @@ def build_report_context(ruleset: RuleSet, assessment: Assessment, *, report_id:
                                          assessment_needed=needs_assessment, lang=lang),
         "bibliography": bib.entries(),
         "appendix": _appendix(qn, answers, lang),
+        "attachments": [{"file_name": str(a["file_name"]), "question": str(a["question"]),
+                         "size": t["attachment_bytes"].format(size=f"{int(a['size_bytes']):,}"),
+                         "sha256": str(a["sha256"])} for a in attachments],
         "methodology": {
             "severity_scale": [{**_scale(v, lang), "text": SEVERITY_SCALE[v][lang]} for v in SCALE],
             "likelihood_scale": [{**_scale(v, lang), "text": LIKELIHOOD_SCALE[v][lang]} for v in SCALE],

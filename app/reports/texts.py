@@ -203,6 +203,15 @@ HEADINGS: dict[str, dict[str, str]] = {
         "appendix": "Appendix: all answers",
         "appendix_intro": "Every question that was asked, with the answer given. Questions that did not apply "
                           "to this deployment are not listed.",
+        "attachments": "Documents attached to the answers",
+        "attachments_intro": "Documents the school attached as evidence for its answers, kept by EduAudit. The "
+                             "report names them; it does not reproduce them. The SHA-256 fingerprint identifies "
+                             "each file exactly: a copy with another fingerprint is not the document attached.",
+        "no_attachments": "No document was attached to the answers.",
+        "attachment_file": "Document",
+        "attachment_answer": "Answer it supports",
+        "attachment_size": "Size",
+        "attachment_bytes": "{size} bytes",
         "notes": "Note",
         # punctuation
         "colon": ": ",
@@ -380,6 +389,14 @@ HEADINGS: dict[str, dict[str, str]] = {
                               "未核实 = 尚未确认。",
         "appendix": "附录：全部回答",
         "appendix_intro": "所有已提问的问题及其回答。不适用于本部署的问题未列出。",
+        "attachments": "回答所附文件",
+        "attachments_intro": "学校为支持其回答而附上的证明文件，由 EduAudit 保存。本报告仅列出文件，不转载其内容。"
+                             "SHA-256 指纹唯一标识每个文件：指纹不同的副本即不是所附文件。",
+        "no_attachments": "回答未附任何文件。",
+        "attachment_file": "文件",
+        "attachment_answer": "所支持的回答",
+        "attachment_size": "大小",
+        "attachment_bytes": "{size} 字节",
         "notes": "说明",
         "colon": "：",
         "comma": "，",

@@ -203,16 +203,20 @@ def fire(rule: Rule, answers: Mapping[str, Any], jurisdiction: str, as_of: dt.da
     return rule.applies(jurisdiction, as_of) and rule.when(answers)
 
 
-def _finding(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any], jurisdiction: str,
-             as_of: dt.date) -> Finding:
+def _assess(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any], jurisdiction: str, as_of: dt.date,
+            trace: list[TraceStep] | None) -> tuple[tuple[int, int], tuple[int, int], str, list[str], list[str]]:
+    """A fired rule's levels: (inherent (severity, likelihood) indices, residual ones, residual risk
+    level, aggravation ids applied, mitigation ids applied). Appends the trace steps to ``trace``
+    unless it is ``None`` (the same arithmetic either way)."""
     top = len(SCALE) - 1
     fixed = OVERRIDE_LEVEL.get(rule.effect)
     sev, lik = rule.severity, rule.likelihood
 
-    def step(kind: str, **kw: Any) -> TraceStep:
-        return TraceStep(kind, SCALE[sev], SCALE[lik], ruleset.matrix.level(sev, lik), **kw)
+    def step(kind: str, **kw: Any) -> None:
+        if trace is not None:
+            trace.append(TraceStep(kind, SCALE[sev], SCALE[lik], ruleset.matrix.level(sev, lik), **kw))
 
-    trace = [step("base")]
+    step("base")
     raised = []
     for agg in ruleset.aggravations:
         if fixed is None and agg.in_force(jurisdiction, as_of) and agg.covers(rule.category, rule.effect) \
@@ -220,8 +224,8 @@ def _finding(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any], jurisdict
             raised.append(agg.id)
             up_s, up_l = min(agg.raise_severity, top - sev), min(agg.raise_likelihood, top - lik)
             sev, lik = sev + up_s, lik + up_l
-            trace.append(step("aggravation", id=agg.id, references=agg.references,
-                              change={k: v for k, v in (("severity", up_s), ("likelihood", up_l)) if v}))
+            step("aggravation", id=agg.id, references=agg.references,
+                 change={k: v for k, v in (("severity", up_s), ("likelihood", up_l)) if v})
     inherent = (sev, lik)
     applied = []
     for m in rule.mitigations:
@@ -230,16 +234,25 @@ def _finding(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any], jurisdict
             if fixed is not None:
                 # A ban or a missing lawful basis is not mitigated away; measures are still listed,
                 # and only a different design (one the rule's condition no longer matches) lifts it.
-                trace.append(step("mitigation", id=m.id, held=True, references=m.references))
+                step("mitigation", id=m.id, held=True, references=m.references)
                 continue
             down_s, down_l = min(m.lower_severity, sev), min(m.lower_likelihood, lik)
             sev, lik = sev - down_s, lik - down_l
-            trace.append(step("mitigation", id=m.id, references=m.references,
-                              change={k: -v for k, v in (("severity", down_s), ("likelihood", down_l)) if v}))
+            step("mitigation", id=m.id, references=m.references,
+                 change={k: -v for k, v in (("severity", down_s), ("likelihood", down_l)) if v})
     level = ruleset.matrix.level(sev, lik)
     if fixed is not None:
-        trace.append(TraceStep(rule.effect, SCALE[sev], SCALE[lik], fixed))
+        if trace is not None:
+            trace.append(TraceStep(rule.effect, SCALE[sev], SCALE[lik], fixed))
         level = fixed
+    return inherent, (sev, lik), level, raised, applied
+
+
+def _finding(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any], jurisdiction: str,
+             as_of: dt.date) -> Finding:
+    trace: list[TraceStep] = []
+    inherent, (sev, lik), level, raised, applied = _assess(ruleset, rule, answers, jurisdiction, as_of, trace)
+    fixed = OVERRIDE_LEVEL.get(rule.effect)
     evidence = _evidence(rule.when.evidence(answers), answers)
     return Finding(
         rule_id=rule.id, rule_version=rule.version, category=rule.category, effect=rule.effect,
@@ -299,23 +312,41 @@ def _evidence(leaves: tuple[Any, ...], answers: Mapping[str, Any]) -> tuple[Evid
     return tuple(out)
 
 
+def _absorbed(fired: list[Rule]) -> tuple[dict[str, list[str]], set[str]]:
+    """(overriding rule id -> ids of the fired rules it overrides, ids folded into another finding)."""
+    ids = {r.id for r in fired}
+    absorbed: dict[str, list[str]] = {}
+    for rule in fired:
+        for other in rule.overrides:
+            if other in ids:
+                absorbed.setdefault(rule.id, []).append(other)
+    return absorbed, {x for xs in absorbed.values() for x in xs} - set(absorbed)
+
+
 def _merge_overridden(fired: list[Rule], findings: list[Finding]) -> list[Finding]:
     """Fold a finding into the one whose rule ``overrides`` it (a jurisdiction's own rule on the same
     fact as a core rule), so a report states each fact once. The overriding finding lists the rule
     ids it absorbed in ``merged``."""
-    by_id = {f.rule_id: f for f in findings}
-    absorbed: dict[str, list[str]] = {}
-    for rule in fired:
-        for other in rule.overrides:
-            if other in by_id:
-                absorbed.setdefault(rule.id, []).append(other)
-    gone = {x for ids in absorbed.values() for x in ids} - set(absorbed)
+    absorbed, gone = _absorbed(fired)
     out = []
     for f in findings:
         if f.rule_id in gone:
             continue
         merged = tuple(x for x in absorbed.get(f.rule_id, ()) if x in gone)
         out.append(replace(f, merged=merged) if merged else f)
+    return out
+
+
+def categories_covered(ruleset: RuleSet, findings: tuple[Finding, ...] | list[Finding]) -> set[str]:
+    """The risk categories ``findings`` speak to: each finding's primary category, the rule's
+    ``also_categories``, and the same for every rule folded into a finding (``merged``), since a
+    finding stated once for two rules still covers what both are about. Returns category ids."""
+    rule_ids = [f.rule_id for f in findings] + [m for f in findings for m in f.merged]
+    out = {f.category for f in findings}
+    for rule_id in rule_ids:
+        rule = ruleset.rule(rule_id)
+        out.add(rule.category)
+        out.update(rule.also_categories)
     return out
 
 
@@ -338,14 +369,7 @@ def evaluate(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str, as
     and ``ValueError`` for an unknown jurisdiction or a non-date ``as_of``. Missing answers are
     allowed: rules treat them as "not confirmed" (see :mod:`app.rules.conditions`).
     """
-    _check_inputs(jurisdiction, as_of)
-    qn: Questionnaire = ruleset.questionnaire
-    typed = qn.validate_answers(answers)
-    # The jurisdiction under evaluation is also the answer to the jurisdiction question, so a
-    # counterfactual run (a CN deployment evaluated under EU law) asks the EU questions.
-    typed["jurisdiction"] = jurisdiction
-    effective = qn.effective_answers(typed)
-    fired = [r for r in ruleset.rules if fire(r, effective, jurisdiction, as_of)]
+    effective, fired = _fired(ruleset, answers, jurisdiction, as_of)
     findings = [_finding(ruleset, r, effective, jurisdiction, as_of) for r in fired]
     verdict = verdict_of(findings)  # over every finding, merged ones included: merging never lowers it
     findings = _merge_overridden(fired, findings)
@@ -355,6 +379,31 @@ def evaluate(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str, as
                       rule_set_version=ruleset.version, rule_set_sha256=ruleset.sha256,
                       findings=tuple(findings), answers=effective,
                       screening=screen(ruleset, effective, jurisdiction, as_of))
+
+
+def _fired(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str,
+           as_of: dt.date) -> tuple[Mapping[str, Any], list[Rule]]:
+    _check_inputs(jurisdiction, as_of)
+    qn: Questionnaire = ruleset.questionnaire
+    typed = qn.validate_answers(answers)
+    # The jurisdiction under evaluation is also the answer to the jurisdiction question, so a
+    # counterfactual run (a CN deployment evaluated under EU law) asks the EU questions.
+    typed["jurisdiction"] = jurisdiction
+    effective = qn.effective_answers(typed)
+    return effective, [r for r in ruleset.rules if fire(r, effective, jurisdiction, as_of)]
+
+
+def outcome(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str,
+            as_of: dt.date) -> tuple[str, dict[str, str]]:
+    """What :func:`evaluate` concludes, without the report: (verdict, rule id -> residual risk level
+    of every finding it lists, i.e. after folding overridden ones). No trace, evidence, references,
+    screening or sorting is built. Raises as :func:`evaluate` does."""
+    effective, fired = _fired(ruleset, answers, jurisdiction, as_of)
+    levels = {r.id: _assess(ruleset, r, effective, jurisdiction, as_of, None)[2] for r in fired}
+    verdict = max((headline_level(r.effect, levels[r.id]) for r in fired), key=LEVEL_RANK.__getitem__,
+                  default="low")
+    gone = _absorbed(fired)[1]
+    return verdict, {rid: level for rid, level in levels.items() if rid not in gone}
 
 
 @dataclass(frozen=True, slots=True)

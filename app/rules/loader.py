@@ -10,15 +10,26 @@ Reading a file (strict YAML parse, then its JSON Schema) is most of the cost of 
 exact bytes were already read as valid, for the same kind, in this process is not parsed and
 validated again: its result is reused (see :func:`_checked_file`). Everything that depends on more
 than one file (questions, sources, ids, examples) is checked on every load.
+
+Across processes, the validated data of every file is kept in a cache file on disk (JSON, see
+:func:`cache_dir`), keyed by the SHA-256 of every rule file and of the loader's own code. A later
+process whose files have the same bytes reads each file's validated data from there instead of
+parsing and validating it again, then does every cross-file check as usual. The cache is a hint,
+never an authority: an entry is used only for a file whose current bytes have the SHA-256 it records,
+a corrupt or foreign cache file is ignored and rebuilt, and any problem found while building from it
+makes the load start over from the YAML files (with line numbers). ``rules check`` does not use it.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import gc
 import hashlib
 import io
+import json
 import os
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -98,21 +109,34 @@ _VALID_FILES_MAX = 1024
 _VALID_FILES_LOCK = threading.Lock()
 
 
-def _checked_file(path: Path, kind: str) -> tuple[Any, Any, list[tuple[str, int | None]]]:
+def _checked_file(path: Path, kind: str, cached: Mapping[str, Any] | None = None,
+                  seen: dict[str, tuple[str, str]] | None = None) -> tuple[Any, Any, list[tuple[str, int | None]]]:
     """Parse ``path`` as strict YAML and validate it against the schema of ``kind``.
 
     Returns (round-trip tree or ``None``, plain data or ``None``, problems as (message, line)). A valid
     file's result is remembered by its bytes, so the same bytes are not parsed and validated twice in
     one process; the caller gets its own copy of the plain data. Files with problems are never
     remembered: they are checked again on every read.
+
+    ``cached`` is an entry of the disk cache for this file (``{"kind", "sha256", "data"}``): its data is
+    returned, with no tree, only when its kind and SHA-256 match the file's current bytes. ``seen``
+    gets (kind, SHA-256 hex) of the file under ``str(path)`` when the file is valid.
     """
     try:
         raw = path.read_bytes()
+    except OSError as exc:
+        return None, None, [(f"cannot read file: {exc}", None)]
+    digest = hashlib.sha256(raw)
+    if seen is not None:
+        seen[str(path)] = (kind, digest.hexdigest())
+    if cached is not None and cached.get("kind") == kind and cached.get("sha256") == digest.hexdigest():
+        return None, cached["data"], []
+    try:
         # Decoded as Path.read_text() would (UTF-8, universal newlines), from the bytes that are hashed.
         text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         return None, None, [(f"cannot read file: {exc}", None)]
-    key = (kind, hashlib.sha256(raw).digest())
+    key = (kind, digest.digest())
     with _VALID_FILES_LOCK:
         known = _VALID_FILES.get(key)
         if known is not None:
@@ -141,9 +165,14 @@ def _checked_file(path: Path, kind: str) -> tuple[Any, Any, list[tuple[str, int 
 
 
 class _Loader:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, cached: Mapping[str, Any] | None = None) -> None:
         self.root = root
         self.problems: list[Problem] = []
+        self.cached = cached or {}
+        """Disk cache entries by path relative to ``root`` (``/`` separated)."""
+        self.valid: dict[str, tuple[str, str, Any]] = {}
+        """Every file read as valid: path relative to ``root`` -> (kind, SHA-256 hex, plain data)."""
+        self.digests: dict[str, tuple[str, str]] = {}
 
     def rel(self, path: Path) -> str:
         try:
@@ -153,10 +182,14 @@ class _Loader:
 
     def read(self, path: Path, kind: str, rule: str | None = None) -> tuple[Any, Any] | None:
         """Return (round-trip tree, plain data) or record problems and return ``None``."""
-        tree, plain, problems = _checked_file(path, kind)
+        key = _cache_name(path, self.root)
+        tree, plain, problems = _checked_file(path, kind, self.cached.get(key), self.digests)
         for message, line in problems:
             self.problems.append(Problem(self.rel(path), message, rule, line))
-        return None if problems else (tree, plain)
+        if problems:
+            return None
+        self.valid[key] = (kind, self.digests[str(path)][1], plain)
+        return tree, plain
 
 
 def _date(value: Any, parameters: Mapping[str, Mapping[str, str]]) -> dt.date | None:
@@ -198,6 +231,88 @@ def _content_hash(root: Path) -> str:
         digest.update(path.read_bytes())
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+CACHE_FORMAT = 1
+"""Version of the cache file's layout; a file of another format is ignored."""
+CACHE_KEEP = 8
+"""Cache files kept in the cache folder (the most recently written); older ones are removed."""
+_CODE_FILES = ("loader.py", "schema.py", "yamlio.py", "questionnaire.py", "conditions.py", "model.py")
+
+
+def cache_dir() -> Path | None:
+    """The folder of the rule set's disk cache, or ``None`` when it is switched off.
+
+    ``EDUAUDIT_RULES_CACHE_DIR`` names it; ``off`` (or an empty value) switches the cache off. Default:
+    ``$XDG_CACHE_HOME/eduaudit/rules`` (``~/.cache/eduaudit/rules``). The folder must be writable only
+    by the accounts that may change ``audit_rules/``: the cache holds validated data, which is used
+    as is for files whose bytes match.
+    """
+    value = os.environ.get("EDUAUDIT_RULES_CACHE_DIR")
+    if value is not None:
+        return None if value.strip().lower() in ("", "off") else Path(value)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "eduaudit" / "rules"
+
+
+@lru_cache(maxsize=1)
+def _code_version() -> str:
+    """SHA-256 of the source of the modules that decide what a file's validated data is."""
+    digest = hashlib.sha256(str(CACHE_FORMAT).encode())
+    here = Path(__file__).resolve().parent
+    for name in _CODE_FILES:
+        digest.update(name.encode() + b"\0" + (here / name).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _cache_key(sha256: str) -> str:
+    return hashlib.sha256(f"{_code_version()}:{sha256}".encode()).hexdigest()
+
+
+def _cache_name(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root)).replace(os.sep, "/")
+    except ValueError:
+        return str(path)
+
+
+def _read_cache(path: Path, key: str) -> dict[str, Any] | None:
+    """The entries of the cache file at ``path`` when it is one of ours for ``key``, else ``None``."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("key") != key:
+        return None
+    files = data.get("files")
+    if not isinstance(files, dict) or not all(
+            isinstance(e, dict) and isinstance(e.get("kind"), str) and isinstance(e.get("sha256"), str)
+            and isinstance(e.get("data"), dict) for e in files.values()):
+        return None
+    return files
+
+
+def _write_cache(path: Path, key: str, valid: Mapping[str, tuple[str, str, Any]]) -> None:
+    """Write the cache file atomically (a temporary file renamed into place); keep the newest
+    :data:`CACHE_KEEP` files. A folder that cannot be written leaves the load uncached, not failed."""
+    payload = {"format": CACHE_FORMAT, "key": key,
+               "files": {name: {"kind": kind, "sha256": sha, "data": data}
+                         for name, (kind, sha, data) in sorted(valid.items())}}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".ruleset-", suffix=".part", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(payload, fh, ensure_ascii=False, separators=(",", ":"))
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        old = sorted(path.parent.glob("ruleset-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in old[CACHE_KEEP:]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        return
 
 
 def _check_params(dates: Mapping[str, Any], where: list[str | int], parameters: Mapping[str, Mapping[str, str]],
@@ -292,15 +407,37 @@ def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Q
     )
 
 
-def load_ruleset(root: Path | str | None = None) -> RuleSet:
+def load_ruleset(root: Path | str | None = None, *, use_cache: bool = True) -> RuleSet:
     """Load, validate and hash the rule set in ``root`` (default: the repository's ``audit_rules/``).
 
     Returns an immutable :class:`RuleSet`. Raises :class:`RuleLoadError` listing every problem found.
+    With ``use_cache`` (and a cache folder, see :func:`cache_dir`) each file's validated data is read
+    from the disk cache when its bytes are unchanged, and a valid rule set is written there; the checks
+    and the result are the same either way. ``use_cache=False`` parses and validates every file.
     """
     root = Path(root or os.environ.get("EDUAUDIT_RULES_DIR") or DEFAULT_ROOT).resolve()
-    ld = _Loader(root)
     if not root.is_dir():
         raise RuleLoadError([Problem(str(root), "rule directory not found")])
+    folder = cache_dir() if use_cache else None
+    if folder is None:
+        return _load(_Loader(root))
+    sha256 = _content_hash(root)
+    path = folder / f"ruleset-{_cache_key(sha256)}.json"
+    entries = _read_cache(path, _cache_key(sha256))
+    if entries is not None:
+        try:
+            return _load(_Loader(root, entries), sha256)
+        except (RuleLoadError, KeyError, TypeError, ValueError, AttributeError, IndexError):
+            pass  # not what a valid set would give: start over from the files themselves, below
+    ld = _Loader(root)
+    ruleset = _load(ld, sha256)
+    if sha256 == _content_hash(root):  # not edited while it was being read
+        _write_cache(path, _cache_key(sha256), ld.valid)
+    return ruleset
+
+
+def _load(ld: _Loader, sha256: str | None = None) -> RuleSet:
+    root = ld.root
 
     meta = ld.read(root / "ruleset.yaml", "ruleset")
     parameters = meta[1].get("parameters", {}) if meta else {}
@@ -362,8 +499,8 @@ def load_ruleset(root: Path | str | None = None) -> RuleSet:
         raise RuleLoadError(ld.problems)
     if not rules:
         raise RuleLoadError([Problem(str(root), "no rules found in any pack folder")])
-    return RuleSet(version=meta[1]["version"], sha256=_content_hash(root), questionnaire=qn, rules=tuple(rules),
-                   sources=sources, matrix=RiskMatrix(cells), parameters=parameters, root=str(root),
+    return RuleSet(version=meta[1]["version"], sha256=sha256 or _content_hash(root), questionnaire=qn,
+                   rules=tuple(rules), sources=sources, matrix=RiskMatrix(cells), parameters=parameters, root=str(root),
                    screening=screening, frameworks=frameworks, aggravations=aggravations)
 
 
@@ -489,9 +626,18 @@ def _build_screening(ld: _Loader, path: Path, read: tuple[Any, Any], qn: Questio
 
 @lru_cache(maxsize=4)
 def _cached(root: str) -> RuleSet:
-    return load_ruleset(root)
+    ruleset = load_ruleset(root)
+    # The rule set lives as long as the process: move it (and everything loaded so far) out of the
+    # cyclic collector's way, so a full collection no longer walks its objects during a request.
+    gc.collect()
+    gc.freeze()
+    return ruleset
 
 
 def get_ruleset(root: Path | str | None = None) -> RuleSet:
-    """The rule set for ``root`` (default as in :func:`load_ruleset`), loaded once per process."""
+    """The rule set for ``root`` (default as in :func:`load_ruleset`), loaded once per process.
+
+    After a load, the objects alive in the process are frozen out of the garbage collector
+    (:func:`gc.freeze`): they are never collected, and a full collection no longer visits them.
+    """
     return _cached(str(Path(root or os.environ.get("EDUAUDIT_RULES_DIR") or DEFAULT_ROOT).resolve()))

@@ -33,6 +33,9 @@ EVENT_NAMES = {
     "adopted": lambda: _("Assigned to a school"),
     "action_added": lambda: _("Action added to the plan"),
     "action_done": lambda: _("Action done"),
+    "attachment_added": lambda: _("Document attached"),
+    "attachment_removed": lambda: _("Document removed"),
+    "imported": lambda: _("Imported from another instance"),
 }
 
 
@@ -65,6 +68,13 @@ def _event_summary(kind: str, details: dict[str, Any]) -> str:
         return _("%(num)s rating(s)", num=len(details.get("ratings", {})))
     if kind == "pdf_generated":
         return f"{details.get('lang', '')} · SHA-256 {details.get('sha256', '')[:16]}…"
+    if kind in ("attachment_added", "attachment_removed"):
+        q = qn.questions.get(details.get("question", ""))
+        return _("%(name)s (%(question)s) · SHA-256 %(sha)s…", name=details.get("file_name", ""),
+                 question=q.label[lang] if q else details.get("question", ""), sha=details.get("sha256", "")[:16])
+    if kind == "imported":
+        return _("from %(report_id)s, exported %(at)s", report_id=details.get("from_report_id", ""),
+                 at=details.get("exported_at", ""))
     if kind == "new_version":
         return _("version %(v)s", v=details.get("version"))
     return ""

@@ -20,7 +20,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "review_actions"
-down_revision = "0006"
+down_revision = "api_tokens"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,91 @@
+"""``/api/v1``: the review, for reviewers: the queue of their regulator, ratings of a submission's
+findings and sections (with action items), the decision. Same services and rules as the review page
+(:mod:`app.review.services`): all ratings of a request are checked before anything is written."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from .. import access
+from ..extensions import current_ruleset, db
+from ..review import services as review_services
+from ..timefmt import as_utc
+from . import schemas
+from .audits import submission_output
+from .auth import limited, signed_in
+from .problems import ApiProblem
+
+blp = limited(Blueprint("api_review", __name__, description="The regulator's review of submitted audits."))
+
+
+@blp.get("/review/queue")
+@blp.arguments(schemas.QueueQuery, location="query")
+@blp.response(200, schemas.Queue)
+@signed_in("reviewer")
+def queue(query: dict[str, Any]):
+    """The latest submission of every audit sent to the caller's regulator that passes the filters,
+    worst verdict first, then the one waiting longest."""
+    rows = review_services.queue(current_user.organisation_id, review_services.QueueFilters(**query))
+    return {"queue": [{"report_id": r["audit"].report_id, "product_name": r["audit"].product_name,
+                       "vendor_name": r["audit"].vendor_name, "school": r["school"], "status": r["audit"].status,
+                       "submission": r["submission"].number, "submitted_at": as_utc(r["submission"].submitted_at),
+                       "verdict": r["assessment"].verdict, "categories": r["categories"]} for r in rows]}
+
+
+def _submission(report_id: str, action: str):
+    audit = access.audit_for(report_id, action)
+    submission = review_services.latest_submission(audit, current_user.organisation_id)
+    if submission is None:  # pragma: no cover - "review" and "decide" need a submission to this regulator
+        raise ApiProblem(404, "api.no_submission", report_id=report_id)
+    return submission
+
+
+@blp.put("/audits/<report_id>/review/ratings")
+@blp.arguments(schemas.RatingsInput)
+@blp.response(200, schemas.SubmissionOutput)
+@signed_in("reviewer")
+def save_ratings(body: dict[str, Any], report_id: str):
+    """Create or replace ratings of the latest submission (one per finding or section); ratings that
+    need action give the school an action item. 422 naming the item when one is incomplete."""
+    submission = _submission(report_id, "review")
+    items = [review_services.ReviewInput(i["target_kind"], i["target_id"], i["rating"], i["comment"], i["action"],
+                                         i["owner"], i["due_date"]) for i in body["items"]]
+    targets = review_services.review_targets(current_ruleset(), submission)
+    refused = []
+    today = dt.date.today()
+    for n, item in enumerate(items):
+        try:
+            review_services.check_review(item, targets, today)
+        except review_services.ReviewError as exc:
+            refused.append((f"json.items.{n}", exc))
+    if refused:
+        raise ApiProblem(422, "api.invalid", count=len(refused), errors=refused)
+    try:
+        review_services.save_reviews(current_ruleset(), submission, current_user, items, today=today)
+    except review_services.ReviewError as exc:
+        db.session.rollback()
+        raise ApiProblem(409, exc.code, **exc.params) from None
+    db.session.commit()
+    return submission_output(submission)
+
+
+@blp.post("/audits/<report_id>/review/decision")
+@blp.arguments(schemas.DecisionInput)
+@blp.response(200, schemas.SubmissionOutput)
+@signed_in("reviewer")
+def decide(body: dict[str, Any], report_id: str):
+    """Approve, request changes or reject the latest submission (the audit takes that status). 422 when
+    the ratings do not allow it (an approval with items rated "must be corrected", changes requested
+    without saying what)."""
+    submission = _submission(report_id, "decide")
+    try:
+        review_services.decide(submission, current_user, body["decision"], body["comment"])
+    except review_services.ReviewError as exc:
+        db.session.rollback()
+        raise ApiProblem(422, exc.code, **exc.params) from None
+    db.session.commit()
+    return submission_output(submission)

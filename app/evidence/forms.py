@@ -1,0 +1,33 @@
+"""The attach form (a question and a document) and the remove button's form (its CSRF token)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from werkzeug.datastructures import FileStorage
+from wtforms import SelectField
+from wtforms.validators import DataRequired, ValidationError
+
+from .services import Upload
+
+
+class AttachForm(FlaskForm):
+    """Which answer the document supports (choices grouped by step) and the document itself."""
+
+    question = SelectField(_l("The answer it supports"), validators=[DataRequired(_l("Choose a question."))])
+    document = FileField(_l("The document"))
+
+    def validate_document(self, field: FileField) -> None:
+        if not isinstance(field.data, FileStorage) or not field.data.filename:
+            raise ValidationError(_l("Choose a document to attach."))
+
+    def to_upload(self) -> Upload:
+        """The validated form as an immutable value (the document read into memory: its size is
+        bounded by the route's request limit)."""
+        document: FileStorage = self.document.data
+        return Upload(question_id=self.question.data, file_name=document.filename or "", data=document.stream.read())
+
+
+class RemoveForm(FlaskForm):
+    """Remove one attachment (the form carries only the CSRF token)."""
