@@ -29,7 +29,8 @@ from flask_login import current_user, login_required
 from .extensions import db
 from .models import Audit, Publication, Submission
 
-ACTIONS = ("view", "edit", "submit", "new_version", "publish", "unpublish", "review", "decide", "pdf", "trail")
+ACTIONS = ("view", "edit", "submit", "new_version", "publish", "unpublish", "review", "decide", "pdf", "trail",
+           "plan")
 """What a route may ask to do with an audit."""
 
 
@@ -81,6 +82,8 @@ def allowed(user: Any, action: str, audit: Audit) -> bool:
             return audit.status in ("approved", "rejected")
         if action == "publish":
             return audit.status == "approved"
+        if action == "plan":  # the school's own action plan: its work goes on whatever the audit's status
+            return True
         if action == "unpublish":
             return db.session.scalar(sa.select(Publication.id).where(Publication.audit_id == audit.id)) is not None
         return False

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .i18n import ui_lang
-from .reports.texts import RATING_LABELS, REVIEW_TARGET_LABELS, STATUS_LABELS
+from .reports.texts import LEVEL_LABELS, RATING_LABELS, REVIEW_TARGET_LABELS, STATUS_LABELS
 from .rules.questionnaire import Questionnaire
 
 STATUS_NAMES = {status: (lambda status=status: STATUS_LABELS[status][ui_lang()]) for status in STATUS_LABELS}
@@ -28,6 +28,7 @@ WORD_PARAMS = {
     "target_kind": "target_kind", "target_kinds": "target_kind", "role": "role", "roles": "role",
     "org_kind": "org_kind", "org_kinds": "org_kind", "found_org_kind": "org_kind",
     "category": "category", "categories": "category", "option": "option", "choices": "option",
+    "verdict": "verdict",
 }
 """Parameters of :class:`app.problems.Problem` that hold ids of a vocabulary -> the vocabulary."""
 
@@ -57,6 +58,8 @@ def _vocabulary(kind: str, lang: str, question_id: str | None) -> dict[str, str]
         return {decision: STATUS_LABELS[decision][lang] for decision in DECISIONS}
     if kind == "rating":
         return {rating: words[lang] for rating, words in RATING_LABELS.items()}
+    if kind == "verdict":
+        return {level: words[lang] for level, words in LEVEL_LABELS.items()}
     if kind == "target_kind":
         return {target: REVIEW_TARGET_LABELS[target][lang] for target in REVIEW_TARGETS}
     if kind == "role":

@@ -69,6 +69,16 @@ MESSAGES: dict[str, str] = {
     "review.unknown_decision": N_("unknown decision '%(decision)s'; expected one of %(decisions)s"),
     "review.approval_blocked": N_("%(count)s item(s) are rated “must be corrected”: request changes, or change "
                                   "those ratings before approving"),
+    "review.acknowledge_verdict": N_("the verdict is %(verdict)s: to approve it, state why in the acknowledgement"),
+    "review.acknowledge_unrated": N_("%(count)s finding(s) are not rated: rate them, or state in the "
+                                     "acknowledgement why you approve without"),
+    "review.plan_action_missing": N_("say what is to be done"),
+    "review.plan_owner_missing": N_("name who owns the action"),
+    "review.plan_due_missing": N_("give the date the action is due"),
+    "review.action_not_found": N_("action %(action_id)s is not on this audit's action plan"),
+    "review.action_already_done": N_("action %(action_id)s is already done"),
+    "review.done_note_missing": N_("say in the note what was done"),
+    "review.nothing_to_carry": N_("submission %(number)s has no earlier submission to carry ratings from"),
     "review.nothing_to_change": N_("say what must change: write a comment or rate at least one finding or section"),
     # -- the registry and publishing (app/registry/services.py) ---------------------------------------
     "registry.vendor_name_empty": N_("the vendor name '%(name)s' has no letters or digits"),

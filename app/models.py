@@ -63,6 +63,13 @@ ACTION_RATINGS = ("needs_improvement", "must_be_corrected")
 
 REVIEW_TARGETS = ("finding", "section")
 
+ACTION_STATES = ("open", "done")
+"""State of an action-plan item as stored; "overdue" is an open item past its due date (computed, see
+:attr:`ActionItem.overdue_on`)."""
+
+ACTION_SOURCES = ("reviewer", "school")
+"""Who set an action-plan item: the reviewer (through a rating) or the school itself."""
+
 
 def one_of(column: str, values: tuple[str, ...]) -> str:
     """The SQL of a CHECK constraint that ``column`` holds one of ``values`` (the id tuples above are
@@ -306,6 +313,9 @@ class Submission(db.Model):
     decision_comment: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Why the reviewer approved although the verdict is critical or prohibited, or findings were left
+    # unrated ("" when no acknowledgement was needed).
+    acknowledgement: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     audit: Mapped[Audit] = relationship()
     assessment: Mapped[AssessmentSnapshot] = relationship()
@@ -352,25 +362,50 @@ class Rating(db.Model):
 
 
 class ActionItem(db.Model):
-    """An action-plan item for the school, created by a "needs improvement" or "must be corrected"
-    :class:`Rating` (``review_id``): what to do, who owns it, by when (``due_date``, a calendar date)."""
+    """An action-plan item of an audit: what to do (``action``), who owns it, by when (``due_date``, a
+    calendar date), and its ``state`` (one of :data:`ACTION_STATES`; ``done`` with a ``done_note``).
+
+    ``source`` says who set it (:data:`ACTION_SOURCES`): a reviewer's "needs improvement" or "must be
+    corrected" :class:`Rating` (``review_id``, the latest rating that set or carried it; ``target_kind``
+    and ``target_id`` name the finding or section), or the school itself (no rating, no target).
+    ``submission_number`` is the submission it was first set on (``None`` for a school's item added
+    before any submission). Items belong to the audit, not to a version: an open item stays on the
+    plan of every later version until it is done. Its changes are in the trail (``action_*`` events).
+    """
 
     __tablename__ = "action_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     audit_id: Mapped[int] = mapped_column(sa.ForeignKey("audits.id", ondelete="RESTRICT"), index=True)
-    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="RESTRICT"), unique=True)
+    review_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reviews.id", ondelete="RESTRICT"), unique=True)
     action: Mapped[str] = mapped_column(sa.Text)
     owner: Mapped[str] = mapped_column(sa.String(200))
     due_date: Mapped[dt.date] = mapped_column(sa.Date)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    source: Mapped[str] = mapped_column(sa.String(20), default="reviewer", server_default="reviewer")
+    target_kind: Mapped[str | None] = mapped_column(sa.String(10))
+    target_id: Mapped[str | None] = mapped_column(sa.String(100))
+    submission_number: Mapped[int | None] = mapped_column(sa.Integer)
+    state: Mapped[str] = mapped_column(sa.String(10), default="open", server_default="open")
+    done_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    done_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
-    rating: Mapped[Rating] = relationship(back_populates="action_item")
+    rating: Mapped[Rating | None] = relationship(back_populates="action_item")
+
+    __table_args__ = (
+        sa.CheckConstraint(one_of("state", ACTION_STATES), name="state"),
+        sa.CheckConstraint(one_of("source", ACTION_SOURCES), name="source"),
+    )
+
+    def overdue_on(self, today: dt.date) -> bool:
+        """Whether the item is still open after its due date, as of ``today``."""
+        return self.state == "open" and self.due_date < today
 
 
 EVENT_KINDS = ("created", "answers_saved", "submitted", "reviewed", "approved", "changes_requested", "rejected",
-               "new_version", "pdf_generated", "published", "unpublished", "adopted", "attachment_added",
-               "attachment_removed", "imported")
+               "new_version", "pdf_generated", "published", "unpublished", "adopted", "action_added",
+               "action_done", "attachment_added", "attachment_removed", "imported")
 """What an audit-trail event records."""
 
 

@@ -56,7 +56,8 @@ def reviewed_audit(school: User, reviewer: User | None, overrides: Mapping[str, 
         return audit
     if reviews:
         review.save_reviews(ruleset, submission, reviewer, list(reviews))
-    review.decide(submission, reviewer, status, comment)
+    review.decide(submission, reviewer, status, comment,
+                  "Approved in the test set-up." if status == "approved" else "")
     return audit
 
 

@@ -50,8 +50,9 @@ def make_audit(state: str = "draft", *, owner: str = "school", regulator: str = 
             submission = review_services.submit(audit, evaluation.snapshot, school_admin, get_org(regulator))
             if state in ("changes_requested", "approved", "rejected", "published"):
                 reviewer = db.session.scalar(sa.select(User).where(User.organisation_id == submission.regulator_id))
-                review_services.decide(submission, reviewer, "approved" if state == "published" else state,
-                                       "Decided in the test set-up.")
+                decision = "approved" if state == "published" else state
+                review_services.decide(submission, reviewer, decision, "Decided in the test set-up.",
+                                       "Approved in the test set-up." if decision == "approved" else "")
             if state == "published":
                 from app.registry.services import publish
 
@@ -119,11 +120,12 @@ def web_review(client, report_id: str, ratings: dict[tuple[str, str], dict[str, 
     return client.post(f"/audits/{report_id}/review", data=data)
 
 
-def web_decide(client, report_id: str, decision: str, comment: str = ""):
+def web_decide(client, report_id: str, decision: str, comment: str = "", acknowledgement: str = ""):
     page = client.get(f"/audits/{report_id}/review")
     assert page.status_code == 200
     return client.post(f"/audits/{report_id}/decision", data={"csrf_token": csrf_token(page.text),
-                                                               "decision": decision, "comment": comment})
+                                                               "decision": decision, "comment": comment,
+                                                               "acknowledgement": acknowledgement})
 
 
 def signed_in(app, key: str):

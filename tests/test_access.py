@@ -208,11 +208,31 @@ TABLE: dict[tuple[str, str], list[tuple[str, dict]]] = {
                                        ("/account/set-password/not-a-token", same(404, anon=404))],
     ("accounts.set_password", "POST"): [("/account/set-password/{token}", same(422, anon=422)),  # empty form
                                         ("/account/set-password/not-a-token", same(404, anon=404))],
-    ("review.decide", "POST"): [("/audits/{id}/decision", by_state(  # no decision chosen: back to the review
+    ("review.decide", "POST"): [("/audits/{id}/decision", by_state(  # no decision chosen: the page again
+        draft=row(LOGIN, 403, 403, 404, 404, 403, 403),
+        submitted=row(LOGIN, 403, 403, 200, 404, 403, 403),
+        approved=row(LOGIN, 403, 403, 403, 404, 403, 403),
+        missing=row(LOGIN, 403, 403, 404, 404, 403, 403)))],
+    ("review.save_rating", "POST"): [("/audits/{id}/review/rating", by_state(  # a form, not JSON: 400
+        draft=row(LOGIN, 403, 403, 404, 404, 403, 403),
+        submitted=row(LOGIN, 403, 403, 400, 404, 403, 403),
+        approved=row(LOGIN, 403, 403, 409, 404, 403, 403),  # decided: nothing can change
+        missing=row(LOGIN, 403, 403, 404, 404, 403, 403)))],
+    ("review.carry_over", "POST"): [("/audits/{id}/review/carry-over", by_state(  # nothing to carry: back
         draft=row(LOGIN, 403, 403, 404, 404, 403, 403),
         submitted=row(LOGIN, 403, 403, REVIEW, 404, 403, 403),
         approved=row(LOGIN, 403, 403, 403, 404, 403, 403),
         missing=row(LOGIN, 403, 403, 404, 404, 403, 403)))],
+    ("review.add_action", "POST"): [("/audits/{id}/actions", by_state(  # empty form: refused, back to the page
+        draft=row(LOGIN, OVERVIEW, 404, 404, 404, 404, 404),
+        submitted=row(LOGIN, OVERVIEW, 404, 403, 404, 404, 404),
+        approved=row(LOGIN, OVERVIEW, 404, 403, 404, 404, 404),
+        missing=NOBODY_ELSE))],
+    ("review.action_done", "POST"): [("/audits/{id}/actions/999999/done", by_state(  # no such action: 404
+        draft=row(LOGIN, 404, 404, 404, 404, 404, 404),
+        submitted=row(LOGIN, 404, 404, 403, 404, 404, 404),
+        approved=row(LOGIN, 404, 404, 403, 404, 404, 404),
+        missing=NOBODY_ELSE))],
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}

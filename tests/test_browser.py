@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import scenario
 from pypdf import PdfReader
 from webhelpers import PASSWORD, REALISTIC, complete
 from werkzeug.serving import make_server
@@ -185,9 +186,11 @@ def _submit(page, base_url: str, report_id: str, regulator: str, note: str = "")
     expect(page.locator(".facts .status")).to_have_text("Submitted, awaiting review")
 
 
-def _decide(page, decision: str, comment: str) -> None:
+def _decide(page, decision: str, comment: str, acknowledgement: str = "") -> None:
     page.get_by_label(decision, exact=True).check()
     page.get_by_label("Comment to the school").fill(comment)
+    if acknowledgement:
+        page.get_by_label("Acknowledgement: why you approve").fill(acknowledgement)
     page.get_by_role("button", name="Record the decision").click()
     page.wait_for_url("**/review")
 
@@ -236,17 +239,40 @@ def test_submit_review_resubmit_approve_in_chromium(app, accounts, live_server, 
             reviewer.wait_for_url(f"**/audits/{report_id}/review")
             expect(reviewer.locator("dl.facts").first).to_contain_text("First submission.")
             expect(reviewer.get_by_text("What changed since the previous submission")).to_have_count(0)
+            # The network drops while the reviewer rates: the rating stays in the browser, says so,
+            # survives a reload and is sent when the connection is back.
+            reviewer.route("**/review/rating", lambda route: route.abort())
             block = reviewer.locator(f"#t-finding-{RATED_FINDING}")
-            block.get_by_label("Rating").select_option("needs_improvement")
             block.get_by_label("Comment").fill(comment)
             block.get_by_label("Action for the school").fill(action)
             block.get_by_label("Owner").fill("Head teacher")
             block.get_by_label("Due date").fill(due)
-            reviewer.get_by_role("button", name="Save the review").click()
-            reviewer.wait_for_url(f"**/audits/{report_id}/review#decision")
-            expect(reviewer.locator(".flash--success")).to_contain_text("Review saved (1 rating(s))")
+            block.get_by_label("Rating").select_option("needs_improvement")
+            expect(block.locator(".save-state--error")).to_contain_text("kept in this browser")
+            with app.app_context():
+                assert scenario.ratings_of(report_id) == []
+            reviewer.unroute("**/review/rating")
+            reviewer.reload()
+            block = reviewer.locator(f"#t-finding-{RATED_FINDING}")
+            expect(block.locator(".save-state--saved")).to_have_text("Saved")
             expect(block.get_by_label("Rating")).to_have_value("needs_improvement")
+            reviewer.reload()  # saved on the server now: the page shows it without the browser's copy
+            expect(reviewer.locator(f"#t-finding-{RATED_FINDING}").get_by_label("Comment")).to_have_value(comment)
+            with app.app_context():
+                assert [(r.target_id, r.value) for r in scenario.ratings_of(report_id)] == [
+                    (RATED_FINDING, "needs_improvement")]
+            # A rating the server has not seen when the decision is pressed is saved with it, not lost.
+            reviewer.route("**/review/rating", lambda route: route.abort())
+            section = reviewer.locator("#t-section-context")
+            section.get_by_label("Comment").fill("UNSAVED-SECTION-COMMENT")
+            section.get_by_label("Rating").select_option("acceptable")
+            expect(section.locator(".save-state--error")).to_be_visible()
             _decide(reviewer, "Request changes", "Remove the emotion analysis, then submit again.")
+            reviewer.unroute("**/review/rating")
+            with app.app_context():
+                assert {(r.target_id, r.value, r.comment) for r in scenario.ratings_of(report_id)} == {
+                    (RATED_FINDING, "needs_improvement", comment),
+                    ("context", "acceptable", "UNSAVED-SECTION-COMMENT")}
             expect(reviewer.locator(".flash--success")).to_contain_text("Changes requested")
 
             # NGO analyst: the audit does not exist for them.
@@ -281,7 +307,15 @@ def test_submit_review_resubmit_approve_in_chromium(app, accounts, live_server, 
             expect(change).to_have_count(1)
             expect(change.locator("del")).to_contain_text(removed)
             expect(change.locator("ins")).not_to_contain_text(removed)
-            _decide(reviewer, "Approve", "Approved now that the emotion analysis is off.")
+            # Approving a prohibited verdict with nothing rated asks for the acknowledgement first.
+            reviewer.get_by_label("Approve", exact=True).check()
+            reviewer.get_by_label("Comment to the school").fill("Approved now that the emotion analysis is off.")
+            reviewer.get_by_role("button", name="Record the decision").click()
+            expect(reviewer.locator(".flash--warning")).to_contain_text("state why in the acknowledgement")
+            expect(reviewer.get_by_label("Comment to the school")).to_have_value(
+                "Approved now that the emotion analysis is off.")
+            _decide(reviewer, "Approve", "Approved now that the emotion analysis is off.",
+                    "ACK: the vendor confirmed the analysis is switched off; the action stays open.")
             expect(reviewer.locator(".flash--success")).to_contain_text("Approved")
 
             # School: approved; the PDF carries the regulator's review.
@@ -299,3 +333,7 @@ def test_submit_review_resubmit_approve_in_chromium(app, accounts, live_server, 
     assert "Regulator's review" in text, "the PDF has no review section (templates/reports/_review.html)"
     assert "Approved" in text
     assert "Approved now that the emotion analysis is off." in text
+    assert "ACK: the vendor confirmed the analysis is switched off" in text
+    # the action set on the first submission is carried to the approved version, with owner and due date
+    plan = text[text.index("Actions and their progress"):]
+    assert action[:40] in plan and "Head teacher" in plan and due in plan and "carried over to submission 2" in plan

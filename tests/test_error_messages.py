@@ -149,7 +149,7 @@ SAMPLES = {
     "target_kinds": list(REVIEW_TARGETS), "role": "reviewer", "roles": list(ROLES), "org_kind": "regulator",
     "org_kinds": list(ORG_KINDS), "found_org_kind": "school", "category": "face_gate",
     "categories": list(PRODUCT_CATEGORIES), "option": "none", "choices": ["classroom_cameras", "none"],
-    "problem": Problem("review.comment_missing"),
+    "problem": Problem("review.comment_missing"), "verdict": "critical", "action_id": 7,
     "expired": "2026-12-05 22:00 UTC", "file_name": "contract.pdf", "size": "12,582,912", "limit_mib": "10",
     "detected": ".exe", "extension": ".pdf", "question": "legal_basis",
     # the JSON API, tokens and portable audits
@@ -287,9 +287,9 @@ def test_review_errors_are_chinese(app, submitted, fields, message):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_a_due_date_the_form_cannot_read_is_named_and_nothing_is_saved(app, submitted, lang):
-    # A browser without a date picker sends the date as typed: the page must say why nothing was
-    # saved, beside the due date, instead of showing the form again without a word.
+def test_a_due_date_the_form_cannot_read_is_named_and_the_rating_is_not_saved(app, submitted, lang):
+    # A browser without a date picker sends the date as typed: the page must say why the rating was
+    # not saved, beside the due date, instead of showing the form again without a word.
     reviewer = scenario.signed_in(app, "reviewer")
     if lang == "zh":
         _zh(reviewer)
@@ -299,10 +299,11 @@ def test_a_due_date_the_form_cannot_read_is_named_and_nothing_is_saved(app, subm
         "rating": "must_be_corrected", "comment": "c", "action": "a", "owner": "o", "due": "31/12/2026"}})
     assert response.status_code == 200
     if lang == "zh":
-        _assert_chinese(response.text, "未保存任何内容", "不是有效的日期值。")
+        _assert_chinese(response.text, "已保存 0 项评级；1 项需要补充信息，未保存", "不是有效的日期值。")
     else:
         area = " ".join(error_area(response.text))
-        assert "Nothing was saved" in area and "Not a valid date value." in area
+        assert "0 rating(s) saved; 1 need more detail and were not saved" in area
+        assert "Not a valid date value." in area
     with app.app_context():
         assert scenario.latest_submission(submitted).ratings == []
 
@@ -317,14 +318,16 @@ def test_queue_filter_errors_are_chinese(app, accounts):
 def test_decision_errors_are_chinese(app, submitted):
     reviewer = _zh(scenario.signed_in(app, "reviewer"))
     response = scenario.web_decide(reviewer, submitted, "changes_requested")
-    _assert_chinese(reviewer.get(response.location).text,
+    _assert_chinese(response.text,
                     "请说明需要修改什么：填写意见，或至少对一项发现或一个部分作出评级。")
     scenario.web_review(reviewer, submitted, {("section", "context"): {
         "rating": "must_be_corrected", "comment": "缺少评估", "action": "补充评估", "owner": "校长",
         "due": (TODAY + dt.timedelta(days=30)).isoformat()}})
     response = scenario.web_decide(reviewer, submitted, "approved")
-    _assert_chinese(reviewer.get(response.location).text,
-                    "有 1 项被评为“必须纠正”：请要求修改，或先更改这些评级再批准。")
+    _assert_chinese(response.text, "有 1 项被评为“必须纠正”：请要求修改，或先更改这些评级再批准。")
+    scenario.web_review(reviewer, submitted, {("section", "context"): {"rating": "acceptable"}})
+    response = scenario.web_decide(reviewer, submitted, "approved")
+    _assert_chinese(response.text, "结论为禁止：如要批准，请在说明中写明理由。")
 
 
 def test_publishing_twice_is_refused_in_chinese(app, accounts, client):

@@ -163,10 +163,9 @@ REQUIRED = {
 
 @pytest.mark.parametrize("missing", sorted(REQUIRED))
 @pytest.mark.parametrize("rating", ["needs_improvement", "must_be_corrected"])
-def test_a_rating_that_needs_action_names_what_is_missing_and_saves_nothing(app, reviewer, rating, missing):
+def test_an_incomplete_rating_names_what_is_missing_and_the_complete_ones_are_saved(app, reviewer, rating, missing):
     with app.app_context():
         report_id = scenario.make_audit("submitted")
-        before = scenario.counts()
     rule_id, _questions = first_finding(app, report_id)
     fields = {"rating": rating, "comment": "Cameras film pupils", "action": "Remove the cameras",
               "owner": "Head teacher", "due": DUE}
@@ -176,15 +175,22 @@ def test_a_rating_that_needs_action_names_what_is_missing_and_saves_nothing(app,
         ("finding", rule_id): fields})
     assert response.status_code == 200
     html = response.text
-    assert "Nothing was saved: 1 rating(s) need more detail" in html
+    assert "1 rating(s) saved; 1 need more detail and were not saved" in flashes(html)
     block = html[html.index(f'id="t-finding-{rule_id}"'):]
     block = block[:block.index("</fieldset>")]
     assert REQUIRED[missing] in block and "needed for this rating" in block
+    # what was typed stays on the page
+    for name, value in fields.items():
+        if value and name != "rating":
+            assert value in block, name
+    assert f'<option selected value="{rating}">' in block
     at = html.index(f'id="t-finding-{rule_id}"')
     assert "question--error" in html[at - 80:at]
     with app.app_context():
-        assert scenario.counts() == before
-        assert scenario.kinds(report_id)[-1] == "submitted"
+        assert [(r.target_id, r.value, r.comment) for r in scenario.ratings_of(report_id)] == [
+            ("context", "acceptable", "Fine")]
+        assert db.session.scalar(sa.select(sa.func.count(ActionItem.id))) == 0
+        assert scenario.kinds(report_id)[-1] == "reviewed"
 
 
 def test_a_due_date_in_the_past_is_refused(app, reviewer):
@@ -225,8 +231,8 @@ def test_ratings_create_action_items_and_block_approval_while_one_must_be_correc
     assert "Stop the emotion recognition" in page and "Ages unclear" in page
 
     refused = scenario.web_decide(reviewer, report_id, "approved", "Looks fine")
-    assert refused.status_code == 302
-    assert "rated “must be corrected”" in flashes(reviewer.get(refused.location).text)
+    assert refused.status_code == 200  # the page again, with the decision as typed
+    assert "rated “must be corrected”" in flashes(refused.text) and "Looks fine</textarea>" in refused.text
     with app.app_context():
         assert scenario.audit(report_id).status == "submitted"
         assert scenario.latest_submission(report_id).decision is None
@@ -235,33 +241,39 @@ def test_ratings_create_action_items_and_block_approval_while_one_must_be_correc
     assert scenario.web_review(reviewer, report_id, {("finding", rule_id): {
         "rating": "needs_improvement", "comment": "Banned in the EU", "action": "Stop it", "owner": "Head",
         "due": DUE}}).status_code == 302
-    assert scenario.web_decide(reviewer, report_id, "approved", "With the action plan").status_code == 302
+    # the verdict is prohibited: approving it needs the reviewer's stated reason
+    unacknowledged = scenario.web_decide(reviewer, report_id, "approved", "With the action plan")
+    assert unacknowledged.status_code == 200
+    assert "The verdict is Prohibited: to approve it, state why in the acknowledgement." in flashes(
+        unacknowledged.text)
+    with app.app_context():
+        assert scenario.audit(report_id).status == "submitted"
+    assert scenario.web_decide(reviewer, report_id, "approved", "With the action plan",
+                               "Pilot stopped; the plan removes the cameras").status_code == 302
     with app.app_context():
         assert scenario.audit(report_id).status == "approved"
+        assert scenario.latest_submission(report_id).acknowledgement == "Pilot stopped; the plan removes the cameras"
         assert db.session.scalar(sa.select(sa.func.count(ActionItem.id))) == 2
         assert db.session.scalar(sa.select(ActionItem.action).join(Rating).where(
             Rating.target_id == rule_id)) == "Stop it"
 
 
-def test_rating_acceptable_withdraws_the_action_and_an_invalid_item_saves_nothing(app, reviewer):
+def test_rating_acceptable_withdraws_the_action_and_an_invalid_item_does_not_hold_back_the_valid_one(app, reviewer):
     with app.app_context():
         report_id = scenario.make_audit("submitted")
     assert scenario.web_review(reviewer, report_id, {("section", "context"): {
         "rating": "needs_improvement", "comment": "c", "action": "a", "owner": "o", "due": DUE}}).status_code == 302
-    # one incomplete item (no owner) beside a valid change: nothing of the page is written
+    # one incomplete item (no owner) beside a valid change: the valid one is written, the other kept on the page
     response = scenario.web_review(reviewer, report_id, {
         ("section", "product"): {"rating": "needs_improvement", "comment": "p", "action": "pa", "owner": "",
                                  "due": DUE},
         ("section", "context"): {"rating": "acceptable"}})
     assert response.status_code == 200
-    assert "Nothing was saved: 1 rating(s) need more detail" in flashes(response.text)
+    assert "1 rating(s) saved; 1 need more detail and were not saved" in flashes(response.text)
+    block = response.text[response.text.index('id="t-section-product"'):]
+    assert "Name who owns the action" in block[:block.index("</fieldset>")] and "\npa</textarea>" in block
     with app.app_context():
-        assert [(r.target_id, r.value) for r in scenario.ratings_of(report_id)] == [("context", "needs_improvement")]
-        assert db.session.scalar(sa.select(sa.func.count(ActionItem.id))) == 1
-    # rated acceptable after all: the school's action is withdrawn
-    assert scenario.web_review(reviewer, report_id, {("section", "context"): {"rating": "acceptable"}}
-                               ).status_code == 302
-    with app.app_context():
+        # rated acceptable in the same submission: the school's action is withdrawn
         assert [(r.target_id, r.value) for r in scenario.ratings_of(report_id)] == [("context", "acceptable")]
         assert db.session.scalar(sa.select(sa.func.count(ActionItem.id))) == 0
 
@@ -270,9 +282,9 @@ def test_a_decision_needs_a_choice_and_changes_need_a_reason(app, reviewer):
     with app.app_context():
         report_id = scenario.make_audit("submitted")
     response = scenario.web_decide(reviewer, report_id, "")
-    assert "Choose a decision." in flashes(reviewer.get(response.location).text)
+    assert response.status_code == 200 and "Choose a decision." in flashes(response.text)
     response = scenario.web_decide(reviewer, report_id, "changes_requested", "")
-    assert "Say what must change" in flashes(reviewer.get(response.location).text)
+    assert response.status_code == 200 and "Say what must change" in flashes(response.text)
     with app.app_context():
         assert scenario.audit(report_id).status == "submitted"
 
@@ -332,7 +344,8 @@ def test_changes_requested_then_resubmitted_then_approved_then_a_new_version(app
     assert "Counted again" in review_page
     with app.app_context():
         assert scenario.latest_submission(report_id).ratings == []  # a new submission starts unrated
-    assert scenario.web_decide(reviewer, report_id, "approved", "Thanks").status_code == 302
+    assert scenario.web_decide(reviewer, report_id, "approved", "Thanks",
+                               "Approved for a supervised pilot with the open actions").status_code == 302
 
     overview = client.get(f"/audits/{report_id}").text
     history = overview[overview.index('id="history-title"'):]

@@ -61,12 +61,17 @@ def full_loop(app, client, qn):
                          form_fields(qn, "context", {**answers, "pupils_affected": 900}))
     assert response.status_code == 302
     assert scenario.web_submit(school2, report_id).status_code == 302
-    assert scenario.web_decide(reviewer, report_id, "approved", "Fine now").status_code == 302
+    assert scenario.web_decide(reviewer, report_id, "approved", "Fine now",
+                               "Pupil count fixed; the open action stays on the plan").status_code == 302
     assert client.get(f"/audits/{report_id}/report.pdf").status_code == 200
     page = client.get(f"/audits/{report_id}")
     assert client.post(f"/audits/{report_id}/new-version",
                        data={"csrf_token": csrf_token(page.text)}).status_code == 302
     return report_id
+
+
+def due_date():
+    return (dt.date.today() + dt.timedelta(days=30)).isoformat()
 
 
 def test_every_state_change_appends_an_event_with_who_and_when(app, client, qn, stub_pdf):
@@ -78,7 +83,7 @@ def test_every_state_change_appends_an_event_with_who_and_when(app, client, qn, 
     assert kinds[0] == ("created", SCHOOL)
     assert first >= 3 and set(kinds[1:first]) == {("answers_saved", SCHOOL)}
     assert kinds[first:] == [
-        ("submitted", SCHOOL), ("reviewed", REVIEWER), ("changes_requested", REVIEWER),
+        ("submitted", SCHOOL), ("action_added", REVIEWER), ("reviewed", REVIEWER), ("changes_requested", REVIEWER),
         ("answers_saved", SCHOOL2), ("submitted", SCHOOL2), ("approved", REVIEWER),
         ("pdf_generated", SCHOOL), ("new_version", SCHOOL)]
     with app.app_context():
@@ -108,7 +113,12 @@ def test_every_state_change_appends_an_event_with_who_and_when(app, client, qn, 
     assert by_kind["reviewed"] == [{"submission": 1, "ratings": {"section:context": "needs_improvement"}}]
     assert by_kind["changes_requested"][0] == {"submission": 1, "comment": "Please fix",
                                               "ratings": {"needs_improvement": 1}}
-    assert by_kind["approved"][0] == {"submission": 2, "comment": "Fine now", "ratings": {}}
+    assert by_kind["approved"][0] == {"submission": 2, "comment": "Fine now", "ratings": {},
+                                      "acknowledgement": "Pupil count fixed; the open action stays on the plan"}
+    [added] = by_kind["action_added"]
+    assert {k: added[k] for k in ("source", "target", "action", "owner", "due_date", "submission")} == {
+        "source": "reviewer", "target": "section:context", "action": "Count them", "owner": "Head",
+        "due_date": due_date(), "submission": 1}
     pdf = by_kind["pdf_generated"][0]
     assert pdf["lang"] == "en" and pdf["status"] == "approved" and re.fullmatch(r"[0-9a-f]{64}", pdf["sha256"])
     assert by_kind["new_version"] == [{"version": 3, "after": "approved"}]

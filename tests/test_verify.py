@@ -175,8 +175,9 @@ def test_a_pdf_of_the_second_version_after_changes_requested_shows_version_2(app
         report_id = scenario.make_audit("changes_requested")
         assert scenario.audit(report_id).version == 2
     shown = facts(paste(client, sha_of(download(client, report_id))).text)
+    # version 2 is being changed and nobody reviewed it: the PDF is a draft, as its cover says
     assert (shown["Audit version"], shown["Status when issued"], shown["School"]) == (
-        "2", "Changes requested", "Test School")
+        "2", "Draft — not submitted to a regulator", "Test School")
 
 
 def test_a_pdf_issued_before_the_cover_was_recorded_says_not_recorded(app, client):

@@ -27,6 +27,7 @@ from ..registry.services import link_audit
 from ..reports.context import build_report_context
 from ..reports.limits import RenderLimits, render_pdf_limited
 from ..reports.signing import sign_pdf
+from ..review.report import cover_status
 from ..rules.diff import AuditInput
 from ..rules.model import RuleSet
 from ..rules.questionnaire import AnswerError, Questionnaire
@@ -243,7 +244,7 @@ def issue_pdf(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleS
     """
     snapshot = evaluation.snapshot
     # What the cover prints is recorded as it is printed (the same values), so /verify matches the PDF.
-    status, version, school = audit.status, audit.version, (school_name(audit) or "").strip() or None
+    status, version, school = cover_status(audit), audit.version, (school_name(audit) or "").strip() or None
     ruleset = ruleset or current_ruleset()
     context = build_report_context(ruleset, evaluation.result, report_id=audit.report_id,
                                    generated_at=snapshot.created_at, lang=lang, status=status,

@@ -12,6 +12,7 @@ they may not take). Questionnaire texts are picked in the interface language
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -70,16 +71,22 @@ def _verdict(assessment: AssessmentSnapshot | None, audit: Audit) -> dict[str, A
 
 
 def _steps(qn: Questionnaire, typed: dict[str, Any], current: str | None) -> list[dict[str, Any]]:
-    """The progress list: every step that applies, with how many required answers are open."""
+    """The progress list: every step of the questionnaire, numbered in order, with how many required
+    answers are open. Steps the answers make unnecessary stay in the list as ``skipped``, so "Step n
+    of N" keeps its N while conditional steps appear and disappear."""
     lang = ui_lang()
     open_by_section: dict[str, int] = {}
     for q in qn.missing_required(typed):
         open_by_section[q.section_id] = open_by_section.get(q.section_id, 0) + 1
+    visible = {s.id for s in qn.visible_sections(typed)}
     out = []
-    for number, section in enumerate(qn.visible_sections(typed), start=1):
+    for number, section in enumerate(qn.sections, start=1):
         answered = sum(1 for q in section.questions if q.id in typed)
         open_count = open_by_section.get(section.id, 0)
-        status = "done" if open_count == 0 and answered else ("started" if answered else "not-started")
+        if section.id not in visible:
+            status = "skipped"
+        else:
+            status = "done" if open_count == 0 and answered else ("started" if answered else "not-started")
         out.append({"id": section.id, "number": number, "title": section.title[lang], "open": open_count,
                     "status": status, "current": section.id == current})
     return out
@@ -399,7 +406,8 @@ def results(report_id: str):
     return render_template(
         "audits/results.html",
         audit={"report_id": audit.report_id, "product": audit.product_name}, lang=lang,
-        pdf_url=url_for("audits.report_pdf", report_id=audit.report_id, lang=lang), **page)
+        pdf_url=url_for("audits.report_pdf", report_id=audit.report_id, lang=lang),
+        submit_form=_submit_form(audit), **page)
 
 
 def _results_page(audit: Audit, ruleset, lang: str, review: dict[str, Any] | None,
@@ -428,7 +436,8 @@ def _results_page(audit: Audit, ruleset, lang: str, review: dict[str, Any] | Non
                 "steps": _steps(qn, loaded.typed, None)}
     db.session.commit()
     context = build_report_context(ruleset, evaluation.result, report_id=audit.report_id,
-                                   generated_at=evaluation.snapshot.created_at, lang=lang, status=audit.status,
+                                   generated_at=evaluation.snapshot.created_at, lang=lang,
+                                   status=review_report.cover_status(audit),
                                    review=review, school=school, attachments=attachments)
     return {"report_html": render_html(context, fragment=True), "steps": _steps(qn, loaded.typed, None),
             "stale": _stale_rows(qn, loaded.stale),
@@ -468,7 +477,8 @@ def report_pdf(report_id: str):
     return Response(pdf, mimetype="application/pdf", headers={
         # id, version, status and language in the name: the English and Chinese reports, the versions of
         # one audit and its draft and submitted PDFs do not overwrite each other in a downloads folder
-        "Content-Disposition": (f"attachment; filename=eduaudit-{audit.report_id}-v{audit.version}-{audit.status}"
+        "Content-Disposition": (f"attachment; filename=eduaudit-{audit.report_id}-v{audit.version}-"
+                                f"{review_report.cover_status(audit)}"
                                 f"-{lang}.pdf"),
         "Cache-Control": "private, no-store",
     })
@@ -510,6 +520,17 @@ def _pdf_refused(audit: Audit, lang: str, exc: RenderLimitExceeded):
     return page, code, headers
 
 
+def _submit_form(audit: Audit) -> FlaskForm | None:
+    """The form that sends the audit to a regulator, if the user may submit it now."""
+    if not access.allowed(current_user, "submit", audit):
+        return None
+    form = review_forms.SubmitForm()
+    form.regulator.choices = [(str(r.id), r.name) for r in review_services.regulators()]
+    if audit.regulator_id:
+        form.regulator.data = str(audit.regulator_id)
+    return form
+
+
 @bp.get("/audits/<report_id>")
 @login_required
 def overview(report_id: str):
@@ -521,12 +542,7 @@ def overview(report_id: str):
     lang = ui_lang()
     loaded = ruleset.questionnaire.load(audit.answers)
     ready = not ruleset.questionnaire.missing_required(loaded.typed) and not loaded.conflicts
-    submit_form = None
-    if access.allowed(current_user, "submit", audit):
-        submit_form = review_forms.SubmitForm()
-        submit_form.regulator.choices = [(str(r.id), r.name) for r in review_services.regulators()]
-        if audit.regulator_id:
-            submit_form.regulator.data = str(audit.regulator_id)
+    submit_form = _submit_form(audit)
     history = [{
         "number": s.number, "version": s.version, "submitted": format_utc(s.submitted_at),
         "regulator": s.regulator.name,
@@ -550,6 +566,9 @@ def overview(report_id: str):
         and registry_services.publication_of(audit) is None else None,
         unpublish_form=registry_forms.UnpublishForm() if access.allowed(current_user, "unpublish", audit) else None,
         can_review=access.allowed(current_user, "review", audit),
+        plan=review_report.action_rows(audit, lang, dt.date.today(), ruleset),
+        action_form=review_forms.ActionForm() if access.allowed(current_user, "plan", audit) else None,
+        done_forms=review_forms.DoneForm() if access.allowed(current_user, "plan", audit) else None,
         documents=len(evidence_services.attachments_of(audit)),
     )
 

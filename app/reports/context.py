@@ -548,8 +548,13 @@ def build_report_context(ruleset: RuleSet, assessment: Assessment, *, report_id:
     counts = Counter(f["headline_level"]["id"] for f in findings)
     by_level = [{**level_badge(level, lang), "count": counts[level]} for level in LEVELS_DESC]
     key = [f for f in findings if f["headline_level"]["id"] in ("prohibited", "critical")]
+    tracked = {a["target_id"]: a for a in ((review or {}).get("actions") or {}).get("rows", [])
+               if a["target_kind"] == "finding"}  # the latest item on each finding wins
     action_plan = [{"number": f["number"], "anchor": f["anchor"], "title": f["title"], "level": f["headline_level"],
-                    "action": f["action"]} for f in findings if f["headline_level"]["id"] in ACTION_LEVELS]
+                    "action": f["action"], "owner": tracked[f["rule_id"]]["owner"] if f["rule_id"] in tracked else "",
+                    "due": tracked[f["rule_id"]]["due"] if f["rule_id"] in tracked else "",
+                    "state": tracked[f["rule_id"]]["state"] if f["rule_id"] in tracked else None}
+                   for f in findings if f["headline_level"]["id"] in ACTION_LEVELS]
     status_label = STATUS_LABELS.get(status, {"en": status, "zh": status})[lang]
     verdict = level_badge(assessment.verdict, lang)
     jurisdiction = {"id": assessment.jurisdiction,

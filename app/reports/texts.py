@@ -156,7 +156,8 @@ HEADINGS: dict[str, dict[str, str]] = {
         "action_plan": "Action plan",
         "action_plan_intro": "One row for each finding whose residual risk is medium or above, most serious "
                              "first. The action is the first step of the finding's recommendation (full text in "
-                             "the finding). Fill in the owner and the date, and keep the plan with this report.",
+                             "the finding). Owner and due date are those of the action the reviewer or the school set "
+                             "on the finding; where none was set, fill them in and keep the plan with this report.",
         "action": "Action",
         "owner": "Owner",
         "due": "Due date",
@@ -351,7 +352,7 @@ HEADINGS: dict[str, dict[str, str]] = {
         "no_obligation_findings": "根据这些回答，没有属于法定义务的发现。",
         "action_plan": "行动计划",
         "action_plan_intro": "剩余风险为中等及以上的每项发现各占一行，按严重程度排序。行动为该发现建议的第一步"
-                             "（全文见该发现）。请填写负责人和完成日期，并与本报告一并保存。",
+                             "（全文见该发现）。负责人和完成日期取自审核人员或学校就该发现设定的行动；未设定的，请填写并与本报告一并保存。",
         "action": "行动",
         "owner": "负责人",
         "due": "完成日期",

@@ -68,6 +68,28 @@ class DecisionForm(FlaskForm):
                           validators=[DataRequired(_l("Choose a decision."))])
     comment = TextAreaField(_l("Comment to the school"), validators=[Length(max=COMMENT_MAX)],
                             render_kw={"rows": 4, "maxlength": COMMENT_MAX})
+    acknowledgement = TextAreaField(_l("Acknowledgement: why you approve"), validators=[Length(max=COMMENT_MAX)],
+                                    render_kw={"rows": 3, "maxlength": COMMENT_MAX})
+
+
+class CarryOverForm(FlaskForm):
+    """Carry the previous submission's ratings over: a button, only the CSRF token."""
+
+
+class ActionForm(FlaskForm):
+    """The school's own action-plan item."""
+
+    action = TextAreaField(_l("Action"), validators=[Length(max=ACTION_MAX)],
+                           render_kw={"rows": 2, "maxlength": ACTION_MAX})
+    owner = StringField(_l("Owner"), validators=[Length(max=OWNER_MAX)], render_kw={"maxlength": OWNER_MAX})
+    due_date = DateField(_l("Due date"), validators=[Optional()])
+
+
+class DoneForm(FlaskForm):
+    """Mark an action-plan item done, with a note of what was done."""
+
+    note = TextAreaField(_l("What was done"), validators=[Length(max=COMMENT_MAX)],
+                         render_kw={"rows": 2, "maxlength": COMMENT_MAX})
 
 
 class SubmitForm(FlaskForm):

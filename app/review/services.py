@@ -49,6 +49,9 @@ def default_due_date(today: dt.date, planned_start: dt.date) -> dt.date:
     due = today + dt.timedelta(days=DEFAULT_DUE_DAYS)
     return planned_start if today < planned_start < due else due
 
+ACKNOWLEDGED_VERDICTS = ("critical", "prohibited")
+"""Verdicts whose approval needs the reviewer's stated acknowledgement."""
+
 RISK_RANK = {level: i for i, level in enumerate(VERDICTS)}
 """Verdict -> rank (higher is worse: low ... critical, prohibited), for sorting the queue by risk."""
 
@@ -136,6 +139,17 @@ class ReviewInput:
     due_date: dt.date | None = None
 
 
+def unchanged(item: ReviewInput, rating: Rating | None) -> bool:
+    """Whether ``item`` says what the stored ``rating`` (and its action-plan item) already says."""
+    if rating is None or rating.value != item.rating or rating.comment != (item.comment or "").strip():
+        return False
+    action = rating.action_item
+    if item.rating not in ACTION_RATINGS:
+        return True
+    return action is not None and (action.action, action.owner, action.due_date) == (
+        (item.action or "").strip(), (item.owner or "").strip(), item.due_date)
+
+
 def review_targets(ruleset: RuleSet, submission: Submission) -> dict[str, set[str]]:
     """What can be reviewed in ``submission``: ``{"finding": rule ids, "section": section ids}``."""
     findings = {f.rule_id for f in submission.assessment.read_result().findings}
@@ -200,15 +214,7 @@ def save_reviews(ruleset: RuleSet, submission: Submission, reviewer: User, items
         rating.comment = (item.comment or "").strip()
         rating.reviewer_id = reviewer.id
         db.session.flush()
-        if item.rating in ACTION_RATINGS:
-            action = rating.action_item or ActionItem(audit_id=submission.audit_id, rating=rating,
-                                                      action="", owner="", due_date=item.due_date)
-            action.action, action.owner, action.due_date = item.action.strip(), item.owner.strip(), item.due_date
-            db.session.add(action)
-        elif rating.action_item is not None:
-            # Rated acceptable after all: the action the school was given is withdrawn (the trail keeps
-            # the earlier rating).
-            db.session.delete(rating.action_item)
+        _set_action(submission, rating, reviewer, item)
         written.append(rating)
     db.session.flush()
     if written:
@@ -218,12 +224,137 @@ def save_reviews(ruleset: RuleSet, submission: Submission, reviewer: User, items
     return written
 
 
-def decide(submission: Submission, reviewer: User, decision: str, comment: str = "") -> None:
+def open_action_for(audit_id: int, target_kind: str, target_id: str) -> ActionItem | None:
+    """The open reviewer's action-plan item of the audit on that finding or section, if any."""
+    return db.session.scalar(sa.select(ActionItem).where(
+        ActionItem.audit_id == audit_id, ActionItem.target_kind == target_kind, ActionItem.target_id == target_id,
+        ActionItem.state == "open").order_by(ActionItem.id.desc()).limit(1))
+
+
+def _set_action(submission: Submission, rating: Rating, reviewer: User, item: ReviewInput) -> None:
+    """Give ``rating``'s target its action-plan item, or withdraw or close it.
+
+    One open item per target across versions: a later submission's rating that needs action updates
+    the open item an earlier one set (and points it at the new rating) rather than adding a second.
+    Rated acceptable, an item set in this same submission is withdrawn (the school never saw it as
+    decided); one set earlier is closed as done, with a note saying so.
+    """
+    current = rating.action_item or open_action_for(submission.audit_id, rating.target_kind, rating.target_id)
+    if item.rating in ACTION_RATINGS:
+        fields = (item.action.strip(), item.owner.strip(), item.due_date)
+        if current is None:
+            current = ActionItem(audit_id=submission.audit_id, rating=rating, source="reviewer",
+                                 target_kind=rating.target_kind, target_id=rating.target_id,
+                                 submission_number=submission.number, created_by_id=reviewer.id,
+                                 action=fields[0], owner=fields[1], due_date=fields[2])
+            db.session.add(current)
+            db.session.flush()
+            trail.record(submission.audit, "action_added", reviewer, _action_details(current))
+            return
+        current.rating = rating  # carried forward from an earlier submission's rating, if it was one
+        current.action, current.owner, current.due_date = fields
+        return
+    if current is None:
+        return
+    if current.submission_number == submission.number and current.state == "open":
+        # Withdrawn before the school saw it decided (the trail keeps the earlier rating).
+        db.session.delete(current)
+        db.session.flush()
+        return
+    if current.state == "open":
+        # Closed by the review itself: no note of the school's; the report words it from the trail.
+        current.state, current.done_note, current.done_at = "done", "", dt.datetime.now(dt.UTC)
+        db.session.flush()
+        trail.record(submission.audit, "action_done", reviewer,
+                     {"action_id": current.id, "note": "", "rated_acceptable_in": submission.number})
+
+
+def _action_details(item: ActionItem) -> dict[str, Any]:
+    return {"action_id": item.id, "source": item.source, "target": f"{item.target_kind}:{item.target_id}"
+            if item.target_kind else "", "action": item.action, "owner": item.owner,
+            "due_date": item.due_date.isoformat(), "submission": item.submission_number}
+
+
+def check_action(action: str, owner: str, due_date: dt.date | None, today: dt.date) -> None:
+    """Raise :class:`ReviewError` if a school's action-plan item lacks its action, owner or due date,
+    has texts too long, or is due in the past."""
+    for code, value, limit in (("review.action_too_long", action, ACTION_MAX),
+                               ("review.owner_too_long", owner, OWNER_MAX)):
+        if len(value or "") > limit:
+            raise ReviewError(code, length=len(value), limit=limit)
+    if not (action or "").strip():
+        raise ReviewError("review.plan_action_missing")
+    if not (owner or "").strip():
+        raise ReviewError("review.plan_owner_missing")
+    if due_date is None:
+        raise ReviewError("review.plan_due_missing")
+    if due_date < today:
+        raise ReviewError("review.due_date_past", due_date=due_date.isoformat())
+
+
+def add_action(audit: Audit, user: User, action: str, owner: str, due_date: dt.date | None,
+               *, today: dt.date | None = None) -> ActionItem:
+    """Add the school's own item to ``audit``'s action plan (open); recorded in the trail.
+
+    Raises :class:`ReviewError` naming what is missing or wrong (see :func:`check_action`).
+    """
+    today = today or dt.date.today()
+    check_action(action, owner, due_date, today)
+    previous = latest_submission(audit)
+    item = ActionItem(audit_id=audit.id, source="school", action=action.strip(), owner=owner.strip(),
+                      due_date=due_date, created_by_id=user.id,
+                      submission_number=previous.number if previous else None)
+    db.session.add(item)
+    db.session.flush()
+    trail.record(audit, "action_added", user, _action_details(item))
+    return item
+
+
+def close_action(audit: Audit, item: ActionItem, user: User, note: str) -> None:
+    """Mark ``item`` done with ``note`` (what was done); recorded in the trail.
+
+    Raises :class:`ReviewError` if the item is not ``audit``'s, is already done, or the note is empty
+    or longer than 5,000 characters.
+    """
+    if item.audit_id != audit.id:
+        raise ReviewError("review.action_not_found", action_id=item.id)
+    if item.state == "done":
+        raise ReviewError("review.action_already_done", action_id=item.id)
+    note = (note or "").strip()
+    if not note:
+        raise ReviewError("review.done_note_missing")
+    if len(note) > COMMENT_MAX:
+        raise ReviewError("review.comment_too_long", length=len(note), limit=COMMENT_MAX)
+    item.state, item.done_note, item.done_at = "done", note, dt.datetime.now(dt.UTC)
+    db.session.flush()
+    trail.record(audit, "action_done", user, {"action_id": item.id, "note": note})
+
+
+def actions_of(audit: Audit) -> list[ActionItem]:
+    """Every action-plan item of ``audit`` (open and done, of every version), oldest first."""
+    return list(db.session.scalars(sa.select(ActionItem).where(ActionItem.audit_id == audit.id)
+                                   .order_by(ActionItem.id)))
+
+
+def approval_concerns(submission: Submission) -> dict[str, Any]:
+    """What makes approving ``submission`` need a stated acknowledgement: ``verdict`` (the verdict if it
+    is critical or prohibited, else ``None``) and ``unrated`` (rule ids of findings without a rating)."""
+    rated = {r.target_id for r in submission.ratings if r.target_kind == "finding"}
+    findings = [f.rule_id for f in submission.assessment.read_result().findings]
+    verdict = submission.assessment.verdict
+    return {"verdict": verdict if verdict in ACKNOWLEDGED_VERDICTS else None,
+            "unrated": [rule_id for rule_id in findings if rule_id not in rated]}
+
+
+def decide(submission: Submission, reviewer: User, decision: str, comment: str = "",
+           acknowledgement: str = "") -> None:
     """Record the reviewer's ``decision`` (one of :data:`app.models.DECISIONS`) on ``submission``; the
     audit takes that status. Requesting changes opens a new version of the answers for the school.
 
     Raises :class:`ReviewError` if the submission is already decided, the decision is unknown, an
-    approval meets a finding or section rated "must be corrected", or changes are requested (or the
+    approval meets a finding or section rated "must be corrected", an approval of a critical or
+    prohibited verdict or with findings unrated comes without ``acknowledgement`` (the reviewer's
+    reason, kept on the submission, in the trail and on the PDF), or changes are requested (or the
     audit rejected) with neither a comment nor a rating that says what to change.
     """
     if submission.decision is not None:
@@ -236,20 +367,108 @@ def decide(submission: Submission, reviewer: User, decision: str, comment: str =
     ratings = Counter(r.value for r in submission.ratings)
     if decision == "approved" and ratings["must_be_corrected"]:
         raise ReviewError("review.approval_blocked", count=ratings["must_be_corrected"])
+    acknowledgement = (acknowledgement or "").strip() if decision == "approved" else ""
+    if len(acknowledgement) > COMMENT_MAX:
+        raise ReviewError("review.comment_too_long", length=len(acknowledgement), limit=COMMENT_MAX)
+    if decision == "approved" and not acknowledgement:
+        concerns = approval_concerns(submission)
+        if concerns["verdict"]:
+            raise ReviewError("review.acknowledge_verdict", verdict=concerns["verdict"])
+        if concerns["unrated"]:
+            raise ReviewError("review.acknowledge_unrated", count=len(concerns["unrated"]))
     if decision in ("changes_requested", "rejected") and not comment and not (
             ratings["needs_improvement"] or ratings["must_be_corrected"]):
         raise ReviewError("review.nothing_to_change")
     audit = submission.audit
     submission.decision = decision
     submission.decision_comment = comment
+    submission.acknowledgement = acknowledgement
     submission.decided_by_id = reviewer.id
     submission.decided_at = dt.datetime.now(dt.UTC)
     audit.status = decision
     if decision == "changes_requested":
         audit.version += 1
     db.session.flush()
-    trail.record(audit, decision, reviewer, {"submission": submission.number, "comment": comment,
-                                             "ratings": dict(ratings)})
+    details: dict[str, Any] = {"submission": submission.number, "comment": comment, "ratings": dict(ratings)}
+    if acknowledgement:
+        details["acknowledgement"] = acknowledgement
+    trail.record(audit, decision, reviewer, details)
+
+
+FINDING_CHANGES = ("new", "level_changed", "unchanged", "resolved")
+"""How a finding compares with the previous submission's findings."""
+
+
+def finding_level(finding: Any) -> str:
+    """A stored finding's headline level: ``prohibited`` for a prohibited effect, else its risk level."""
+    return "prohibited" if finding.effect == "prohibited" else finding.risk_level
+
+
+def previous_submission(submission: Submission) -> Submission | None:
+    """The submission of the same audit just before ``submission`` (any regulator), or ``None``."""
+    return db.session.scalar(sa.select(Submission).where(
+        Submission.audit_id == submission.audit_id, Submission.number < submission.number)
+        .order_by(Submission.number.desc()).limit(1))
+
+
+def finding_changes(previous: Submission, submission: Submission) -> dict[str, dict[str, Any]]:
+    """Each finding of ``submission`` and of ``previous`` by rule id: ``change`` (one of
+    :data:`FINDING_CHANGES`: ``resolved`` = only in ``previous``), ``level`` and ``previous_level``
+    (``None`` where absent), ``previous_rating`` (the :class:`Rating` on ``previous``, or ``None``)."""
+    before = {f.rule_id: finding_level(f) for f in previous.assessment.read_result().findings}
+    now = {f.rule_id: finding_level(f) for f in submission.assessment.read_result().findings}
+    rated = {r.target_id: r for r in previous.ratings if r.target_kind == "finding"}
+    out: dict[str, dict[str, Any]] = {}
+    for rule_id, level in now.items():
+        old = before.get(rule_id)
+        change = "new" if old is None else "unchanged" if old == level else "level_changed"
+        out[rule_id] = {"change": change, "level": level, "previous_level": old, "previous_rating": rated.get(rule_id)}
+    for rule_id, old in before.items():
+        if rule_id not in now:
+            out[rule_id] = {"change": "resolved", "level": None, "previous_level": old,
+                            "previous_rating": rated.get(rule_id)}
+    return out
+
+
+def carry_over(ruleset: RuleSet, submission: Submission, reviewer: User,
+               *, today: dt.date | None = None) -> tuple[list[Rating], list[str]]:
+    """Copy the previous submission's ratings onto ``submission`` for every finding or section still
+    present and not rated yet; returns ``(ratings written, "kind:id" of those that could not be)``.
+
+    A rating that needs action carries over with its action-plan item when that item is still open
+    (its action, owner and due date as they stand, even if overdue); when the item was done, or
+    nothing carries, the target is listed as not carried (the reviewer rates it afresh). Raises
+    :class:`ReviewError` if ``submission`` is decided or has no previous submission.
+    """
+    if submission.decision is not None:
+        raise ReviewError("review.already_decided", number=submission.number, decision=submission.decision)
+    previous = previous_submission(submission)
+    if previous is None:
+        raise ReviewError("review.nothing_to_carry", number=submission.number)
+    targets = review_targets(ruleset, submission)
+    rated = {(r.target_kind, r.target_id) for r in submission.ratings}
+    written, skipped = [], []
+    for old in previous.ratings:
+        key = (old.target_kind, old.target_id)
+        if key in rated or old.target_id not in targets.get(old.target_kind, set()):
+            continue
+        item = old.action_item if old.value in ACTION_RATINGS else None
+        if old.value in ACTION_RATINGS and (item is None or item.state != "open"):
+            skipped.append(f"{old.target_kind}:{old.target_id}")
+            continue
+        rating = Rating(submission=submission, target_kind=old.target_kind, target_id=old.target_id,
+                        value=old.value, comment=old.comment, reviewer_id=reviewer.id)
+        db.session.add(rating)
+        db.session.flush()
+        if item is not None:
+            item.rating = rating
+        written.append(rating)
+    db.session.flush()
+    if written:
+        trail.record(submission.audit, "reviewed", reviewer, {
+            "submission": submission.number, "carried_from": previous.number,
+            "ratings": {f"{r.target_kind}:{r.target_id}": r.value for r in written}})
+    return written, skipped
 
 
 def answer_changes(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, Any, Any]]:

@@ -31,6 +31,8 @@ EVENT_NAMES = {
     "published": lambda: _("Published"),
     "unpublished": lambda: _("Publication withdrawn"),
     "adopted": lambda: _("Assigned to a school"),
+    "action_added": lambda: _("Action added to the plan"),
+    "action_done": lambda: _("Action done"),
     "attachment_added": lambda: _("Document attached"),
     "attachment_removed": lambda: _("Document removed"),
     "imported": lambda: _("Imported from another instance"),
@@ -52,7 +54,16 @@ def _event_summary(kind: str, details: dict[str, Any]) -> str:
                  n=details.get("submission"), v=details.get("version"), regulator=details.get("regulator", ""),
                  verdict=LEVEL_LABELS.get(details.get("verdict"), {}).get(lang, details.get("verdict", "")))
     if kind in ("approved", "changes_requested", "rejected"):
+        if details.get("acknowledgement"):
+            return _("%(comment)s (acknowledgement: %(acknowledgement)s)", comment=details.get("comment", ""),
+                     acknowledgement=details["acknowledgement"])
         return details.get("comment", "")
+    if kind == "action_added":
+        return _("%(action)s · owner %(owner)s · due %(due)s", action=details.get("action", ""),
+                 owner=details.get("owner", ""), due=details.get("due_date", ""))
+    if kind == "action_done":
+        return details.get("note") or _("rated acceptable by the reviewer in submission %(n)s",
+                                         n=details.get("rated_acceptable_in", ""))
     if kind == "reviewed":
         return _("%(num)s rating(s)", num=len(details.get("ratings", {})))
     if kind == "pdf_generated":
