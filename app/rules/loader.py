@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
-import io
 import os
 import threading
 from collections import OrderedDict
@@ -46,7 +45,7 @@ from .model import (
     Source,
 )
 from .questionnaire import AnswersInvalid, Questionnaire, QuestionnaireError, build_questionnaire
-from .yamlio import YamlError, line_of, loads_yaml, to_plain
+from .yamlio import MAX_RULE_FILE_BYTES, UnreadableFile, YamlError, line_of, loads_yaml, read_text_bounded, to_plain
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "audit_rules"
 VERIFICATION_RANK = {v: i for i, v in enumerate(schema.VERIFICATION)}  # higher = weaker
@@ -71,10 +70,11 @@ class Problem:
 class RuleLoadError(Exception):
     """The rule set is invalid; ``problems`` lists every :class:`Problem` found."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], root: str = "audit_rules/") -> None:
         self.problems = problems
+        self.root = root
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"the rule set under audit_rules/ is invalid ({len(problems)} problem(s)):\n{lines}")
+        super().__init__(f"the rule set under {root} is invalid ({len(problems)} problem(s)):\n{lines}")
 
 
 def _validator(s: dict) -> Draft202012Validator:
@@ -107,11 +107,10 @@ def _checked_file(path: Path, kind: str) -> tuple[Any, Any, list[tuple[str, int 
     remembered: they are checked again on every read.
     """
     try:
-        raw = path.read_bytes()
-        # Decoded as Path.read_text() would (UTF-8, universal newlines), from the bytes that are hashed.
-        text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, None, [(f"cannot read file: {exc}", None)]
+        # Only a regular file, never more than the limit; decoded from the bytes that are hashed.
+        raw, text = read_text_bounded(path, MAX_RULE_FILE_BYTES)
+    except UnreadableFile as exc:
+        return None, None, [(exc.message, None)]
     key = (kind, hashlib.sha256(raw).digest())
     with _VALID_FILES_LOCK:
         known = _VALID_FILES.get(key)
@@ -182,7 +181,7 @@ def _references(data: list[dict], sources: Mapping[str, Source], bad) -> list[Re
     for i, r in enumerate(data):
         src = sources.get(r["source"])
         if src is None:
-            bad(i, f"unknown source '{r['source']}' (not in audit_rules/sources.yaml)")
+            bad(i, f"unknown source '{r['source']}' (not in the rule set's sources.yaml)")
             continue
         status = max(src.verification, r.get("verification", src.verification), key=VERIFICATION_RANK.get)
         (pinpoint, pinpoint_zh), (note, note_zh) = _localised(r["pinpoint"]), _localised(r.get("note"))
@@ -295,12 +294,14 @@ def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Q
 def load_ruleset(root: Path | str | None = None) -> RuleSet:
     """Load, validate and hash the rule set in ``root`` (default: the repository's ``audit_rules/``).
 
-    Returns an immutable :class:`RuleSet`. Raises :class:`RuleLoadError` listing every problem found.
+    Returns an immutable :class:`RuleSet`. Raises :class:`RuleLoadError` listing every problem found,
+    naming ``root`` as given (``audit_rules/`` by default).
     """
+    shown = str(root or os.environ.get("EDUAUDIT_RULES_DIR") or "audit_rules/")
     root = Path(root or os.environ.get("EDUAUDIT_RULES_DIR") or DEFAULT_ROOT).resolve()
     ld = _Loader(root)
     if not root.is_dir():
-        raise RuleLoadError([Problem(str(root), "rule directory not found")])
+        raise RuleLoadError([Problem(str(root), "rule directory not found")], shown)
 
     meta = ld.read(root / "ruleset.yaml", "ruleset")
     parameters = meta[1].get("parameters", {}) if meta else {}
@@ -310,13 +311,13 @@ def load_ruleset(root: Path | str | None = None) -> RuleSet:
     screening_data = ld.read(root / "screening.yaml", "screening") if (root / "screening.yaml").exists() \
         else (None, {"schemes": []})
     if None in (meta, matrix_data, qn_data, src_data, screening_data):
-        raise RuleLoadError(ld.problems)
+        raise RuleLoadError(ld.problems, shown)
 
     try:
         qn = build_questionnaire(qn_data[1])
     except QuestionnaireError as exc:
         raise RuleLoadError([Problem(ld.rel(root / "questionnaire.yaml"), exc.message, None,
-                                     line_of(qn_data[0], list(exc.path)))]) from None
+                                     line_of(qn_data[0], list(exc.path)))], shown) from None
     sources = {}
     for sid, s in src_data[1]["sources"].items():
         note, note_zh = _localised(s.get("note"))
@@ -359,9 +360,9 @@ def load_ruleset(root: Path | str | None = None) -> RuleSet:
     frameworks = _build_frameworks(ld, root / "frameworks", qn, sources, {r.id for r in rules} | set(seen))
     aggravations = _build_aggravations(ld, root / "aggravations.yaml", qn, sources, parameters)
     if ld.problems:
-        raise RuleLoadError(ld.problems)
+        raise RuleLoadError(ld.problems, shown)
     if not rules:
-        raise RuleLoadError([Problem(str(root), "no rules found in any pack folder")])
+        raise RuleLoadError([Problem(str(root), "no rules found in any pack folder")], shown)
     return RuleSet(version=meta[1]["version"], sha256=_content_hash(root), questionnaire=qn, rules=tuple(rules),
                    sources=sources, matrix=RiskMatrix(cells), parameters=parameters, root=str(root),
                    screening=screening, frameworks=frameworks, aggravations=aggravations)
