@@ -64,6 +64,14 @@ DEFAULTS: dict[str, Any] = {
     "PDF_MAX_BYTES": 25 * 1024 * 1024,
     # Upload limit of the public /verify page (only that route; see MAX_CONTENT_LENGTH above).
     "VERIFY_MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
+    # The signature check of an uploaded PDF reads untrusted bytes with a PDF parser: it runs in a child
+    # process (app.reports.limits.run_limited) stopped after this many seconds, with at most this much
+    # memory beyond what the child starts with. A signed 1 MB report takes about 1 s and 60 MB; a
+    # hostile 16 MB file took 90 s and 1.35 GB before these limits.
+    "VERIFY_CHECK_TIMEOUT": 20.0,
+    "VERIFY_CHECK_MAX_MEMORY": 512 * 1024 * 1024,
+    # Checks on /verify per client address (no sign-in there); only POSTs (checks) count.
+    "VERIFY_RATE_LIMIT": "10 per minute;200 per day",
     # None: plain PDF. "pdf/a-3b", "pdf/a-3u"... (archival) or "pdf/ua-1" (tagged, accessible); the
     # allowed values are app.reports.render.PDF_VARIANTS. WeasyPrint does not validate conformance.
     "REPORT_PDF_VARIANT": None,
