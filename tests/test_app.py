@@ -35,7 +35,11 @@ def test_production_needs_a_secret_key(monkeypatch):
         monkeypatch.setenv("SECRET_KEY", weak)
         with pytest.raises(ConfigError, match="at least 32 characters"):
             create_app()
-    key = "from-the-environment-" + "x" * 32
+    for plain in ("a" * 32, "from-the-environment-" + "x" * 32):
+        monkeypatch.setenv("SECRET_KEY", plain)
+        with pytest.raises(ConfigError, match="looks far from random: about [0-9]+ bits"):
+            create_app()
+    key = "from-the-environment-7Hq2Lz9Vw4Kp1Xn8Rb5Tc3Md6Jf0Gs"
     monkeypatch.setenv("SECRET_KEY", key)
     application = create_app()
     assert application.config["SECRET_KEY"] == key
