@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, url_for
-from flask_login import current_user
+from flask import Response, current_app, session, url_for
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -26,9 +25,11 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         response.headers.setdefault("Strict-Transport-Security", HSTS)
-    if response.mimetype == "text/html" and current_user.is_authenticated:
+    if response.mimetype == "text/html" and session.get("_user_id"):
         # A signed-in user's page shows audits, reviews and names: on a shared school computer the
         # browser must not keep it for the next person (back button, disk cache). ASVS 8.2.1.
+        # Read from the session (Flask-Login's user id), not current_user: the user object may not
+        # be loaded for this response, and the hook must not load it.
         response.headers["Cache-Control"] = "private, no-store"
     return response
 
