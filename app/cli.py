@@ -152,9 +152,36 @@ def rules_group() -> None:
     """Work with the rule set under audit_rules/."""
 
 
-def lint(ruleset) -> list[str]:
-    """Style checks beyond the schema: text lengths, and no two rules with identical conditions."""
+REDIRECT_HOSTS = ("cdurl.cn",)
+"""Hosts that only mirror or redirect to an issuer's pages: a source must link the issuer's own site."""
+
+
+def source_link_problems(ruleset) -> list[str]:
+    """Every source link must be ``https://`` and must not go through a mirror or redirect host
+    (:data:`REDIRECT_HOSTS`): a regulator follows these links from the PDF, and a plain-http or
+    third-party link can be altered on the way."""
+    from urllib.parse import urlsplit
+
+    where = f"{Path(ruleset.root).name}/sources.yaml"
     problems = []
+    for source in ruleset.sources.values():
+        if not source.url:
+            continue
+        parts = urlsplit(source.url)
+        host = (parts.hostname or "").lower()
+        if parts.scheme != "https" or not host:
+            problems.append(f"{where} [source {source.id}]: the link must be https:// on the issuer's own site, "
+                            f"not {source.url}")
+        elif any(host == bad or host.endswith("." + bad) for bad in REDIRECT_HOSTS):
+            problems.append(f"{where} [source {source.id}]: the link goes through {host}, a mirror or redirect "
+                            "host; link the issuer's own site")
+    return problems
+
+
+def lint(ruleset) -> list[str]:
+    """Style checks beyond the schema: text lengths, source links (https, the issuer's own site), and
+    no two rules with identical conditions."""
+    problems = source_link_problems(ruleset)
     by_condition: dict[str, str] = {}
     for rule in ruleset.rules:
         for lang, text in rule.title.items():

@@ -6,7 +6,9 @@ present, then environment variables, then the ``test_config`` mapping a test pas
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -72,6 +74,14 @@ DEFAULTS: dict[str, Any] = {
     "PDF_MAX_BYTES": 25 * 1024 * 1024,
     # Upload limit of the public /verify page (only that route; see MAX_CONTENT_LENGTH above).
     "VERIFY_MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
+    # The signature check of an uploaded PDF reads untrusted bytes with a PDF parser: it runs in a child
+    # process (app.reports.limits.run_limited) stopped after this many seconds, with at most this much
+    # memory beyond what the child starts with. A signed 1 MB report takes about 1 s and 60 MB; a
+    # hostile 16 MB file took 90 s and 1.35 GB before these limits.
+    "VERIFY_CHECK_TIMEOUT": 20.0,
+    "VERIFY_CHECK_MAX_MEMORY": 512 * 1024 * 1024,
+    # Checks on /verify per client address (no sign-in there); only POSTs (checks) count.
+    "VERIFY_RATE_LIMIT": "10 per minute;200 per day",
     # None: plain PDF. "pdf/a-3b", "pdf/a-3u"... (archival) or "pdf/ua-1" (tagged, accessible); the
     # allowed values are app.reports.render.PDF_VARIANTS. WeasyPrint does not validate conformance.
     "REPORT_PDF_VARIANT": None,
@@ -101,6 +111,17 @@ ENVIRONMENT_KEYS = ("EDUAUDIT_ENV", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "RULE
 
 ENVIRONMENTS = ("development", "production")
 SECRET_KEY_MIN = 32
+SECRET_KEY_MIN_BITS = 128
+"""Estimated entropy a production ``SECRET_KEY`` needs (see :func:`estimated_entropy_bits`)."""
+
+
+def estimated_entropy_bits(key: str) -> float:
+    """An upper estimate of the entropy of ``key``, in bits: its length times the Shannon entropy of
+    its characters' frequencies. 32 × "a" gives 0, "abab..." 1 bit a character; a key from
+    ``secrets.token_urlsafe(48)`` about 340. It cannot prove a key random (a long English sentence
+    scores well), only catch keys that are plainly not."""
+    counts = Counter(key)
+    return sum(n * math.log2(len(key) / n) for n in counts.values())
 
 
 class ConfigError(RuntimeError):
@@ -132,8 +153,9 @@ def finalise(config: dict[str, Any], instance_path: str | os.PathLike[str]) -> N
     """Fill in the derived defaults and refuse unsafe combinations.
 
     Raises :class:`ConfigError` for an ``EDUAUDIT_ENV`` other than ``development`` or ``production``;
-    outside development when no ``SECRET_KEY`` is set, or it is the development key or shorter than
-    32 characters; for an unknown ``REPORT_PDF_VARIANT``; and when only one of
+    outside development when no ``SECRET_KEY`` is set, or it is the development key, shorter than
+    32 characters or estimated below 128 bits of entropy (:func:`estimated_entropy_bits`); for an
+    unknown ``REPORT_PDF_VARIANT``; and when only one of
     ``REPORT_SIGNING_KEY`` and ``REPORT_SIGNING_CERT`` is set or their files cannot be used.
     Outside development session cookies are ``Secure``.
     """
@@ -150,6 +172,10 @@ def finalise(config: dict[str, Any], instance_path: str | os.PathLike[str]) -> N
         if key == DEV_SECRET_KEY or len(key) < SECRET_KEY_MIN:
             raise ConfigError(f"SECRET_KEY must be a random value of at least {SECRET_KEY_MIN} characters "
                               f"when EDUAUDIT_ENV={env} (not the development key)")
+        if (bits := estimated_entropy_bits(key)) < SECRET_KEY_MIN_BITS:
+            raise ConfigError(f"SECRET_KEY looks far from random: about {bits:.0f} bits of entropy estimated from its "
+                              f"characters, at least {SECRET_KEY_MIN_BITS} needed when EDUAUDIT_ENV={env} (e.g. "
+                              "python -c 'import secrets; print(secrets.token_urlsafe(48))')")
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
     elif not key:

@@ -37,6 +37,7 @@ MESSAGES: dict[str, str] = {
     "answer.too_small": N_("must be at least %(min)s"),
     "answer.too_large": N_("must be at most %(max)s"),
     "answer.expected_date": N_("expected a date as YYYY-MM-DD"),
+    "answer.date_does_not_exist": N_("'%(value)s' is not a date that exists"),
     "answer.date_out_of_range": N_("must be between %(first)s and %(last)s"),
     "answer.unsupported_type": N_("unsupported question type %(type)s"),
     "answer.unknown_question": N_("is not a question of this questionnaire"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, url_for
+from flask import Response, current_app, session, url_for
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -15,7 +15,8 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def add_security_headers(response: Response) -> Response:
-    """Add CSP and friends to every response (kept if a view already set them); HSTS outside development."""
+    """Add CSP and friends to every response (kept if a view already set them); HSTS outside development;
+    ``Cache-Control: private, no-store`` on every HTML page served to a signed-in user."""
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -24,6 +25,12 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if response.mimetype == "text/html" and session.get("_user_id"):
+        # A signed-in user's page shows audits, reviews and names: on a shared school computer the
+        # browser must not keep it for the next person (back button, disk cache). ASVS 8.2.1.
+        # Read from the session (Flask-Login's user id), not current_user: the user object may not
+        # be loaded for this response, and the hook must not load it.
+        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

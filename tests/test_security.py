@@ -29,7 +29,7 @@ from app.models import ApiToken, Audit, User
 from app.security import CONTENT_SECURITY_POLICY
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
-PRODUCTION_KEY = "k" * 40
+PRODUCTION_KEY = "q3Zt8-LwN0xY2vKc7HbR5mJ9sPfD4gTa6uE1oWiXyBn"  # the form of secrets.token_urlsafe(32)
 CSRF_EXPIRED = "This page has expired"
 
 
@@ -238,7 +238,7 @@ def test_session_cookie_is_secure_in_production_with_hsts(tmp_path, monkeypatch)
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
-@pytest.mark.parametrize("key", [None, "", "short-key", "dev-only-not-secret"])
+@pytest.mark.parametrize("key", [None, "", "short-key", "dev-only-not-secret", "a" * 32, "k" * 40, "ab" * 32])
 def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_path, key):
     monkeypatch.setenv("EDUAUDIT_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)

@@ -24,7 +24,7 @@ from .. import access
 from ..extensions import current_ruleset, db, limiter
 from ..i18n import describe, ui_lang
 from ..reports.context import level_badge
-from ..reports.render import asset_fetcher
+from ..reports.limits import RenderFailed, RenderLimitExceeded, RenderLimits, render_page_pdf_limited
 from ..reports.texts import CATEGORY_LABELS, LEVEL_LABELS, LEVEL_LETTERS
 from ..rules.schema import CATEGORIES, VERDICTS
 from . import bp, charts, forms, services
@@ -209,9 +209,15 @@ def compare_pdf():
         abort(404)
     html = render_template("registry/compare_pdf.html", **context, lang=lang,
                            generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
-    import weasyprint
-
-    pdf = weasyprint.HTML(string=html, base_url="eduaudit-asset:/", url_fetcher=asset_fetcher()).write_pdf()
+    try:
+        pdf = render_page_pdf_limited(html, RenderLimits.from_config(current_app.config))
+    except (RenderLimitExceeded, RenderFailed) as exc:
+        # Logged for the operator; the visitor gets a plain page and can read the comparison in the browser.
+        current_app.logger.warning("comparison PDF of %s not produced: %s", ids, exc)
+        return render_template("registry/compare_error.html", title=_("The comparison PDF could not be produced"),
+                               message=_(
+            "This comparison's PDF could not be produced within this site's limits. The comparison can be "
+            "read on its page, and exported as CSV or JSON.")), 503, {"Retry-After": "120"}
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f"attachment; filename=eduaudit-comparison-{lang}.pdf"})
 

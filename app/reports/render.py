@@ -149,3 +149,11 @@ def render_pdf(context: Mapping[str, Any], *, pdf_variant: str | None = None) ->
     if variant is None:
         return document.write_pdf()
     return document.write_pdf(pdf_variant=variant, pdf_tags=variant in TAGGED_VARIANTS)
+
+
+def render_page_pdf(context: Mapping[str, Any]) -> bytes:
+    """``context["html"]``, a whole page of this app, as PDF bytes through the allow-list fetcher
+    (what :func:`app.reports.limits.render_page_pdf_limited` runs in its child)."""
+    from weasyprint import HTML
+
+    return HTML(string=context["html"], base_url=f"{ASSET_SCHEME}:/", url_fetcher=asset_fetcher()).write_pdf()

@@ -26,7 +26,6 @@ import copy
 import datetime as dt
 import gc
 import hashlib
-import io
 import json
 import os
 import tempfile
@@ -57,7 +56,16 @@ from .model import (
     Source,
 )
 from .questionnaire import AnswersInvalid, Questionnaire, QuestionnaireError, build_questionnaire
-from .yamlio import YamlError, line_of, loads_yaml, to_plain
+from .yamlio import (
+    MAX_RULE_FILE_BYTES,
+    UnreadableFile,
+    YamlError,
+    line_of,
+    loads_yaml,
+    read_bounded,
+    read_text_bounded,
+    to_plain,
+)
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "audit_rules"
 VERIFICATION_RANK = {v: i for i, v in enumerate(schema.VERIFICATION)}  # higher = weaker
@@ -82,10 +90,11 @@ class Problem:
 class RuleLoadError(Exception):
     """The rule set is invalid; ``problems`` lists every :class:`Problem` found."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], root: str = "audit_rules/") -> None:
         self.problems = problems
+        self.root = root
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"the rule set under audit_rules/ is invalid ({len(problems)} problem(s)):\n{lines}")
+        super().__init__(f"the rule set under {root} is invalid ({len(problems)} problem(s)):\n{lines}")
 
 
 def _validator(s: dict) -> Draft202012Validator:
@@ -123,19 +132,15 @@ def _checked_file(path: Path, kind: str, cached: Mapping[str, Any] | None = None
     gets (kind, SHA-256 hex) of the file under ``str(path)`` when the file is valid.
     """
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, None, [(f"cannot read file: {exc}", None)]
+        # Only a regular file, never more than the limit; decoded from the bytes that are hashed.
+        raw, text = read_text_bounded(path, MAX_RULE_FILE_BYTES)
+    except UnreadableFile as exc:
+        return None, None, [(exc.message, None)]
     digest = hashlib.sha256(raw)
     if seen is not None:
         seen[str(path)] = (kind, digest.hexdigest())
     if cached is not None and cached.get("kind") == kind and cached.get("sha256") == digest.hexdigest():
         return None, cached["data"], []
-    try:
-        # Decoded as Path.read_text() would (UTF-8, universal newlines), from the bytes that are hashed.
-        text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
-    except UnicodeDecodeError as exc:
-        return None, None, [(f"cannot read file: {exc}", None)]
     key = (kind, digest.digest())
     with _VALID_FILES_LOCK:
         known = _VALID_FILES.get(key)
@@ -215,7 +220,7 @@ def _references(data: list[dict], sources: Mapping[str, Source], bad) -> list[Re
     for i, r in enumerate(data):
         src = sources.get(r["source"])
         if src is None:
-            bad(i, f"unknown source '{r['source']}' (not in audit_rules/sources.yaml)")
+            bad(i, f"unknown source '{r['source']}' (not in the rule set's sources.yaml)")
             continue
         status = max(src.verification, r.get("verification", src.verification), key=VERIFICATION_RANK.get)
         (pinpoint, pinpoint_zh), (note, note_zh) = _localised(r["pinpoint"]), _localised(r.get("note"))
@@ -228,7 +233,10 @@ def _content_hash(root: Path) -> str:
     for path in sorted(p for p in root.rglob("*.yaml") if p.is_file()):
         digest.update(str(path.relative_to(root)).replace(os.sep, "/").encode())
         digest.update(b"\0")
-        digest.update(path.read_bytes())
+        try:  # bounded like every read of a rule file; an unreadable one is reported by the load itself
+            digest.update(read_bounded(path, MAX_RULE_FILE_BYTES))
+        except UnreadableFile:
+            digest.update(b"\0unreadable")
         digest.update(b"\0")
     return digest.hexdigest()
 
@@ -410,33 +418,35 @@ def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Q
 def load_ruleset(root: Path | str | None = None, *, use_cache: bool = True) -> RuleSet:
     """Load, validate and hash the rule set in ``root`` (default: the repository's ``audit_rules/``).
 
-    Returns an immutable :class:`RuleSet`. Raises :class:`RuleLoadError` listing every problem found.
+    Returns an immutable :class:`RuleSet`. Raises :class:`RuleLoadError` listing every problem found,
+    naming ``root`` as given (``audit_rules/`` by default).
     With ``use_cache`` (and a cache folder, see :func:`cache_dir`) each file's validated data is read
     from the disk cache when its bytes are unchanged, and a valid rule set is written there; the checks
     and the result are the same either way. ``use_cache=False`` parses and validates every file.
     """
+    shown = str(root or os.environ.get("EDUAUDIT_RULES_DIR") or "audit_rules/")
     root = Path(root or os.environ.get("EDUAUDIT_RULES_DIR") or DEFAULT_ROOT).resolve()
     if not root.is_dir():
-        raise RuleLoadError([Problem(str(root), "rule directory not found")])
+        raise RuleLoadError([Problem(str(root), "rule directory not found")], shown)
     folder = cache_dir() if use_cache else None
     if folder is None:
-        return _load(_Loader(root))
+        return _load(_Loader(root), shown=shown)
     sha256 = _content_hash(root)
     path = folder / f"ruleset-{_cache_key(sha256)}.json"
     entries = _read_cache(path, _cache_key(sha256))
     if entries is not None:
         try:
-            return _load(_Loader(root, entries), sha256)
+            return _load(_Loader(root, entries), sha256, shown)
         except (RuleLoadError, KeyError, TypeError, ValueError, AttributeError, IndexError):
             pass  # not what a valid set would give: start over from the files themselves, below
     ld = _Loader(root)
-    ruleset = _load(ld, sha256)
+    ruleset = _load(ld, sha256, shown)
     if sha256 == _content_hash(root):  # not edited while it was being read
         _write_cache(path, _cache_key(sha256), ld.valid)
     return ruleset
 
 
-def _load(ld: _Loader, sha256: str | None = None) -> RuleSet:
+def _load(ld: _Loader, sha256: str | None = None, shown: str = "audit_rules/") -> RuleSet:
     root = ld.root
 
     meta = ld.read(root / "ruleset.yaml", "ruleset")
@@ -447,13 +457,13 @@ def _load(ld: _Loader, sha256: str | None = None) -> RuleSet:
     screening_data = ld.read(root / "screening.yaml", "screening") if (root / "screening.yaml").exists() \
         else (None, {"schemes": []})
     if None in (meta, matrix_data, qn_data, src_data, screening_data):
-        raise RuleLoadError(ld.problems)
+        raise RuleLoadError(ld.problems, shown)
 
     try:
         qn = build_questionnaire(qn_data[1])
     except QuestionnaireError as exc:
         raise RuleLoadError([Problem(ld.rel(root / "questionnaire.yaml"), exc.message, None,
-                                     line_of(qn_data[0], list(exc.path)))]) from None
+                                     line_of(qn_data[0], list(exc.path)))], shown) from None
     sources = {}
     for sid, s in src_data[1]["sources"].items():
         note, note_zh = _localised(s.get("note"))
@@ -496,9 +506,9 @@ def _load(ld: _Loader, sha256: str | None = None) -> RuleSet:
     frameworks = _build_frameworks(ld, root / "frameworks", qn, sources, {r.id for r in rules} | set(seen))
     aggravations = _build_aggravations(ld, root / "aggravations.yaml", qn, sources, parameters)
     if ld.problems:
-        raise RuleLoadError(ld.problems)
+        raise RuleLoadError(ld.problems, shown)
     if not rules:
-        raise RuleLoadError([Problem(str(root), "no rules found in any pack folder")])
+        raise RuleLoadError([Problem(str(root), "no rules found in any pack folder")], shown)
     return RuleSet(version=meta[1]["version"], sha256=sha256 or _content_hash(root), questionnaire=qn,
                    rules=tuple(rules), sources=sources, matrix=RiskMatrix(cells), parameters=parameters, root=str(root),
                    screening=screening, frameworks=frameworks, aggravations=aggravations)

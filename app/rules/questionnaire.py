@@ -234,9 +234,12 @@ class Questionnaire:
             elif isinstance(raw, dt.date):
                 value = raw
             else:
+                text = str(raw).strip()
                 try:
-                    value = dt.date.fromisoformat(str(raw).strip())
+                    value = dt.date.fromisoformat(text)
                 except ValueError:
+                    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):  # the form of a date: 2026-02-30
+                        raise AnswerError(qid, "answer.date_does_not_exist", value=text) from None
                     raise AnswerError(qid, "answer.expected_date") from None
             if not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
                 raise AnswerError(qid, "answer.date_out_of_range", first=DATE_RANGE[0].isoformat(),

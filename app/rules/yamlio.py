@@ -8,13 +8,27 @@ sexagesimal number) and silently repeated keys would change what a rule means, s
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
+import stat
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer, MaxDepthExceededError
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    MappingStartEvent,
+    ScalarEvent,
+)
+from ruamel.yaml.nodes import MappingNode, SequenceNode
 
 
 class YamlError(ValueError):
@@ -28,42 +42,212 @@ class YamlError(ValueError):
         super().__init__(f"{where}: {message}")
 
 
-def _parser() -> YAML:
+class UnreadableFile(ValueError):
+    """A file cannot be read safely: missing, not a regular file, too large or not UTF-8 text.
+    ``message`` says which, in plain words."""
+
+    def __init__(self, path: Path | str, message: str) -> None:
+        self.path = str(path)
+        self.message = message
+        super().__init__(f"{self.path}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class YamlLimits:
+    """What one untrusted YAML document may hold.
+
+    ``max_depth``: nesting of mappings and sequences; ``max_aliases``: ``*alias`` references (0
+    refuses anchors' use altogether); ``max_nodes``: mappings, sequences and scalars counted as if
+    every alias were written out in full, which bounds "billion laughs" expansions;
+    ``max_int_digits``: digits of an integer (Python refuses more than 4,300 with its own message).
+    """
+
+    max_depth: int = 64
+    max_aliases: int = 200
+    max_nodes: int = 100_000
+    max_int_digits: int = 30
+
+
+RULE_FILE_LIMITS = YamlLimits()
+"""Rule data: the largest file (``questionnaire.yaml``) has 3,108 nodes and is 13 levels deep; no
+file uses aliases today, and a few are allowed so that authors may."""
+MAX_RULE_FILE_BYTES = 1024 * 1024
+"""A rule file larger than this is refused unread (the largest, ``questionnaire.yaml``, is 70 KB)."""
+
+
+def read_bounded(path: Path | str, max_bytes: int) -> bytes:
+    """The bytes of the regular file at ``path``, at most ``max_bytes`` of them.
+
+    Only a regular file is read (a symlink is followed, but a device such as ``/dev/zero``, a FIFO
+    or a folder is refused, and a FIFO is never waited on). The size is not taken from ``stat``
+    (``/proc`` files and devices report 0): at most ``max_bytes + 1`` bytes are read, and one byte
+    too many refuses the file. Raises :class:`UnreadableFile`.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise UnreadableFile(path, f"cannot read file: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb", buffering=0) as fh:
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise UnreadableFile(path, "not a regular file (a device, a pipe or a folder), so it was not read")
+            chunks, left = [], max_bytes + 1
+            while left > 0 and (chunk := fh.read(min(left, 1024 * 1024))):
+                chunks.append(chunk)
+                left -= len(chunk)
+        except OSError as exc:
+            raise UnreadableFile(path, f"cannot read file: {exc.strerror or exc}") from None
+    data = b"".join(chunks)
+    if len(data) > max_bytes:
+        raise UnreadableFile(path, f"the file is larger than {max_bytes:,} bytes, the most accepted")
+    return data
+
+
+def read_text_bounded(path: Path | str, max_bytes: int) -> tuple[bytes, str]:
+    """The bytes of ``path`` (see :func:`read_bounded`) and their text, decoded as
+    :meth:`Path.read_text` would (UTF-8, universal newlines). Raises :class:`UnreadableFile`."""
+    raw = read_bounded(path, max_bytes)
+    try:
+        return raw, io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(path, f"cannot read file: {exc}") from None
+
+
+class _LimitExceeded(MarkedYAMLError):
+    pass
+
+
+class _BoundedComposer(Composer):
+    """Counts aliases and the nodes they stand for while the document is composed (aliases are
+    shared, not copied, so counting stays linear in the file's size)."""
+
+    limits: YamlLimits = RULE_FILE_LIMITS
+
+    def compose_document(self) -> Any:
+        self._aliases = 0
+        self._sizes: dict[int, int] = {}
+        return super().compose_document()
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.parser.check_event(AliasEvent):
+            mark = self.parser.peek_event().start_mark
+            self._aliases += 1
+            if self._aliases > self.limits.max_aliases:
+                raise _LimitExceeded(None, None, "aliases (*name) are not accepted in this file"
+                                     if not self.limits.max_aliases else
+                                     f"more than {self.limits.max_aliases} aliases (*name)", mark)
+        node = super().compose_node(parent, index)
+        if id(node) not in self._sizes:
+            children = node.value if isinstance(node, SequenceNode) else \
+                [n for pair in node.value for n in pair] if isinstance(node, MappingNode) else []
+            self._sizes[id(node)] = 1 + sum(self._sizes.get(id(c), 1) for c in children)
+        if self._sizes[id(node)] > self.limits.max_nodes:
+            raise _LimitExceeded(None, None, f"more than {self.limits.max_nodes:,} values once aliases are "
+                                 "expanded", node.start_mark)
+        return node
+
+
+class _CheckedConstructor(RoundTripConstructor):
+    """Refuses integers too long to be an answer or a parameter, and impossible dates, naming the line."""
+
+    limits: YamlLimits = RULE_FILE_LIMITS
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        digits = sum(c.isdigit() for c in str(node.value))
+        if digits > self.limits.max_int_digits:
+            raise ConstructorError(None, None, f"a number of {digits:,} digits; at most "
+                                   f"{self.limits.max_int_digits} are accepted", node.start_mark)
+        return super().construct_yaml_int(node)
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError as exc:
+            raise ConstructorError(None, None, f"'{str(node.value)[:40]}' is not a date that exists: {exc} "
+                                   "(dates are YYYY-MM-DD and must exist)", node.start_mark) from None
+
+
+_CheckedConstructor.add_constructor("tag:yaml.org,2002:int", _CheckedConstructor.construct_yaml_int)
+_CheckedConstructor.add_constructor("tag:yaml.org,2002:timestamp", _CheckedConstructor.construct_yaml_timestamp)
+
+
+def _parser(limits: YamlLimits) -> YAML:
     yaml = YAML(typ="rt")
     yaml.version = (1, 2)
     yaml.allow_duplicate_keys = False
+    yaml.max_depth = limits.max_depth
+    yaml.Composer = type("Composer", (_BoundedComposer,), {"limits": limits})
+    yaml.Constructor = type("Constructor", (_CheckedConstructor,), {"limits": limits})
     return yaml
 
 
-def load_yaml(path: Path | str) -> Any:
+def load_yaml(path: Path | str, limits: YamlLimits = RULE_FILE_LIMITS, max_bytes: int = MAX_RULE_FILE_BYTES) -> Any:
     """Read ``path`` as strict YAML 1.2 and return the round-trip tree (keeps line numbers).
 
-    Raises :class:`YamlError` naming the file and line for syntax errors and duplicate keys.
+    At most ``max_bytes`` of a regular file are read (see :func:`read_bounded`); the document must
+    stay within ``limits``. Raises :class:`YamlError` naming the file and line for syntax errors,
+    duplicate keys, impossible dates, over-long integers and exceeded limits, and for files that
+    cannot be read.
     """
-    path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise YamlError(path, None, f"cannot read file: {exc}") from exc
-    return loads_yaml(text, path)
+        _raw, text = read_text_bounded(path, max_bytes)
+    except UnreadableFile as exc:
+        raise YamlError(path, None, exc.message) from None
+    return loads_yaml(text, path, limits)
 
 
-def loads_yaml(text: str, path: Path | str = "<string>") -> Any:
+def loads_yaml(text: str, path: Path | str = "<string>", limits: YamlLimits = RULE_FILE_LIMITS) -> Any:
     """Parse ``text`` like :func:`load_yaml`; ``path`` only names the source in errors."""
     try:
-        return _parser().load(text)
+        return _parser(limits).load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or str(exc)
-        if "duplicate key" in str(exc):
+        if isinstance(exc, MaxDepthExceededError):
+            problem = f"nested more than {limits.max_depth} levels deep, the most accepted"
+        elif "duplicate key" in str(exc):
             problem = f"duplicate key: {problem}"
         raise YamlError(path, line, problem) from exc
     except YAMLError as exc:
         raise YamlError(path, None, str(exc)) from exc
     except ValueError as exc:
-        # ruamel builds dates while parsing: an impossible one such as 2018-02-30 surfaces here.
-        raise YamlError(path, None, f"invalid value: {exc} (dates are YYYY-MM-DD and must exist)") from exc
+        # Any other value ruamel cannot build while parsing (dates and integers are checked above).
+        raise YamlError(path, None, f"invalid value: {exc}") from exc
+
+
+def key_at_line(text: str, line: int) -> str | None:
+    """The top-level mapping key whose entry holds 1-based ``line`` of ``text``, or ``None`` (the
+    document is not a mapping, or the line comes before its first key).
+
+    Reads parser events only: nothing is composed or constructed and aliases are not followed, so
+    a value that failed to load (an impossible date, an alias) can still be placed under its key,
+    in time linear in the text."""
+    key: str | None = None
+    depth, expect_key = 0, False
+    try:
+        for event in _parser(RULE_FILE_LIMITS).parse(text):
+            if event.start_mark is not None and event.start_mark.line > line - 1:
+                break
+            if isinstance(event, CollectionStartEvent):
+                if depth >= RULE_FILE_LIMITS.max_depth:
+                    break  # the scanner's work grows with the square of the nesting: stop early
+                if depth == 0:
+                    expect_key = isinstance(event, MappingStartEvent)
+                    if not expect_key:
+                        return None
+                elif depth == 1:
+                    expect_key = not expect_key
+                depth += 1
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+            elif depth == 1 and isinstance(event, ScalarEvent | AliasEvent):
+                if expect_key and isinstance(event, ScalarEvent):
+                    key = str(event.value)
+                expect_key = not expect_key
+    except (YAMLError, ValueError):
+        pass  # the key reached before the error is the one wanted
+    return key
 
 
 def to_plain(node: Any) -> Any:

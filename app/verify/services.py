@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from typing import IO, Any
@@ -13,9 +14,12 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import AssessmentSnapshot, Audit, IssuedReport
 from ..problems import Problem
+from ..reports.limits import ChildTimedOut, run_limited
+from ..reports.signing import SignatureCheck
 
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
 CHUNK = 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 class VerifyError(Problem, ValueError):
@@ -71,6 +75,30 @@ def file_sha256(stream: IO[bytes]) -> tuple[str, int]:
         digest.update(chunk)
         size += len(chunk)
     return digest.hexdigest(), size
+
+
+def check_upload_signature(pdf: bytes, trusted_cert: str | None, *, timeout_s: float,
+                           max_memory_bytes: int) -> SignatureCheck | None:
+    """The signatures of an uploaded ``pdf`` checked against ``trusted_cert`` (a PEM path, or ``None``),
+    or ``None`` when this file cannot be checked.
+
+    The check parses untrusted bytes, so it runs in a child process (:func:`app.reports.limits.run_limited`)
+    stopped after ``timeout_s`` seconds and capped at ``max_memory_bytes`` of memory. A file that
+    breaks the parser in any way (nesting deep enough to exhaust its recursion, a signature of
+    megabytes of hex, a crash) gives ``None``; the reason is logged for the operator. Never raises.
+    """
+    try:
+        return run_limited("app.reports.signing:check_signature", (pdf, trusted_cert), timeout_s=timeout_s,
+                           max_memory_bytes=max_memory_bytes, name="eduaudit-verify")
+    except ChildTimedOut:
+        log.warning("signature check of an upload (%d bytes) stopped after %g s", len(pdf), timeout_s)
+    except MemoryError:
+        log.warning("signature check of an upload (%d bytes) ran out of its %d bytes of memory", len(pdf),
+                    max_memory_bytes)
+    except Exception as exc:  # noqa: BLE001 - any failure on untrusted bytes means "cannot be checked"; logged
+        log.warning("signature check of an upload (%d bytes) failed: %s: %s", len(pdf), type(exc).__name__,
+                    str(exc)[:200])
+    return None
 
 
 def find_issued(sha256: str) -> IssuedRecord | None:

@@ -15,11 +15,11 @@ from flask_babel import format_number
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..extensions import csrf, current_ruleset
+from ..extensions import csrf, current_ruleset, limiter
 from ..i18n import LANGUAGES, ui_lang
 from ..labels import STATUS_NAMES
 from ..reports.context import level_badge
-from ..reports.signing import SignatureCheck, check_signature
+from ..reports.signing import SignatureCheck
 from ..timefmt import format_utc
 from . import bp, forms, services
 
@@ -67,7 +67,7 @@ def _record(record: services.IssuedRecord) -> dict[str, Any]:
 
 def _signature(check: SignatureCheck) -> dict[str, Any]:
     """A PDF's signature as the page shows it: who signed, whether intact, whether trusted."""
-    return {"signed": check.signed, "signer": check.signer, "intact": check.intact,
+    return {"checkable": True, "signed": check.signed, "signer": check.signer, "intact": check.intact,
             "covers_whole_file": check.covers_whole_file, "trusted": check.trusted, "valid": check.valid}
 
 
@@ -77,7 +77,12 @@ def _page(form: forms.VerifyForm, result: dict[str, Any] | None = None, code: in
                            limit_mib=f"{limit / MIB:g}"), code
 
 
+def _verify_limit() -> str:
+    return current_app.config["VERIFY_RATE_LIMIT"]
+
+
 @bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit(_verify_limit, methods=["POST"])
 @csrf.exempt  # checked below, once the upload limit of this page applies (see the module's docstring)
 def verify():
     """Check a PDF (or its SHA-256) against the PDFs this instance issued; GET shows the empty form."""
@@ -110,8 +115,11 @@ def verify():
             return _page(form)
         sha256 = file_sha
         wanted.file.stream.seek(0)
-        signature = _signature(check_signature(wanted.file.stream.read(),
-                                               current_app.config.get("REPORT_SIGNING_CERT")))
+        check = services.check_upload_signature(
+            wanted.file.stream.read(), current_app.config.get("REPORT_SIGNING_CERT"),
+            timeout_s=float(current_app.config["VERIFY_CHECK_TIMEOUT"]),
+            max_memory_bytes=int(current_app.config["VERIFY_CHECK_MAX_MEMORY"]))
+        signature = _signature(check) if check is not None else {"checkable": False}
     record = services.find_issued(sha256)
     result = {"found": record is not None, "sha256": sha256, "file_name": file_name,
               "record": _record(record) if record else None, "signature": signature,
