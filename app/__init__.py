@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, session
 
 from . import config as app_config
+from . import jobs
 from .extensions import RULESET_KEY, babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_security_headers(app)
     register_sessions(app)
     register_ruleset(app)
+    register_proxies(app)
     return app
 
 
@@ -55,6 +57,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    jobs.init_app(app)
     register_login(app)
 
 
@@ -111,3 +114,13 @@ def register_ruleset(app: Flask) -> None:
     from .rules.loader import get_ruleset
 
     app.extensions[RULESET_KEY] = get_ruleset(app.config["RULES_DIR"])
+
+
+def register_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, read the client's address, scheme and host from
+    their ``X-Forwarded-*`` headers (so sign-in limits count clients, not the proxy)."""
+    count = app.config["TRUSTED_PROXIES"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)

@@ -150,7 +150,7 @@ def app(request, tmp_path, app_config):
         path = tmp_path / "eduaudit-test.sqlite3"
         shutil.copyfile(request.getfixturevalue("_migrated_sqlite"), path)
         uri = f"sqlite:///{path}"
-    application = _test_app(uri, app_config)
+    application = _test_app(uri, {"PDF_STORE_DIR": str(tmp_path / "pdf-store"), **app_config})
     with application.app_context():
         if shared:
             _empty_shared_database(db.engine, head)
