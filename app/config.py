@@ -97,7 +97,7 @@ DEFAULTS: dict[str, Any] = {
 
 ENVIRONMENT_KEYS = ("EDUAUDIT_ENV", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "RULES_DIR", "REPORT_PDF_VARIANT",
                     "REPORT_SIGNING_KEY", "REPORT_SIGNING_CERT", "REPORT_SIGNING_KEY_PASSWORD", "REDIS_URL",
-                    "PDF_STORE_DIR", "TRUSTED_PROXIES", "JOB_QUEUE")
+                    "PDF_STORE_DIR", "TRUSTED_PROXIES", "JOB_QUEUE", "JOB_TIMEOUT", "JOB_RETRY_INTERVALS")
 """Settings read from environment variables of the same name (``DATABASE_URL`` is read too)."""
 
 
@@ -191,7 +191,8 @@ def finalise_serving(config: dict[str, Any], instance_path: str | os.PathLike[st
     proxies as an int, and the rate-limit counters on Redis when ``REDIS_URL`` is set and no other
     storage was chosen (with an in-memory fallback while Redis is down).
 
-    Raises :class:`ConfigError` when ``TRUSTED_PROXIES`` is not a whole number from 0 to 10.
+    Raises :class:`ConfigError` when ``TRUSTED_PROXIES`` is not a whole number from 0 to 10, or the job
+    timeout and retry intervals are not whole seconds.
     """
     if not config.get("PDF_STORE_DIR"):
         config["PDF_STORE_DIR"] = str(Path(instance_path) / "pdf-store")
@@ -204,6 +205,15 @@ def finalise_serving(config: dict[str, Any], instance_path: str | os.PathLike[st
         raise ConfigError(f"TRUSTED_PROXIES is {raw!r}; expected the number of reverse proxies in front "
                           "of the app, a whole number from 0 to 10")
     config["TRUSTED_PROXIES"] = proxies
+    try:
+        config["JOB_TIMEOUT"] = int(config["JOB_TIMEOUT"])
+        intervals = config["JOB_RETRY_INTERVALS"]
+        if isinstance(intervals, str):  # from the environment: "10,60,300"
+            intervals = [part for part in intervals.replace(" ", "").split(",") if part]
+        config["JOB_RETRY_INTERVALS"] = tuple(int(x) for x in intervals)
+    except ValueError:
+        raise ConfigError(f"JOB_TIMEOUT ({config['JOB_TIMEOUT']!r}) must be whole seconds and JOB_RETRY_INTERVALS "
+                          f"({config['JOB_RETRY_INTERVALS']!r}) whole seconds separated by commas") from None
     if config.get("REDIS_URL") and config.get("RATELIMIT_STORAGE_URI", "memory://") == "memory://":
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
         config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -172,7 +173,8 @@ def set_progress(fraction: float, stage: str) -> None:
     job = get_current_job()
     if job is None:
         return
-    job.meta.update(progress=round(float(fraction), 3), stage=stage)
+    # the process running it too: an operator (or a fault test) can tell which one to look at
+    job.meta.update(progress=round(float(fraction), 3), stage=stage, pid=os.getpid())
     job.save_meta()
 
 
