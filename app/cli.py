@@ -535,5 +535,53 @@ def audits_adopt(org_name: str) -> None:
         click.echo(f"{len(audits)} audit(s) now belong to {org.name!r}")
 
 
+@audits_group.command("reevaluate")
+@click.option("--wait/--no-wait", default=True, show_default=True,
+              help="Follow the jobs to their end with a progress bar (with REDIS_URL; without it they run here).")
+def audits_reevaluate(wait: bool) -> None:
+    """Evaluate every stored audit again with this rule set (after a rule-set change), in background jobs.
+
+    With REDIS_URL the work is queued in jobs of 500 audits for the workers (`python -m app.worker`);
+    without it, it runs in this process. An audit whose result did not change stores nothing new.
+    Exit code 2 when Redis is configured but cannot be reached, or a job failed.
+    """
+    import time
+
+    from . import jobs
+    from .audits import jobs as audit_jobs
+
+    with _web_app().app_context():
+        try:
+            refs = audit_jobs.request_reevaluation()
+        except jobs.JobsUnavailable as exc:
+            click.echo(f"error: {exc}; start Redis or unset REDIS_URL to run it here", err=True)
+            sys.exit(2)
+        click.echo(f"{len(refs)} job(s) queued" if refs and not refs[0].inline else f"{len(refs)} job(s) done",
+                   err=True)
+        if not wait:
+            return
+        pending = {ref.id: ref for ref in refs}
+        done: dict[str, jobs.JobRef] = {}
+        with click.progressbar(length=len(refs), label="Re-evaluating", file=sys.stderr) as bar:
+            while pending:
+                for job_id in list(pending):
+                    ref = jobs.status(job_id) or pending[job_id]
+                    if ref.done:
+                        del pending[job_id]
+                        done[job_id] = ref
+                        bar.update(1)
+                if pending:
+                    time.sleep(0.5)
+        totals: dict[str, int] = {}
+        for ref in done.values():
+            for key, value in (ref.result or {}).items():
+                totals[key] = totals.get(key, 0) + value
+        failed = sum(ref.state == "failed" for ref in done.values())
+        click.echo(f"evaluated {totals.get('evaluated', 0)}, changed {totals.get('changed', 0)}, not ready "
+                   f"{totals.get('not_ready', 0)}, failed jobs {failed}")
+        if failed:
+            sys.exit(2)
+
+
 if __name__ == "__main__":  # `python -m app.cli ...` runs the command from a source tree
     main()

@@ -178,6 +178,26 @@ def test_a_job_killed_after_writing_the_file_is_finished_by_its_retry_without_re
     assert counts(app) == (1, 1) and store_files(app) == [written]
 
 
+def test_reevaluation_after_a_rule_set_change_stores_a_snapshot_only_where_the_result_changed(app, accounts):
+    from app.models import AssessmentSnapshot
+
+    with app.app_context():
+        ids = [scenario.audit(scenario.make_audit("complete")).id for _ in range(3)]
+        ids.append(scenario.audit(scenario.make_audit("draft")).id)
+        stale = db.session.scalar(sa.select(AssessmentSnapshot).where(AssessmentSnapshot.audit_id == ids[1]))
+        stale.rule_set_sha256 = "0" * 64  # evaluated under another rule set
+        db.session.commit()
+        refs = audit_jobs.request_reevaluation(chunk=2)
+        assert [r.state for r in refs] == ["finished", "finished"] and all(r.inline for r in refs)
+        totals = {k: sum(r.result[k] for r in refs) for k in refs[0].result}
+        assert totals == {"evaluated": 3, "changed": 1, "not_ready": 1, "gone": 0}
+        per_audit = dict(db.session.execute(sa.select(AssessmentSnapshot.audit_id, sa.func.count())
+                                            .group_by(AssessmentSnapshot.audit_id)).all())
+        assert per_audit == {ids[0]: 1, ids[1]: 2, ids[2]: 1}
+        again = audit_jobs.request_reevaluation()
+        assert again[0].result == {"evaluated": 3, "changed": 0, "not_ready": 1, "gone": 0}
+
+
 # -- Redis down -----------------------------------------------------------------------------------------
 
 @pytest.fixture
