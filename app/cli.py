@@ -554,7 +554,7 @@ def audits_reevaluate(wait: bool) -> None:
         try:
             refs = audit_jobs.request_reevaluation()
         except jobs.JobsUnavailable as exc:
-            click.echo(f"error: {exc}; start Redis or unset REDIS_URL to run it here", err=True)
+            click.echo(f"error: {exc} ({exc.reason}); start Redis, or unset REDIS_URL to run it here", err=True)
             sys.exit(2)
         click.echo(f"{len(refs)} job(s) queued" if refs and not refs[0].inline else f"{len(refs)} job(s) done",
                    err=True)

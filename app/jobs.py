@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 
 from .problems import Problem
 
@@ -39,10 +40,12 @@ INLINE_KEEP = 200
 
 
 class JobsUnavailable(Problem):
-    """Redis is configured but cannot be reached, and the job may not run in this process."""
+    """Redis is configured but cannot be reached, and the job may not run in this process; ``reason``
+    is the connection error's text (for logs)."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__("jobs.unavailable", reason=reason)
+        super().__init__("jobs.unavailable")
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +210,24 @@ def _run_inline(func: str, args: tuple[Any, ...], job_id: str, meta: dict[str, A
         while len(state.inline) > INLINE_KEEP:
             state.inline.popitem(last=False)
     return ref
+
+
+# -- what a progress page shows -----------------------------------------------------------------------
+
+STAGE_LABELS = {"queued": _l("Waiting for a free worker…"), "evaluating": _l("Evaluating the answers…"),
+                "rendering": _l("Laying out the pages…"), "storing": _l("Storing the PDF…"),
+                "done": _l("The PDF is ready.")}
+"""What a progress page says for each stage of a PDF job."""
+
+
+def progress_view(ref: JobRef, download_url: str | None) -> dict[str, Any]:
+    """A PDF job for its progress page and the page's script: ``state``, ``ready`` (the PDF is stored),
+    ``percent`` (0-100), ``message`` (the stage, in the interface language), ``download_url`` (the
+    given one once ready, else ``None``)."""
+    ready = ref.state == "finished" and "key" in (ref.result or {})
+    stage = "done" if ready else (ref.stage if ref.state == "started" and ref.stage in STAGE_LABELS else "queued")
+    return {"state": ref.state, "ready": ready, "percent": int(round(100 * (1.0 if ready else ref.progress))),
+            "message": str(STAGE_LABELS[stage]), "download_url": download_url if ready else None}
 
 
 # -- running a job ------------------------------------------------------------------------------------

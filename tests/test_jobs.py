@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 import scenario
 import sqlalchemy as sa
+from webhelpers import stop_process
 
 from app import jobs
 from app.audits import jobs as audit_jobs
@@ -324,12 +325,7 @@ def test_a_worker_killed_in_the_middle_of_a_render_is_retried_and_issues_one_rep
             assert find_issued(hashlib.sha256(pdf.data).hexdigest()).recorded
         assert not [p for p in store_files(app) if p.name.startswith(".tmp")]
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop_process(worker)
         for key in connection.scan_iter(f"rq:*{queue}*"):
             connection.delete(key)
 

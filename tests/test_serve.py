@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 import scenario
-from webhelpers import ACCOUNTS, PASSWORD
+from webhelpers import ACCOUNTS, PASSWORD, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
@@ -33,16 +32,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture
@@ -86,7 +75,7 @@ def production(app, accounts, tmp_path):
         yield base, report_id, tmp_path
     finally:
         for process in processes:
-            _stop(process)
+            stop_process(process)
         for handle in logs.values():
             handle.close()
         for key in redis.scan_iter(f"rq:*{queue}*"):

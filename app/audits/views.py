@@ -17,7 +17,6 @@ from typing import Any
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_number
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
@@ -456,12 +455,6 @@ def _finished_report(audit: Audit, lang: str, ref: JobRef) -> Response | tuple:
     })
 
 
-STAGE_LABELS = {"queued": _l("Waiting for a free worker…"), "evaluating": _l("Evaluating the answers…"),
-                "rendering": _l("Laying out the pages…"), "storing": _l("Storing the PDF…"),
-                "done": _l("The PDF is ready.")}
-"""What the progress page says for each stage of a report job."""
-
-
 def _report_job(report_id: str, job_id: str) -> tuple[Audit, JobRef | None]:
     audit = access.audit_for(report_id, "pdf")
     try:
@@ -474,11 +467,7 @@ def _report_job(report_id: str, job_id: str) -> tuple[Audit, JobRef | None]:
 
 
 def _job_view(audit: Audit, ref: JobRef, lang: str) -> dict[str, Any]:
-    ready = ref.state == "finished" and "key" in (ref.result or {})
-    stage = "done" if ready else (ref.stage if ref.state == "started" and ref.stage in STAGE_LABELS else "queued")
-    return {"state": ref.state, "ready": ready, "percent": int(round(100 * (1.0 if ready else ref.progress))),
-            "message": str(STAGE_LABELS[stage]),
-            "download_url": url_for("audits.report_pdf", report_id=audit.report_id, lang=lang) if ready else None}
+    return jobs.progress_view(ref, url_for("audits.report_pdf", report_id=audit.report_id, lang=lang))
 
 
 @bp.get("/audits/<report_id>/report-jobs/<job_id>")
