@@ -104,7 +104,7 @@ def start(env: dict[str, str], port: int | None, log: Path, worker: bool) -> lis
         procs.append(subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind",
                                        f"127.0.0.1:{port}", "app:create_app()"], cwd=ROOT, env=env, stdout=out,
                                       stderr=subprocess.STDOUT))
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 600  # a busy machine takes minutes to load the rule set
         while True:
             try:
                 if requests.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 200:
@@ -112,6 +112,7 @@ def start(env: dict[str, str], port: int | None, log: Path, worker: bool) -> lis
             except requests.ConnectionError:
                 time.sleep(0.3)
             if time.monotonic() > deadline:
+                stop(procs)
                 raise SystemExit(f"gunicorn on {port} did not start; see {log}")
     return procs
 
