@@ -143,8 +143,8 @@ def fetch_pdf(session: requests.Session, base: str, report_id: str, lang: str) -
     if response.status_code == 303:
         status_url = base + response.headers["Location"].split("?")[0] + ".json"
         while not (status := session.get(status_url, timeout=30).json())["ready"]:
-            if status["state"] == "failed":
-                raise RuntimeError(f"PDF job of {report_id} failed")
+            if status["state"] in ("finished", "failed"):  # ended without a PDF (a render limit, a failure)
+                raise RuntimeError(f"PDF job of {report_id} ended without a PDF: see the worker's log")
             time.sleep(0.25)
         response = session.get(base + status["download_url"], timeout=60)
     assert response.status_code == 200 and response.content.startswith(b"%PDF"), response.status_code
