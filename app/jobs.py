@@ -91,6 +91,9 @@ def init_app(app: Flask) -> None:
 
         redis = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30)
     app.extensions[JOBS_KEY] = _Jobs(redis)
+    # A PDF link may carry the `download` attribute only when the PDF comes back in the same response;
+    # with workers it may lead to a progress page, which a browser would otherwise save as the file.
+    app.jinja_env.globals["pdfs_in_process"] = redis is None
 
 
 def _state() -> _Jobs:
