@@ -10,7 +10,7 @@ PORT    ?= 5000
 JOBS    ?= auto
 PYTEST  := $(BIN)/python -m pytest -q -n $(JOBS) --dist worksteal
 
-.PHONY: setup run test test-pg lint bench bench-pdf bench-registry bench-startup bench-web bench-rules-diff cases clean messages translations openapi
+.PHONY: setup run serve test test-pg test-serve lint bench bench-pdf bench-registry bench-startup bench-web bench-rules-diff bench-serve cases clean messages translations openapi
 
 setup: $(STAMP)
 
@@ -26,12 +26,28 @@ run: setup
 	@if [ "$${EDUAUDIT_ENV:-development}" = development ]; then $(BIN)/eduaudit demo; fi
 	$(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
 
+# The production shape on one machine: gunicorn (gunicorn.conf.py) and one RQ worker, PostgreSQL and
+# Redis from DATABASE_URL and REDIS_URL (defaults: the local servers). SECRET_KEY is required unless
+# EDUAUDIT_ENV=development. Stop with Ctrl-C (both processes end). See README, "Production".
+SERVE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/eduaudit
+SERVE_REDIS_URL    ?= redis://127.0.0.1:6379/0
+serve: setup
+	DATABASE_URL=$${DATABASE_URL:-$(SERVE_DATABASE_URL)} $(BIN)/flask --app app db upgrade
+	DATABASE_URL=$${DATABASE_URL:-$(SERVE_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(SERVE_REDIS_URL)} \
+	  sh -c 'trap "kill 0" INT TERM EXIT; $(BIN)/python -m app.worker & \
+	         $(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) "app:create_app()"'
+
 test: setup
 	$(BIN)/eduaudit rules check
 	$(PYTEST)
 
 test-pg: setup
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PYTEST) -m "not browser"
+
+# gunicorn (2 workers) + one RQ worker on loopback against PostgreSQL and Redis: a PDF through the queue.
+test-serve: setup
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
+	  $(BIN)/python -m pytest -q -p no:xdist -m serve tests/test_serve.py
 
 lint: setup
 	$(BIN)/ruff check app tests bench
@@ -76,6 +92,11 @@ bench-web: setup
 # `eduaudit rules diff` over 10,000 stored audits (SQLite in a temporary folder; FROM=<git revision>).
 bench-rules-diff: setup
 	$(BIN)/python bench/bench_rules_diff.py $${FROM:+--from $$FROM}
+
+# Latency of GET / alone and while 4 PDFs are produced (interleaved rounds), and seconds to re-evaluate
+# 10,000 stored audits with 2 workers (PostgreSQL BENCH_DATABASE_URL, Redis BENCH_REDIS_URL).
+bench-serve: setup
+	$(BIN)/python bench/bench_serve.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

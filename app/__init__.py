@@ -38,6 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_security_headers(app)
     register_sessions(app)
     register_ruleset(app)
+    register_proxies(app)
     return app
 
 
@@ -52,7 +53,7 @@ def register_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import models  # noqa: F401  (the tables must be on db.metadata before migrations look)
+    from . import jobs, models  # noqa: F401  (the tables must be on db.metadata before migrations look)
     from .extensions import babel, csrf, db, limiter, migrate
     from .i18n import select_locale
 
@@ -61,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    jobs.init_app(app)
     register_login(app)
 
 
@@ -132,3 +134,13 @@ def register_ruleset(app: Flask) -> None:
     from .rules.loader import get_ruleset
 
     app.extensions[RULESET_KEY] = get_ruleset(app.config["RULES_DIR"])
+
+
+def register_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, read the client's address, scheme and host from
+    their ``X-Forwarded-*`` headers (so sign-in limits count clients, not the proxy)."""
+    count = app.config["TRUSTED_PROXIES"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)

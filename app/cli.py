@@ -75,11 +75,15 @@ def main() -> None:
 
 
 @main.command("evaluate")
-@click.argument("answers_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("answers_files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--jurisdiction", type=click.Choice(JURISDICTIONS), help="Overrides the answers' jurisdiction.")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Date the law is applied on (default: the file's as_of, else its planned_date).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "ndjson", "csv"]),
+              help="One file: text (default) or json. Several files or a folder: ndjson (default; one JSON "
+                   "result per line, json is the same) or csv (one summary row per file).")
+@click.option("--jobs", "processes", type=click.IntRange(1, 256), default=os.cpu_count() or 1, show_default=True,
+              help="Processes evaluating several files at once.")
 @click.option("--pdf", "pdf_out", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="Also write the PDF report here.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
@@ -94,10 +98,30 @@ def main() -> None:
 @click.option("--sign-cert", type=click.Path(dir_okay=False, path_type=Path), envvar="REPORT_SIGNING_CERT",
               help="PEM certificate of the signing key [env REPORT_SIGNING_CERT].")
 @click.option("--rules-dir", type=click.Path(file_okay=False, exists=True), envvar="EDUAUDIT_RULES_DIR")
-def evaluate_cmd(answers_file: Path, jurisdiction: str | None, as_of: dt.datetime | None, fmt: str,
-                 pdf_out: Path | None, lang: str, school: str | None, pdf_variant: str | None,
-                 sign_key: Path | None, sign_cert: Path | None, rules_dir: str | None) -> None:
-    """Evaluate ANSWERS_FILE (YAML or JSON) and print the findings; optionally write the PDF."""
+def evaluate_cmd(answers_files: tuple[Path, ...], jurisdiction: str | None, as_of: dt.datetime | None,
+                 fmt: str | None, processes: int, pdf_out: Path | None, lang: str, school: str | None,
+                 pdf_variant: str | None, sign_key: Path | None, sign_cert: Path | None, rules_dir: str | None) -> None:
+    """Evaluate ANSWERS_FILES (YAML or JSON answers files, or folders of them) and print the findings.
+
+    One file: the text summary or the JSON contract, optionally the PDF. Several files or a folder:
+    one result per line (NDJSON) or a CSV summary, in the order of the files, evaluated by all cores,
+    with a progress bar on a terminal; a bad file is reported on its line, by name, and the others
+    go on (exit code 2 when any file was bad).
+    """
+    if len(answers_files) > 1 or answers_files[0].is_dir():
+        if pdf_out is not None:
+            click.echo("error: --pdf writes the report of one answers file; give one file", err=True)
+            sys.exit(2)
+        if fmt == "text":
+            click.echo("error: several files are printed as ndjson or csv (--format), not text", err=True)
+            sys.exit(2)
+        from .batch import evaluate_batch
+
+        ruleset = _load(rules_dir)
+        sys.exit(evaluate_batch(ruleset, answers_files, jurisdiction=jurisdiction,
+                                as_of=as_of.date() if as_of else None, fmt=fmt or "ndjson", processes=processes))
+    answers_file = answers_files[0]
+    fmt = fmt or "text"
     if pdf_out is not None and not pdf_out.resolve().parent.is_dir():
         click.echo(f"error: cannot write {pdf_out}: folder {pdf_out.resolve().parent} does not exist", err=True)
         sys.exit(2)
@@ -143,6 +167,10 @@ def evaluate_cmd(answers_file: Path, jurisdiction: str | None, as_of: dt.datetim
         write_atomically(pdf_out, pdf)
     if fmt == "json":
         click.echo(json.dumps(assessment.to_dict(), ensure_ascii=False, indent=2))
+    elif fmt in ("ndjson", "csv"):
+        from .batch import write_rows
+
+        write_rows([{"file": str(answers_file), **assessment.to_dict()}], fmt, sys.stdout)
     else:
         click.echo(_text_report(assessment, ruleset))
 
@@ -602,6 +630,54 @@ def api_spec(output: Path | None) -> None:
     else:
         write_atomically(output, text.encode("utf-8"))
         click.echo(f"wrote {output}")
+
+
+@audits_group.command("reevaluate")
+@click.option("--wait/--no-wait", default=True, show_default=True,
+              help="Follow the jobs to their end with a progress bar (with REDIS_URL; without it they run here).")
+def audits_reevaluate(wait: bool) -> None:
+    """Evaluate every stored audit again with this rule set (after a rule-set change), in background jobs.
+
+    With REDIS_URL the work is queued in jobs of 500 audits for the workers (`python -m app.worker`);
+    without it, it runs in this process. An audit whose result did not change stores nothing new.
+    Exit code 2 when Redis is configured but cannot be reached, or a job failed.
+    """
+    import time
+
+    from . import jobs
+    from .audits import jobs as audit_jobs
+
+    with _web_app().app_context():
+        try:
+            refs = audit_jobs.request_reevaluation()
+        except jobs.JobsUnavailable as exc:
+            click.echo(f"error: {exc} ({exc.reason}); start Redis, or unset REDIS_URL to run it here", err=True)
+            sys.exit(2)
+        click.echo(f"{len(refs)} job(s) queued" if refs and not refs[0].inline else f"{len(refs)} job(s) done",
+                   err=True)
+        if not wait:
+            return
+        pending = {ref.id: ref for ref in refs}
+        done: dict[str, jobs.JobRef] = {}
+        with click.progressbar(length=len(refs), label="Re-evaluating", file=sys.stderr) as bar:
+            while pending:
+                for job_id in list(pending):
+                    ref = jobs.status(job_id) or pending[job_id]
+                    if ref.done:
+                        del pending[job_id]
+                        done[job_id] = ref
+                        bar.update(1)
+                if pending:
+                    time.sleep(0.5)
+        totals: dict[str, int] = {}
+        for ref in done.values():
+            for key, value in (ref.result or {}).items():
+                totals[key] = totals.get(key, 0) + value
+        failed = sum(ref.state == "failed" for ref in done.values())
+        click.echo(f"evaluated {totals.get('evaluated', 0)}, changed {totals.get('changed', 0)}, not ready "
+                   f"{totals.get('not_ready', 0)}, failed jobs {failed}")
+        if failed:
+            sys.exit(2)
 
 
 if __name__ == "__main__":  # `python -m app.cli ...` runs the command from a source tree

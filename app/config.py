@@ -101,11 +101,33 @@ DEFAULTS: dict[str, Any] = {
     "ATTACHMENT_STORAGE_PATH": None,
     # How long a password-setting link issued by an instance administrator can be used (once).
     "PASSWORD_LINK_LIFETIME": timedelta(days=3),
+    # Redis for background jobs (RQ) and, when set, for the rate-limit counters too. None: jobs run
+    # in the web process itself, at once (the zero-setup `make run`); set it whenever more than one
+    # process serves the app, e.g. redis://127.0.0.1:6379/0.
+    "REDIS_URL": None,
+    # RQ queue every web process submits to and every worker (`python -m app.worker`) reads.
+    "JOB_QUEUE": "eduaudit",
+    # Hard limit of one job in seconds (RQ kills it when it passes); above PDF_RENDER_TIMEOUT so
+    # the renderer's own limit answers first, with its plain-words page.
+    "JOB_TIMEOUT": 180,
+    # A job that fails (its worker was killed, the database went away) is retried after each of these
+    # many seconds, then given up; a render stopped by a PDF limit is an answer, not retried.
+    "JOB_RETRY_INTERVALS": (10, 60, 300),
+    # How long a finished or failed job's outcome stays in Redis (seconds).
+    "JOB_RESULT_TTL": 24 * 3600,
+    # Where rendered PDFs are kept (one file per distinct PDF, see app.pdfstore). None:
+    # <instance folder>/pdf-store. Every web and worker process must see the same folder.
+    "PDF_STORE_DIR": None,
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (Werkzeug's
+    # ProxyFix). 0: none, the client's address is the connection's. Set exactly the number of proxies
+    # you run: a larger number lets clients forge their address and escape the sign-in limits.
+    "TRUSTED_PROXIES": 0,
 }
 
 ENVIRONMENT_KEYS = ("EDUAUDIT_ENV", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "RULES_DIR", "REPORT_PDF_VARIANT",
                     "REPORT_SIGNING_KEY", "REPORT_SIGNING_CERT", "REPORT_SIGNING_KEY_PASSWORD", "ATTACHMENT_STORAGE",
-                    "ATTACHMENT_STORAGE_PATH")
+                    "ATTACHMENT_STORAGE_PATH", "REDIS_URL", "PDF_STORE_DIR", "TRUSTED_PROXIES", "JOB_QUEUE",
+                    "JOB_TIMEOUT", "JOB_RETRY_INTERVALS")
 """Settings read from environment variables of the same name (``DATABASE_URL`` is read too)."""
 
 
@@ -180,6 +202,7 @@ def finalise(config: dict[str, Any], instance_path: str | os.PathLike[str]) -> N
         config["REMEMBER_COOKIE_SECURE"] = True
     elif not key:
         config["SECRET_KEY"] = DEV_SECRET_KEY
+    finalise_serving(config, instance_path)
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(instance_path) / "eduaudit.sqlite3")
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
@@ -231,3 +254,36 @@ def check_report_settings(config: dict[str, Any]) -> None:
             load_signer(key, cert, config.get("REPORT_SIGNING_KEY_PASSWORD") or None)
         except SigningError as exc:
             raise ConfigError(f"report signing: {exc}") from None
+
+
+def finalise_serving(config: dict[str, Any], instance_path: str | os.PathLike[str]) -> None:
+    """Derive the settings of the production shape: the PDF store's folder, the number of trusted
+    proxies as an int, and the rate-limit counters on Redis when ``REDIS_URL`` is set and no other
+    storage was chosen (with an in-memory fallback while Redis is down).
+
+    Raises :class:`ConfigError` when ``TRUSTED_PROXIES`` is not a whole number from 0 to 10, or the job
+    timeout and retry intervals are not whole seconds.
+    """
+    if not config.get("PDF_STORE_DIR"):
+        config["PDF_STORE_DIR"] = str(Path(instance_path) / "pdf-store")
+    raw = config.get("TRUSTED_PROXIES") or 0
+    try:
+        proxies = int(str(raw).strip())
+    except ValueError:
+        proxies = -1
+    if not 0 <= proxies <= 10:
+        raise ConfigError(f"TRUSTED_PROXIES is {raw!r}; expected the number of reverse proxies in front "
+                          "of the app, a whole number from 0 to 10")
+    config["TRUSTED_PROXIES"] = proxies
+    try:
+        config["JOB_TIMEOUT"] = int(config["JOB_TIMEOUT"])
+        intervals = config["JOB_RETRY_INTERVALS"]
+        if isinstance(intervals, str):  # from the environment: "10,60,300"
+            intervals = [part for part in intervals.replace(" ", "").split(",") if part]
+        config["JOB_RETRY_INTERVALS"] = tuple(int(x) for x in intervals)
+    except ValueError:
+        raise ConfigError(f"JOB_TIMEOUT ({config['JOB_TIMEOUT']!r}) must be whole seconds and JOB_RETRY_INTERVALS "
+                          f"({config['JOB_RETRY_INTERVALS']!r}) whole seconds separated by commas") from None
+    if config.get("REDIS_URL") and config.get("RATELIMIT_STORAGE_URI", "memory://") == "memory://":
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+        config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)

@@ -46,6 +46,8 @@ MESSAGES: dict[str, str] = {
     "answer.oldest_below_youngest": N_("the oldest pupils' age (%(oldest)s) is below the youngest (%(youngest)s)"),
     # -- audits (app/audits/services.py) --------------------------------------------------------------
     "audit.not_ready": N_("%(missing)s required answer(s) missing, %(conflicts)s conflict(s)"),
+    # -- background jobs (app/jobs.py) --------------------------------------------------------------------
+    "jobs.unavailable": N_("the job queue (Redis) cannot be reached, so the work was not queued"),
     # -- the review loop (app/review/services.py) -----------------------------------------------------
     "review.not_editable": N_("audit %(report_id)s is %(status)s: only a draft or an audit with changes "
                               "requested can be submitted"),

@@ -70,6 +70,9 @@ ACTION_STATES = ("open", "done")
 ACTION_SOURCES = ("reviewer", "school")
 """Who set an action-plan item: the reviewer (through a rating) or the school itself."""
 
+STORED_PDF_KINDS = ("report", "comparison")
+"""What a stored PDF is: an audit's report, or a public comparison of products."""
+
 
 def one_of(column: str, values: tuple[str, ...]) -> str:
     """The SQL of a CHECK constraint that ``column`` holds one of ``values`` (the id tuples above are
@@ -288,6 +291,34 @@ class IssuedReport(db.Model):
 
     def __repr__(self) -> str:
         return f"<IssuedReport {self.id} of audit {self.audit_id}: {self.sha256[:12]}>"
+
+
+class StoredPdf(db.Model):
+    """A PDF kept in the PDF store (``PDF_STORE_DIR``) under ``key``, the SHA-256 of everything that
+    determines its bytes (see :func:`app.audits.jobs.report_key`), so it is rendered once and then
+    served from the store, byte for byte the same.
+
+    ``kind`` is ``report`` (an audit's report; ``issued_report_id`` is the :class:`IssuedReport`
+    recorded with it, in the same transaction) or ``comparison`` (a public comparison PDF, not an
+    issued report). ``sha256`` and ``size_bytes`` are those of the stored file; a file whose bytes no
+    longer match is not served. The unique ``key`` is what makes a retried job record nothing twice.
+    """
+
+    __tablename__ = "stored_pdfs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    size_bytes: Mapped[int] = mapped_column(sa.Integer)
+    audit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    issued_report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("issued_reports.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (sa.CheckConstraint(one_of("kind", STORED_PDF_KINDS), name="kind"),)
+
+    def __repr__(self) -> str:
+        return f"<StoredPdf {self.key[:12]} ({self.kind}): {self.sha256[:12]}>"
 
 
 class Submission(db.Model):

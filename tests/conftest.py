@@ -151,8 +151,9 @@ def app(request, tmp_path, app_config):
         path = tmp_path / "eduaudit-test.sqlite3"
         shutil.copyfile(request.getfixturevalue("_migrated_sqlite"), path)
         uri = f"sqlite:///{path}"
-    # Attached documents go to the test's own folder, never to the repository's instance folder.
-    application = _test_app(uri, {"ATTACHMENT_STORAGE_PATH": str(tmp_path / "attachments"), **app_config})
+    # Attached documents and rendered PDFs go to the test's own folders, never to the instance folder.
+    application = _test_app(uri, {"ATTACHMENT_STORAGE_PATH": str(tmp_path / "attachments"),
+                                  "PDF_STORE_DIR": str(tmp_path / "pdf-store"), **app_config})
     with application.app_context():
         if shared:
             _empty_shared_database(db.engine, head)

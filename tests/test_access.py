@@ -152,6 +152,15 @@ TABLE: dict[tuple[str, str], list[tuple[str, dict]]] = {
     ("registry.compare_pdf", "GET"): [("/compare.pdf?p={p1}&p={p2}", same(200, anon=200)),
                                       ("/compare.pdf?p={p1}", same(400, anon=400)),  # fewer than two
                                       ("/compare.pdf?p={p1}&p={unpublished}", same(404, anon=404))],
+    # an unknown job: 404 for whoever may download the audit's PDF, as for an audit they may not see (a
+    # known job of another audit is 404 too: tests/test_jobs.py)
+    ("audits.report_job", "GET"): [("/audits/{id}/report-jobs/report-" + "0" * 64, by_state(
+        draft=NOBODY_ELSE, submitted=NOBODY_ELSE, approved=NOBODY_ELSE, missing=NOBODY_ELSE))],
+    ("audits.report_job_status", "GET"): [("/audits/{id}/report-jobs/report-" + "0" * 64 + ".json", by_state(
+        draft=NOBODY_ELSE, submitted=NOBODY_ELSE, approved=NOBODY_ELSE, missing=NOBODY_ELSE))],
+    ("registry.compare_job", "GET"): [("/compare/jobs/comparison-" + "0" * 64, same(404, anon=404))],
+    ("registry.compare_job_status", "GET"): [("/compare/jobs/comparison-" + "0" * 64 + ".json",
+                                              same(404, anon=404))],
     ("registry.compare_export", "GET"): [("/compare/export.csv?p={p1}&p={p2}", same(200, anon=200)),
                                          ("/compare/export.json?p={p1}&p={p2}", same(200, anon=200)),
                                          ("/compare/export.json?p={p1}&p={unpublished}", same(404, anon=404))],

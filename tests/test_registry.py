@@ -435,3 +435,19 @@ def test_a_product_id_too_large_for_the_database_is_not_found_not_a_server_error
         assert anon_client.get(url).status_code == 404
 
 
+def test_the_comparison_pdf_renders_within_the_report_limits_once_then_from_the_store(app, anon_client, monkeypatch):
+    from app.registry import jobs as registry_jobs
+
+    a, b = _comparison_products(app)
+    app.config["PDF_RENDER_TIMEOUT"] = 0.01  # it used to render inside the request, without any limit
+    stopped = anon_client.get(f"/compare.pdf?p={a}&p={b}")
+    assert stopped.status_code == 503 and "took too long" in stopped.text
+    assert "The comparison PDF could not be produced" in stopped.text
+    app.config["PDF_RENDER_TIMEOUT"] = 60.0
+    first = anon_client.get(f"/compare.pdf?p={a}&p={b}")
+    assert first.status_code == 200 and first.data.startswith(b"%PDF-")
+    monkeypatch.setattr(registry_jobs, "render_pdf_limited", lambda *a, **k: pytest.fail("rendered again"))
+    again = anon_client.get(f"/compare.pdf?p={a}&p={b}")
+    assert again.status_code == 200 and again.data == first.data  # same comparison, from the store
+
+

@@ -339,7 +339,7 @@ def test_a_pdf_render_that_fails_gets_a_plain_503_page_and_records_nothing(app, 
     def crash(*args, **kwargs):
         raise RenderFailed("the rendering process ended without a result (exit code -9)")
 
-    monkeypatch.setattr(services, "issue_pdf", crash)
+    monkeypatch.setattr(services, "render_report", crash)
     response = client.get(f"/audits/{report_id}/report.pdf")
     assert response.status_code == 503 and response.headers["Retry-After"] == "120"
     assert "The PDF could not be produced" in response.text and "exit code" not in response.text

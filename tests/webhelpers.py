@@ -165,3 +165,17 @@ def logout(client):
 
 ACCOUNT_WORDS = {word for email, _role, org in ACCOUNTS.values() for word in re.findall(r"[A-Za-z]+", f"{email} {org}")}
 """Latin words of the test users' e-mails and organisation names (shown in the page header)."""
+
+
+def stop_process(process) -> None:
+    """End a server or worker a test started (``subprocess.Popen``): SIGTERM, then SIGKILL after 30 s."""
+    import signal
+    import subprocess
+
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

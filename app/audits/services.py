@@ -225,46 +225,80 @@ def merge_and_save(questionnaire: Questionnaire, audit: Audit, values: Mapping[s
     return StepOutcome(tuple(conflicts), theirs, to_save, saved.errors)
 
 
-def issue_pdf(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleSet | None = None,
-              limits: RenderLimits | None = None, user: User | None = None,
-              review: dict[str, Any] | None = None) -> bytes:
-    """Render the evaluation's report as a PDF in ``lang`` and record it as issued; returns the PDF bytes.
+@dataclass(frozen=True, slots=True)
+class RenderedReport:
+    """A report PDF and what its cover printed: ``pdf`` (bytes, signed when signing is configured),
+    ``status`` (id), ``version`` (the audit's), ``school`` (name, ``None`` when "not stated")."""
+
+    pdf: bytes
+    status: str
+    version: int
+    school: str | None
+
+
+def cover_facts(audit: Audit) -> tuple[str, int, str | None]:
+    """``(status, version, school)`` as a report's cover prints them now (the status: see
+    :func:`app.review.report.cover_status`; the school's name stripped; ``None`` when the cover says
+    "not stated")."""
+    return cover_status(audit), audit.version, (school_name(audit) or "").strip() or None
+
+
+def render_report(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleSet | None = None,
+                  limits: RenderLimits | None = None, review: dict[str, Any] | None = None,
+                  pdf_variant: str | None = None) -> RenderedReport:
+    """Render the evaluation's report as a PDF in ``lang``; records nothing (see :func:`record_issued`).
 
     The render runs in a child process within ``limits`` (default: the app's ``PDF_*`` settings),
-    as the app's ``REPORT_PDF_VARIANT``. When ``REPORT_SIGNING_KEY`` and ``REPORT_SIGNING_CERT`` are
-    set the PDF is signed next, so the stored fingerprint is that of the signed bytes handed out.
-    An :class:`IssuedReport` with the SHA-256 and size of the bytes, and the audit's version, status
-    and school as the cover prints them, is added and flushed, so the PDF can be verified later
-    (``/verify``), with a "pdf_generated" trail event by ``user``. The appendix lists the documents
-    attached to the current version's answers by name, size and SHA-256 (their content is never rendered).
-    ``review`` is the review section of the report (:func:`app.review.report.review_context`).
-    ``ruleset`` is the one ``evaluation`` came from (default: the app's). Raises
-    :class:`app.reports.limits.RenderLimitExceeded` when a limit stops
-    the render; nothing is recorded then.
+    as ``pdf_variant`` (default: the app's ``REPORT_PDF_VARIANT``). When ``REPORT_SIGNING_KEY`` and
+    ``REPORT_SIGNING_CERT`` are set the PDF is signed next. The appendix lists the documents attached to
+    the current version's answers by name, size and SHA-256 (their content is never rendered).
+    ``review`` is the review section of the report (:func:`app.review.report.review_context`);
+    ``ruleset`` the one ``evaluation`` came from (default: the app's). Raises
+    :class:`app.reports.limits.RenderLimitExceeded` when a limit stops the render,
+    :class:`app.reports.limits.RenderFailed` when the renderer dies.
     """
-    snapshot = evaluation.snapshot
     # What the cover prints is recorded as it is printed (the same values), so /verify matches the PDF.
-    status, version, school = cover_status(audit), audit.version, (school_name(audit) or "").strip() or None
+    status, version, school = cover_facts(audit)
     ruleset = ruleset or current_ruleset()
     context = build_report_context(ruleset, evaluation.result, report_id=audit.report_id,
-                                   generated_at=snapshot.created_at, lang=lang, status=status,
+                                   generated_at=evaluation.snapshot.created_at, lang=lang, status=status,
                                    review=review, school=school,
                                    attachments=evidence.appendix_rows(ruleset.questionnaire, audit, lang))
     config = current_app.config
     pdf = render_pdf_limited(context, limits or RenderLimits.from_config(config),
-                             pdf_variant=config.get("REPORT_PDF_VARIANT"))
+                             pdf_variant=pdf_variant or config.get("REPORT_PDF_VARIANT"))
     if config.get("REPORT_SIGNING_KEY"):
         pdf = sign_pdf(pdf, config["REPORT_SIGNING_KEY"], config["REPORT_SIGNING_CERT"],
                        config.get("REPORT_SIGNING_KEY_PASSWORD"))
-    digest = hashlib.sha256(pdf).hexdigest()
-    db.session.add(IssuedReport(audit=audit, assessment=snapshot, lang=lang, sha256=digest,
-                                size_bytes=len(pdf), rule_set_version=snapshot.rule_set_version,
-                                rule_set_sha256=snapshot.rule_set_sha256, audit_version=version, status=status,
-                                school_name=school))
+    return RenderedReport(pdf, status, version, school)
+
+
+def record_issued(audit: Audit, snapshot: AssessmentSnapshot, lang: str, rendered: RenderedReport,
+                  user: User | None = None) -> IssuedReport:
+    """Add (and flush) the :class:`IssuedReport` of ``rendered``: SHA-256 and size of its bytes, the
+    snapshot's rule set, the cover's version, status and school, so ``/verify`` can find it; and a
+    "pdf_generated" trail event by ``user``."""
+    digest = hashlib.sha256(rendered.pdf).hexdigest()
+    issued = IssuedReport(audit=audit, assessment=snapshot, lang=lang, sha256=digest,
+                          size_bytes=len(rendered.pdf), rule_set_version=snapshot.rule_set_version,
+                          rule_set_sha256=snapshot.rule_set_sha256, audit_version=rendered.version,
+                          status=rendered.status, school_name=rendered.school)
+    db.session.add(issued)
     db.session.flush()
-    trail.record(audit, "pdf_generated", user, {"lang": lang, "sha256": digest, "status": status,
+    trail.record(audit, "pdf_generated", user, {"lang": lang, "sha256": digest, "status": rendered.status,
                                                 "rule_set": snapshot.rule_set_version})
-    return pdf
+    return issued
+
+
+def issue_pdf(audit: Audit, evaluation: Evaluation, lang: str, *, ruleset: RuleSet | None = None,
+              limits: RenderLimits | None = None, user: User | None = None,
+              review: dict[str, Any] | None = None) -> bytes:
+    """Render the evaluation's report as a PDF in ``lang`` (:func:`render_report`) and record it as
+    issued (:func:`record_issued`, flushed, not committed); returns the PDF bytes. Nothing is recorded
+    when a limit stops the render (:class:`app.reports.limits.RenderLimitExceeded`)."""
+    rendered = render_report(audit, evaluation, lang, ruleset=ruleset, limits=limits, review=review)
+    record_issued(audit, evaluation.snapshot, lang, rendered, user)
+    return rendered.pdf
 
 
 def school_name(audit: Audit) -> str | None:

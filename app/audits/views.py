@@ -22,19 +22,18 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import access
+from .. import access, jobs
 from ..evaluation import NotReady, evaluate_audit, latest_snapshot, latest_snapshot_stamp
 from ..evidence import services as evidence_services
 from ..extensions import current_ruleset, db, limiter
 from ..i18n import LIST_SEPARATOR, describe, ui_lang
+from ..jobs import JobRef, JobsUnavailable
 from ..labels import STATUS_NAMES, display_json
 from ..models import AssessmentSnapshot, Audit
 from ..registry import forms as registry_forms
 from ..registry import services as registry_services
 from ..reports.context import LANGS, build_report_context, level_badge
-from ..reports.limits import RenderFailed, RenderLimitExceeded
-from ..reports.render import AssetRefused, render_html
-from ..reports.signing import SigningError
+from ..reports.render import render_html
 from ..review import forms as review_forms
 from ..review import report as review_report
 from ..review import services as review_services
@@ -42,6 +41,7 @@ from ..rules.questionnaire import AnswerError, Question, Questionnaire, Section
 from ..timefmt import as_utc, format_utc
 from ..trail import wording as trail_wording
 from . import bp, forms, rendered, services
+from . import jobs as audit_jobs
 
 
 def _pdf_limit() -> str:
@@ -450,38 +450,101 @@ def _results_page(audit: Audit, ruleset, lang: str, review: dict[str, Any] | Non
 def report_pdf(report_id: str):
     """The same report as a PDF download (A4), named after the report id, recorded for ``/verify``.
 
-    The PDF renders in a child process within the ``PDF_*`` limits; a render stopped by a limit
-    gets a page in plain words (503 for time, so a client may retry; 422 for size) instead.
+    A PDF already in the store is served from it at once (byte for byte the one issued). Otherwise
+    a job renders it (:func:`app.audits.jobs.request_report`): with background workers this redirects
+    to the job's progress page; without, the render happens here. A render stopped by a limit gets a
+    page in plain words (503 for time, so a client may retry; 422 for size; 507 for a full disk).
     Downloads are limited per user (``PDF_RATE_LIMIT``).
     """
     audit = access.audit_for(report_id, "pdf")
-    ruleset = current_ruleset()
-    try:
-        evaluation = evaluate_audit(ruleset, audit)
-    except NotReady:
-        return redirect(url_for("audits.results", report_id=audit.report_id))
-    db.session.commit()  # the snapshot is kept even if the render below is stopped
     lang = _report_lang()
     try:
-        pdf = services.issue_pdf(audit, evaluation, lang, ruleset=ruleset, user=current_user,
-                                 review=review_report.review_context(ruleset, audit, lang))
-    except RenderLimitExceeded as exc:
-        db.session.rollback()
-        return _pdf_refused(audit, lang, exc)
-    except (RenderFailed, AssetRefused, SigningError):
-        # Logged with its traceback for the operator; the user gets a plain page, nothing is recorded.
-        current_app.logger.exception("PDF of %s could not be produced", audit.report_id)
-        db.session.rollback()
+        ref = audit_jobs.request_report(audit.id, lang, user_id=current_user.id)
+    except NotReady:
+        return redirect(url_for("audits.results", report_id=audit.report_id))
+    if not ref.done:
+        return redirect(url_for("audits.report_job", report_id=audit.report_id, job_id=ref.id, lang=lang), 303)
+    return _finished_report(audit, lang, ref)
+
+
+def _finished_report(audit: Audit, lang: str, ref: JobRef) -> Response | tuple:
+    result = ref.result or {}
+    if ref.state == "failed" or "key" not in result and "problem" not in result:
+        current_app.logger.error("PDF job %s of %s failed: %s", ref.id, audit.report_id, ref.error)
         return _pdf_failed(audit, lang)
-    db.session.commit()
-    return Response(pdf, mimetype="application/pdf", headers={
+    if "problem" in result:
+        return _pdf_refused(audit, lang, result["problem"])
+    stored = audit_jobs.stored_report(result["key"])
+    if stored is None:
+        current_app.logger.error("PDF %s of %s is not in the store", result["key"], audit.report_id)
+        return _pdf_failed(audit, lang)
+    return Response(stored.pdf, mimetype="application/pdf", headers={
         # id, version, status and language in the name: the English and Chinese reports, the versions of
         # one audit and its draft and submitted PDFs do not overwrite each other in a downloads folder
-        "Content-Disposition": (f"attachment; filename=eduaudit-{audit.report_id}-v{audit.version}-"
-                                f"{review_report.cover_status(audit)}"
-                                f"-{lang}.pdf"),
+        "Content-Disposition": (f"attachment; filename=eduaudit-{stored.report_id}-v{stored.version}-{stored.status}"
+                                f"-{stored.lang}.pdf"),
         "Cache-Control": "private, no-store",
     })
+
+
+def _report_job(report_id: str, job_id: str) -> tuple[Audit, JobRef | None]:
+    audit = access.audit_for(report_id, "pdf")
+    try:
+        ref = jobs.status(job_id)
+    except JobsUnavailable:
+        return audit, None
+    if ref is None or ref.meta.get("audit_id") != audit.id:
+        abort(404)
+    return audit, ref
+
+
+def _job_view(audit: Audit, ref: JobRef, lang: str) -> dict[str, Any]:
+    return jobs.progress_view(ref, url_for("audits.report_pdf", report_id=audit.report_id, lang=lang))
+
+
+@bp.get("/audits/<report_id>/report-jobs/<job_id>")
+@login_required
+def report_job(report_id: str, job_id: str):
+    """The progress of a report PDF job: a progress bar that follows the job (polled by
+    ``progress.js``; without script the page reloads itself), then the download link. A job that
+    ended without a PDF shows the same plain-words page as a direct download would."""
+    lang = _report_lang()
+    audit, ref = _report_job(report_id, job_id)
+    if ref is None:
+        return _jobs_unavailable(audit, lang)
+    if ref.state == "failed" or ref.state == "finished" and "key" not in (ref.result or {}):
+        return _finished_report(audit, lang, ref)
+    view = _job_view(audit, ref, lang)
+    return render_template("audits/report_job.html", audit={"report_id": audit.report_id,
+                                                             "product": audit.product_name},
+                           job=view, lang=lang,
+                           status_url=url_for("audits.report_job_status", report_id=audit.report_id,
+                                              job_id=job_id, lang=lang),
+                           page_url=url_for("audits.report_job", report_id=audit.report_id, job_id=job_id,
+                                            lang=lang),
+                           results_url=url_for("audits.results", report_id=audit.report_id, lang=lang))
+
+
+@bp.get("/audits/<report_id>/report-jobs/<job_id>.json")
+@login_required
+def report_job_status(report_id: str, job_id: str):
+    """The job's progress for the progress page's script: ``state``, ``ready``, ``percent`` (0-100),
+    ``message`` (in the interface language) and, once ready, ``download_url``."""
+    lang = _report_lang()
+    audit, ref = _report_job(report_id, job_id)
+    if ref is None:
+        return {"state": "unknown", "ready": False, "percent": 0, "message": "", "download_url": None}, 503
+    return _job_view(audit, ref, lang)
+
+
+def _jobs_unavailable(audit: Audit, lang: str):
+    page = render_template(
+        "audits/pdf_refused.html", title=_("The PDF cannot be followed right now"),
+        message=_("The service that produces PDFs cannot be reached at the moment. Your answers and results "
+                  "are saved, and a PDF already requested is not lost. Try again in a few minutes; the report "
+                  "can be read in the browser meanwhile."),
+        results_url=url_for("audits.results", report_id=audit.report_id, lang=lang))
+    return page, 503, {"Retry-After": "60"}
 
 
 def _pdf_failed(audit: Audit, lang: str):
@@ -494,29 +557,42 @@ def _pdf_failed(audit: Audit, lang: str):
     return page, 503, {"Retry-After": "120"}
 
 
-def _pdf_refused(audit: Audit, lang: str, exc: RenderLimitExceeded):
-    if exc.kind == "time":
+def _pdf_refused(audit: Audit, lang: str, problem: dict[str, Any]):
+    """The page for a report job that ended without a PDF: ``problem`` as in
+    :func:`app.audits.jobs.build_report_pdf` (a render limit, a full disk, an audit gone or not ready)."""
+    kind, limit, actual = problem.get("kind"), problem.get("limit") or 0, problem.get("actual") or 0
+    if kind == "not_ready":
+        return redirect(url_for("audits.results", report_id=audit.report_id, lang=lang))
+    if kind == "time":
         code = 503
         title = _("The PDF took too long to produce")
         message = _("Producing this report's PDF took longer than the %(seconds)s seconds allowed, so it was "
                     "stopped. Your answers and results are saved. Try again in a few minutes; the report "
-                    "can be read in the browser meanwhile.", seconds=f"{exc.limit:g}")
-    elif exc.kind == "answers":
+                    "can be read in the browser meanwhile.", seconds=f"{limit:g}")
+    elif kind == "answers":
         code = 422
         title = _("The answers are too long to print")
         message = _("This audit's answers hold %(actual)s characters of text, more than the %(limit)s a PDF "
                     "report may print, so no PDF was produced. Your answers are saved. Shorten the longest "
                     "answers and download the PDF again.",
-                    actual=format_number(int(exc.actual or 0)), limit=format_number(int(exc.limit)))
-    else:
+                    actual=format_number(int(actual)), limit=format_number(int(limit)))
+    elif kind == "size":
         code = 422
         title = _("The PDF would be too large")
         message = _("The PDF of this report would be larger than the %(limit)s MiB allowed, so it was not "
                     "produced. Your answers are saved. Shorten the longest answers and try again.",
-                    limit=f"{exc.limit / 1024 / 1024:g}")
+                    limit=f"{limit / 1024 / 1024:g}")
+    elif kind == "store_full":
+        code = 507
+        title = _("The PDF could not be stored")
+        message = _("The server's disk is full, so the PDF could not be stored and none was issued. Your "
+                    "answers and results are saved. The problem has been logged for the administrators; "
+                    "try again later, and read the report in the browser meanwhile.")
+    else:
+        return _pdf_failed(audit, lang)
     page = render_template("audits/pdf_refused.html", title=title, message=message,
                            results_url=url_for("audits.results", report_id=audit.report_id, lang=lang))
-    headers = {"Retry-After": "120"} if code == 503 else {}
+    headers = {"Retry-After": "120"} if code in (503, 507) else {}
     return page, code, headers
 
 

@@ -20,60 +20,20 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import access
+from .. import access, jobs
 from ..extensions import current_ruleset, db, limiter
 from ..i18n import describe, ui_lang
+from ..jobs import JobRef
 from ..reports.context import level_badge
-from ..reports.limits import RenderFailed, RenderLimitExceeded, RenderLimits, render_page_pdf_limited
-from ..reports.texts import CATEGORY_LABELS, LEVEL_LABELS, LEVEL_LETTERS
-from ..rules.schema import CATEGORIES, VERDICTS
-from . import bp, charts, forms, services
+from ..reports.texts import CATEGORY_LABELS
+from ..rules.schema import VERDICTS
+from . import bp, charts, comparison, forms, services
+from . import jobs as registry_jobs
 
 PAGE_SIZE = 50
 CSV_BOM = "\ufeff"
 """UTF-8 byte order mark at the start of CSV files, so spreadsheet programs read Chinese names right."""
-ORDER = tuple(reversed(VERDICTS))
-
-
-def _letters(lang: str) -> dict[str, str]:
-    return {level: marks[lang] for level, marks in LEVEL_LETTERS.items()}
-
-
-def _labels(lang: str) -> dict[str, str]:
-    return {level: LEVEL_LABELS[level][lang] for level in VERDICTS}
-
-
-def _kind_label(category: str, lang: str) -> str:
-    option = current_ruleset().questionnaire.questions["product_kind"].option(category)
-    return option.label[lang] if option else category
-
-
-def _country_label(code: str | None, lang: str) -> str:
-    option = current_ruleset().questionnaire.questions["vendor_country"].option(code) if code else None
-    return option.label[lang] if option else ""
-
-
-def _jurisdiction_label(code: str, lang: str) -> str:
-    option = current_ruleset().questionnaire.questions["jurisdiction"].option(code)
-    return option.label[lang] if option else code
-
-
-def _rule_title(rule_id: str, lang: str) -> str:
-    try:
-        return current_ruleset().rule(rule_id).title[lang]
-    except KeyError:
-        return rule_id
-
-
-def _safe_url(value: str | None) -> str | None:
-    """A website to link to: only http(s) addresses (a typed ``javascript:`` never becomes a link)."""
-    return value if value and value.lower().startswith(("https://", "http://")) else None
-
-
-def _product_head(p: dict[str, Any], lang: str) -> dict[str, Any]:
-    return {**p, "category_label": _kind_label(p["category"], lang),
-            "country_label": _country_label(p["vendor_country"], lang), "website": _safe_url(p["website"]),
-            "url": url_for("registry.product", product_id=p["id"])}
+ORDER = comparison.ORDER
 
 
 @bp.get("/products")
@@ -91,7 +51,7 @@ def products():
     return render_template(
         "registry/products.html", query=query, category=category, kinds=kinds, total=total, page=page,
         pages=max(1, -(-total // PAGE_SIZE)),
-        rows=[{"id": r.id, "name": r.name, "vendor": r.vendor, "category": _kind_label(r.category, lang),
+        rows=[{"id": r.id, "name": r.name, "vendor": r.vendor, "category": comparison.kind_label(r.category, lang),
                "audits": r.audits,
                "worst": level_badge(VERDICTS[r.worst_rank], lang),
                "url": url_for("registry.product", product_id=r.id)} for r in rows])
@@ -122,9 +82,9 @@ def product(product_id: int):
     stats = services.product_stats(product_id)
     if stats is None:
         abort(404)
-    letters, labels = _letters(lang), _labels(lang)
+    letters, labels = comparison.level_letters(lang), comparison.level_labels(lang)
     by_category = [{"label": CATEGORY_LABELS[c][lang], "rows": [
-        {"title": _rule_title(i["rule_id"], lang), "rule_id": i["rule_id"], "count": i["count"],
+        {"title": comparison.rule_title(i["rule_id"], lang), "rule_id": i["rule_id"], "count": i["count"],
          "share": i["count"] / stats["audits"], "worst": {"id": i["worst"], "label": labels[i["worst"]]}}
         for i in items[:services.TOP_FINDINGS]]} for c, items in stats["by_category"].items()]
     versions_chart = charts.verdict_bars(
@@ -136,37 +96,13 @@ def product(product_id: int):
     overall_chart = charts.verdict_bars(prefix="all", title=_("Verdicts of all published audits"), order=ORDER,
                                         letters=letters, labels=labels, rows=[(_("All"), stats["verdicts"])])
     return render_template(
-        "registry/product.html", product=_product_head(stats["product"], lang), audits=stats["audits"],
+        "registry/product.html", product=comparison.product_head(stats["product"], lang), audits=stats["audits"],
         overall_chart=overall_chart, versions_chart=versions_chart, years_chart=years_chart,
         by_category=by_category,
-        jurisdictions=[{"label": _jurisdiction_label(j, lang), "count": n}
+        jurisdictions=[{"label": comparison.jurisdiction_label(j, lang), "count": n}
                        for j, n in sorted(stats["jurisdictions"].items())],
         exports={fmt: url_for("registry.product_export", product_id=product_id, fmt=fmt) for fmt in ("csv", "json")},
         compare_url=url_for("registry.products"))
-
-
-def _comparison_context(ids: list[int], lang: str) -> dict[str, Any]:
-    rows = services.comparison(ids)
-    letters, labels = _letters(lang), _labels(lang)
-    products = [{**_product_head(r["product"], lang), "audits": r["audits"],
-                 "top": [{"title": _rule_title(f["rule_id"], lang), "rule_id": f["rule_id"], "count": f["count"]}
-                         for f in r["top_findings"]],
-                 "jurisdictions": [{"label": _jurisdiction_label(j, lang), "count": n}
-                                   for j, n in sorted(r["jurisdictions"].items())]} for r in rows]
-    names = [f'{r["product"]["name"]} ({r["product"]["vendor"]})' for r in rows]
-    share_rows = [(CATEGORY_LABELS[c][lang], [(names[i], r["high_share"][c], round(r["high_share"][c] * r["audits"]))
-                                               for i, r in enumerate(rows)])
-                  for c in CATEGORIES if any(r["high_share"][c] for r in rows)]
-    table = [{"label": CATEGORY_LABELS[c][lang], "shares": [r["high_share"][c] for r in rows]} for c in CATEGORIES]
-    return {
-        "products": products, "ids": [r["product"]["id"] for r in rows], "table": table,
-        "verdict_chart": charts.verdict_bars(
-            prefix="cmp-verdicts", title=_("Verdicts of published audits"), order=ORDER, letters=letters, labels=labels,
-            rows=[(n, r["verdicts"]) for n, r in zip(names, rows, strict=True)]),
-        "share_chart": charts.share_bars(
-            prefix="cmp-shares", title=_("Share of audits with a high, critical or prohibited finding"),
-            rows=share_rows) if share_rows else None,
-    }
 
 
 def _compare_ids() -> list[int]:
@@ -180,7 +116,7 @@ def _compare_ids() -> list[int]:
 def compare():
     """2 to 10 products side by side (``?p=<id>&p=<id>...``)."""
     ids = _compare_ids()
-    context = _comparison_context(ids, ui_lang())
+    context = comparison.comparison_context(ids, ui_lang())
     if len(context["products"]) < services.COMPARE_MIN:
         abort(404)
     query = [("p", str(i)) for i in context["ids"]]
@@ -201,25 +137,78 @@ def _public_limit() -> str:
 @bp.get("/compare.pdf")
 @limiter.limit(_public_limit)
 def compare_pdf():
-    """The comparison as a PDF (A4, same content as the page), through the allow-list fetcher."""
+    """The comparison as a PDF (A4, same content as the page), rendered once per comparison and
+    language by a job within the report's limits and then served from the store. With background
+    workers this redirects to the job's progress page."""
     ids = _compare_ids()
     lang = ui_lang()
-    context = _comparison_context(ids, lang)
+    context = comparison.comparison_context(ids, lang)
     if len(context["products"]) < services.COMPARE_MIN:
         abort(404)
-    html = render_template("registry/compare_pdf.html", **context, lang=lang,
-                           generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    ref = registry_jobs.request_comparison(context["ids"], lang)
+    if not ref.done:
+        return redirect(url_for("registry.compare_job", job_id=ref.id), 303)
+    return _finished_comparison(ref, lang)
+
+
+def _finished_comparison(ref: JobRef, lang: str):
+    result = ref.result or {}
+    pdf = registry_jobs.stored_comparison(result["key"]) if ref.state == "finished" and "key" in result else None
+    if pdf is not None:
+        return Response(pdf, mimetype="application/pdf", headers={
+            "Content-Disposition": f"attachment; filename=eduaudit-comparison-{lang}.pdf"})
+    kind = result.get("problem", {}).get("kind")
+    current_app.logger.error("comparison PDF job %s ended without a PDF: %s", ref.id, kind or ref.error)
+    if kind == "too_few":
+        abort(404)
+    message = {"time": _("Producing the comparison PDF took too long, so it was stopped. Try again in a few "
+                         "minutes; the comparison can be read in the browser meanwhile."),
+               "size": _("The comparison PDF would be larger than allowed, so it was not produced. Compare "
+                         "fewer products."),
+               "store_full": _("The server's disk is full, so the comparison PDF could not be stored. The "
+                               "problem has been logged; try again later.")}.get(
+        kind, _("Something went wrong while producing the comparison PDF, and the problem has been logged. "
+                "Try again in a few minutes; the comparison can be read in the browser meanwhile."))
+    code = {"size": 422, "store_full": 507}.get(kind, 503)
+    page = render_template("registry/compare_error.html", message=message,
+                           heading=_("The comparison PDF could not be produced"))
+    return page, code, ({"Retry-After": "120"} if code != 422 else {})
+
+
+def _comparison_job(job_id: str) -> JobRef:
     try:
-        pdf = render_page_pdf_limited(html, RenderLimits.from_config(current_app.config))
-    except (RenderLimitExceeded, RenderFailed) as exc:
-        # Logged for the operator; the visitor gets a plain page and can read the comparison in the browser.
-        current_app.logger.warning("comparison PDF of %s not produced: %s", ids, exc)
-        return render_template("registry/compare_error.html", title=_("The comparison PDF could not be produced"),
-                               message=_(
-            "This comparison's PDF could not be produced within this site's limits. The comparison can be "
-            "read on its page, and exported as CSV or JSON.")), 503, {"Retry-After": "120"}
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f"attachment; filename=eduaudit-comparison-{lang}.pdf"})
+        ref = jobs.status(job_id)
+    except jobs.JobsUnavailable:
+        abort(Response(render_template("registry/compare_error.html", heading=_("The comparison PDF could not be "
+                                                                                "produced"), message=_(
+            "The service that produces PDFs cannot be reached at the moment. Try again in a few minutes.")), 503))
+    if ref is None or ref.meta.get("kind") != "comparison":
+        abort(404)
+    return ref
+
+
+def _comparison_download(ref: JobRef) -> str:
+    return url_for("registry.compare_pdf") + "?" + _qs([("p", i) for i in ref.meta["products"].split(",")])
+
+
+@bp.get("/compare/jobs/<job_id>")
+def compare_job(job_id: str):
+    """The progress of a comparison PDF job, then its download link (see the report's progress page)."""
+    ref = _comparison_job(job_id)
+    if ref.state == "failed" or ref.state == "finished" and "key" not in (ref.result or {}):
+        return _finished_comparison(ref, ref.meta.get("lang", "en"))
+    download = _comparison_download(ref)
+    return render_template("registry/compare_job.html", job=jobs.progress_view(ref, download),
+                           status_url=url_for("registry.compare_job_status", job_id=job_id),
+                           page_url=url_for("registry.compare_job", job_id=job_id),
+                           compare_url=download.replace("/compare.pdf", "/compare", 1))
+
+
+@bp.get("/compare/jobs/<job_id>.json")
+def compare_job_status(job_id: str):
+    """The comparison job's progress for the page's script (as the report job's)."""
+    ref = _comparison_job(job_id)
+    return jobs.progress_view(ref, _comparison_download(ref))
 
 
 def _export(product_ids: list[int] | None, fmt: str, scope: dict[str, Any], filename: str) -> Response:

@@ -28,7 +28,6 @@ from typing import Any
 from ..config import DEFAULTS
 
 DEFAULT_RENDERER = "app.reports.render:render_pdf"
-PAGE_RENDERER = "app.reports.render:render_page_pdf"
 """``module:function`` that turns a report context into PDF bytes, imported in the child."""
 PRELOAD = ["app.reports.render", "weasyprint", "pyhanko.pdf_utils.reader", "pyhanko.sign.validation"]
 """Imported once by the forkserver, so each child starts with them loaded (the renderer, and the
@@ -110,14 +109,6 @@ def render_pdf_limited(context: Mapping[str, Any], limits: RenderLimits | None =
             "answers", f"the answers hold {chars:,} characters of text; a report may print at most "
             f"{limits.max_answer_chars:,}, so it was not rendered", limit=limits.max_answer_chars, actual=chars)
     return _render_within(renderer, dict(context), limits, pdf_variant)
-
-
-def render_page_pdf_limited(html: str, limits: RenderLimits | None = None) -> bytes:
-    """A whole HTML page of this app (``html``, its assets through the allow-list fetcher) as PDF
-    bytes, rendered in a child process within the time and size limits of ``limits`` (the answer-text
-    limit is the report's and does not apply). Used by the public comparison PDF. Raises as
-    :func:`render_pdf_limited` does."""
-    return _render_within(PAGE_RENDERER, {"html": html}, limits or RenderLimits(), None)
 
 
 def _render_within(renderer: str, context: dict[str, Any], limits: RenderLimits, pdf_variant: str | None) -> bytes:

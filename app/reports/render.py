@@ -151,9 +151,10 @@ def render_pdf(context: Mapping[str, Any], *, pdf_variant: str | None = None) ->
     return document.write_pdf(pdf_variant=variant, pdf_tags=variant in TAGGED_VARIANTS)
 
 
-def render_page_pdf(context: Mapping[str, Any]) -> bytes:
-    """``context["html"]``, a whole page of this app, as PDF bytes through the allow-list fetcher
-    (what :func:`app.reports.limits.render_page_pdf_limited` runs in its child)."""
+def render_document_pdf(context: Mapping[str, Any]) -> bytes:
+    """``context["html"]``, a whole HTML document made by the app's own (autoescaping) templates, as
+    PDF bytes through the allow-list fetcher: the renderer of the registry's comparison PDF, run in a
+    child process within limits by :func:`app.reports.limits.render_pdf_limited`."""
     from weasyprint import HTML
 
     return HTML(string=context["html"], base_url=f"{ASSET_SCHEME}:/", url_fetcher=asset_fetcher()).write_pdf()
