@@ -39,8 +39,9 @@ KNOWN_MISSES: dict[tuple[str, str, str], str] = {
     ("more/control-oak-national-academy", "UK", "2021-01-21"):
         "medium, expected low: the answers record the automatically collected visit data as usage logs and "
         "Oak's reuse for improving the service and research; the questionnaire cannot state that the logs "
-        "are tied to no pupil account or that the reuse is of anonymised data only ('uses only anonymised "
-        "data for research'), the facts the low expectation rests on",
+        "are tied to no pupil account, and since rule set 0.7.0 it can state that all reuse is of anonymised "
+        "data (vendor_reuse_anonymised_only), but the source limits only the research to anonymised data "
+        "('uses only anonymised data for research'), not the improvement of the service, so it stays unanswered",
     ("more/hudong-zuoye-homework-app", "CN", "2018-10-26"):
         "medium, expected critical: the stop order of 26 Oct 2018 rested on vulgar and pornographic content "
         "reaching minors and unlicensed online publishing ('责令立即停止“互动作业”APP的运营服务'); no privacy rule "

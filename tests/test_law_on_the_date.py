@@ -84,3 +84,41 @@ def test_uk_screening_cites_the_uk_gdpr_and_the_icos_list_not_eu_law():
     [result] = evaluate(ruleset, answers, "UK", dt.date(2024, 9, 1)).screening
     assert result.scheme == "uk-dpia" and result.required
     assert {"innovative-technology-with-children", "biometric-identification-of-children"} <= set(result.criteria_met)
+
+
+# A school canteen paying by face, pupils aged 11-18, parents told by an opt-out slip (the facts of the
+# ICO's cases at Chelmer Valley, England, and North Ayrshire, Scotland).
+_CANTEEN_FRT = {"jurisdiction": "UK", "product_kind": "face_gate", "school_type": "upper_secondary",
+                "school_sector": "public", "pupil_min_age": 11, "pupil_max_age": 18, "pupils_affected": 1200,
+                "purposes": ["payment"], "use_mandatory": False,
+                "data_categories": ["names_contact", "face_templates"], "face_uses": ["payment"],
+                "legal_basis": "consent", "consent_form": "opt_out", "guardian_consent": False}
+
+
+def test_scotland_weighs_pupils_biometrics_under_the_uk_gdpr_without_the_protection_of_freedoms_act():
+    """POFA 2012 ss.26-28 bind schools in England and Wales only; in Scotland opt-out 'consent' to pupils'
+    biometrics is still no consent under UK GDPR (high), but no statute makes written consent a condition."""
+    ruleset = get_ruleset()
+    day = dt.date(2023, 6, 1)
+    by_nation = {nation: evaluate(ruleset, {**_CANTEEN_FRT, "uk_nation": nation}, "UK", day)
+                 for nation in ("england", "wales", "scotland", "northern_ireland")}
+    pofa = "uk-pupil-biometrics-without-written-parental-consent"
+    assert {n: pofa in {f.rule_id for f in a.findings} for n, a in by_nation.items()} == {
+        "england": True, "wales": True, "scotland": False, "northern_ireland": False}
+    assert by_nation["england"].verdict == "critical"
+    assert by_nation["scotland"].verdict == "high"
+    assert "uk-parental-opt-out-used-as-consent" in {f.rule_id for f in by_nation["scotland"].findings}
+
+
+def test_colorado_bar_on_school_facial_recognition_applies_from_sb22_113_and_only_in_colorado():
+    ruleset = get_ruleset()
+    gate = {"jurisdiction": "US", "us_state": "co", "product_kind": "face_gate", "school_type": "lower_secondary",
+            "school_sector": "public", "pupil_min_age": 11, "pupil_max_age": 14, "purposes": ["attendance"],
+            "data_categories": ["names_contact", "face_templates"], "face_uses": ["entry", "attendance"]}
+    rule = "us-co-public-school-contracts-for-facial-recognition"
+    before = evaluate(ruleset, gate, "US", dt.date(2022, 8, 9))
+    after = evaluate(ruleset, gate, "US", dt.date(2025, 9, 1))
+    elsewhere = evaluate(ruleset, {**gate, "us_state": "other"}, "US", dt.date(2025, 9, 1))
+    assert rule not in {f.rule_id for f in before.findings} and before.verdict != "prohibited"
+    assert rule in {f.rule_id for f in after.findings} and after.verdict == "prohibited"
+    assert rule not in {f.rule_id for f in elsewhere.findings} and elsewhere.verdict != "prohibited"

@@ -16,6 +16,15 @@ DAY = dt.date(2026, 1, 1)
 # rule id, jurisdiction, answers that fire the rule without the measure, the measure's answers,
 # mitigation ids expected in the trace, residual level without and with the measure.
 CASES = [
+    ("vendor-may-reuse-pupil-data-for-products-research-or-ai", "UK",
+     {"vendor_data_uses": ["research", "product_development"]},
+     {"vendor_reuse_anonymised_only": True},
+     ["anonymised-or-aggregated-only"], "medium", "low"),
+    ("us-tx-pupil-biometrics-captured-without-notice-and-consent", "US",
+     {"us_state": "tx", "data_categories": ["other_biometrics"], "hosting": "vendor_cloud_domestic",
+      "guardian_consent": False},
+     {"biometrics_deleted_on_leaving": True},
+     ["biometrics-destroyed-when-pupil-leaves"], "high", "medium"),
     ("known-security-weaknesses-unfixed", "EU",
      {"known_vulnerabilities": True, "encryption": ["in_transit"], "access_logged": False},
      {"encryption": ["in_transit", "at_rest"], "access_logged": True},
