@@ -82,7 +82,7 @@ API_TABLE: dict[tuple[str, str], list[tuple[str, dict | None, dict]]] = {
     ("api_review.queue", "GET"): [("/api/v1/review/queue", None, row(401, 403, 403, 200, 200, 403, 403))],
     ("api_review.save_ratings", "PUT"): [(A + "/review/ratings", {"items": []},
                                           reviewer(draft=404, submitted=200, approved=403))],
-    ("api_review.decide", "POST"): [(A + "/review/decision", {"decision": "approved"},
+    ("api_review.decide", "POST"): [(A + "/review/decision", {"decision": "approved", "acknowledgement": "Seen"},
                                      reviewer(draft=404, submitted=200, approved=403))],
     ("api_registry.list_products", "GET"): [("/api/v1/products", None, same(200, anon=200))],
     ("api_registry.get_product", "GET"): [("/api/v1/products/{p1}", None, same(200, anon=200)),

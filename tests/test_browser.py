@@ -20,6 +20,8 @@ from werkzeug.serving import make_server
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
+# "Save and continue" / "Save and see the results" (a step also has "Save and attach documents")
+SAVE_AND_GO_ON = 'button[name="action"][value="continue"]'
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 
@@ -124,7 +126,7 @@ def test_leaving_a_step_with_unsent_changes_asks_first(app, accounts, live_serve
             assert page.evaluate(UNLOAD_BLOCKED) is False  # nothing typed yet: leave freely
             page.locator('[data-question="product_description"] textarea').fill("typed but not sent")
             assert page.evaluate(UNLOAD_BLOCKED) is True  # unsent change: the browser asks first
-            page.get_by_role("button", name="Save and").click()
+            page.locator(SAVE_AND_GO_ON).click()
             page.wait_for_url("**/steps/context")
             assert page.evaluate(UNLOAD_BLOCKED) is False  # sent and saved: leave freely
         finally:
@@ -164,7 +166,7 @@ def _start_and_answer(page, base_url: str, qn, answers, before_step=None) -> str
             before_step(page, section_id)
         answer_step(page, qn, section_id, answers)
         before = page.url
-        page.get_by_role("button", name="Save and").click()
+        page.locator(SAVE_AND_GO_ON).click()
         page.wait_for_url(lambda url, before=before: url != before)  # saved: the next step or results
         expect(page.locator(".field-error")).to_have_count(0)
     else:
@@ -292,7 +294,7 @@ def test_submit_review_resubmit_approve_in_chromium(app, accounts, live_server, 
             expect(note).to_contain_text(comment)
             expect(note).to_contain_text(action)
             question.locator('input[value="behaviours"]').uncheck()
-            school.get_by_role("button", name="Save and").click()
+            school.locator(SAVE_AND_GO_ON).click()
             expect(school.locator(".flash--success")).to_contain_text("Saved")
             _submit(school, live_server, report_id, "Test Regulator")
 

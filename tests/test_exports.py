@@ -21,7 +21,7 @@ from app.extensions import db
 from app.models import Publication
 from app.registry import services as registry
 
-SCHEMA_PATH = Path(__file__).resolve().parents[1] / "app" / "static" / "schemas" / "published-audits-1.0.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "app" / "static" / "schemas" / "published-audits-2.0.schema.json"
 DATE_TIME_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 HIGH_OR_WORSE = {"high", "critical", "prohibited"}
 
@@ -74,7 +74,7 @@ def test_json_exports_validate_against_the_schema(app, accounts, anon_client, va
         assert response.status_code == 200 and response.mimetype == "application/json", url
         document = json.loads(response.data.decode("utf-8"))
         _check(validator, document)
-        assert document["$schema"] == registry.EXPORT_SCHEMA and document["schema_version"] == "1.0"
+        assert document["$schema"] == registry.EXPORT_SCHEMA and document["schema_version"] == "2.0"
         assert document["scope"] == scope, url
         assert len(document["audits"]) == count, url
     everything = anon_client.get("/published/export.json").json["audits"]

@@ -46,7 +46,8 @@ def reviewed(app, accounts, monkeypatch):
         review_services.save_reviews(current_ruleset(), second, reviewer, [review_services.ReviewInput(
             "finding", rule, "needs_improvement", "Explain retention", "Write the retention rule", "Head",
             dt.date.today() + dt.timedelta(days=10))])
-        review_services.decide(second, reviewer, "approved", "Fine now")
+        review_services.decide(second, reviewer, "approved", "Fine now",
+                               acknowledgement="Approved on the board's instruction; the cameras go at term end")
         services.issue_pdf(audit, evaluation, "en", user=scenario.user("school"))
         db.session.commit()
         return rid, portable.export_audit(scenario.audit(rid))

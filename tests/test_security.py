@@ -96,7 +96,7 @@ API_CSRF_CASES = {
                                 {"items": [{"target_kind": "section", "target_id": "product",
                                             "rating": "acceptable"}]}),
     "api_review.decide": ("reviewer", "submitted", "POST", "/api/v1/audits/{id}/review/decision",
-                          {"decision": "approved"}),
+                          {"decision": "approved", "acknowledgement": "Seen"}),
     "api_registry.publish": ("school", "approved", "POST", "/api/v1/audits/{id}/publication", {}),
     "api_registry.unpublish": ("school", "published", "DELETE", "/api/v1/audits/{id}/publication", None),
 }

@@ -223,6 +223,7 @@ def submission_output(submission: Submission) -> dict[str, Any]:
             "verdict": submission.assessment.verdict, "assessment_id": submission.assessment_id,
             "decision": submission.decision, "decision_comment": submission.decision_comment,
             "decided_at": as_utc(submission.decided_at) if submission.decided_at else None,
+            "acknowledgement": submission.acknowledgement,
             "ratings": [{"target_kind": r.target_kind, "target_id": r.target_id, "rating": r.value,
                          "comment": r.comment, "action": r.action_item.action if r.action_item else None,
                          "owner": r.action_item.owner if r.action_item else None,

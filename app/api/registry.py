@@ -24,7 +24,7 @@ from .problems import ApiProblem
 
 blp = limited(Blueprint("api_registry", __name__, description="Products, published audits and their exports."))
 
-EXPORT_DOC = {"description": "Published audits (app/static/schemas/published-audits-1.0.schema.json)",
+EXPORT_DOC = {"description": "Published audits (app/static/schemas/published-audits-2.0.schema.json)",
               "content": {"application/json": {"schema": {"type": "object",
                                                           "required": ["schema_version", "audits"]}}}}
 

@@ -80,10 +80,11 @@ def save_ratings(body: dict[str, Any], report_id: str):
 def decide(body: dict[str, Any], report_id: str):
     """Approve, request changes or reject the latest submission (the audit takes that status). 422 when
     the ratings do not allow it (an approval with items rated "must be corrected", changes requested
-    without saying what)."""
+    without saying what) or when an approval of a critical or prohibited verdict, or with findings
+    unrated, comes without an ``acknowledgement``."""
     submission = _submission(report_id, "decide")
     try:
-        review_services.decide(submission, current_user, body["decision"], body["comment"])
+        review_services.decide(submission, current_user, body["decision"], body["comment"], body["acknowledgement"])
     except review_services.ReviewError as exc:
         db.session.rollback()
         raise ApiProblem(422, exc.code, **exc.params) from None

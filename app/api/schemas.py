@@ -255,6 +255,7 @@ class SubmissionOutput(ma.Schema):
     decision = fields.String(allow_none=True, required=True)
     decision_comment = fields.String(required=True)
     decided_at = fields.DateTime(allow_none=True, required=True)
+    acknowledgement = fields.String(required=True)
     ratings = fields.List(fields.Nested(RatingOutput), required=True)
 
 
@@ -265,6 +266,11 @@ class SubmissionList(ma.Schema):
 class DecisionInput(ma.Schema):
     decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
     comment = fields.String(load_default="", validate=validate.Length(max=5000))
+    acknowledgement = fields.String(
+        load_default="", validate=validate.Length(max=5000),
+        metadata={"description": "The reviewer's reason for approving a critical or prohibited verdict, or an "
+                                 "audit with findings left unrated (required then; kept on the submission, in "
+                                 "the trail and on the PDF)."})
 
 
 # -- registry ----------------------------------------------------------------------------------------
@@ -306,4 +312,4 @@ class PublicationOutput(ma.Schema):
 
 
 class PublishedExport(Open):
-    """The published-audits export (app/static/schemas/published-audits-1.0.schema.json)."""
+    """The published-audits export (app/static/schemas/published-audits-2.0.schema.json)."""

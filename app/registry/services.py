@@ -445,9 +445,9 @@ def comparison(product_ids: list[int]) -> list[dict[str, Any]]:
 
 # -- exports --------------------------------------------------------------------------------------
 
-EXPORT_SCHEMA = "https://eduaudit.example/schemas/published-audits/1.0"
-"""``$id`` of app/static/schemas/published-audits-1.0.schema.json, written into every JSON export."""
-EXPORT_SCHEMA_VERSION = "1.0"
+EXPORT_SCHEMA = "https://eduaudit.example/schemas/published-audits/2.0"
+"""``$id`` of app/static/schemas/published-audits-2.0.schema.json, written into every JSON export."""
+EXPORT_SCHEMA_VERSION = "2.0"
 CSV_COLUMNS = ("public_id", "product_id", "product", "vendor", "vendor_country", "category", "product_version",
                "jurisdiction", "deployment_month", "verdict", "rule_set_version", "school_kind", "school_name",
                "published_at", "findings_count", "high_or_worse_categories", "rule_ids")

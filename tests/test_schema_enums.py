@@ -1,0 +1,76 @@
+"""Every closed list (``enum``) in the JSON schemas the app publishes equals the constant that owns it.
+
+The schemas are static files served to other systems; the values they allow are owned by the code
+(models, rule schema, questionnaire). A value added in the code and not in a schema makes the app
+write files its own schema refuses (this happened with the finding effect ``unlawful`` and the trail
+kind ``action_added``); this test names the schema path and the owner when they part.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app import models
+from app.rules import schema as rule_schema
+
+SCHEMAS = Path(__file__).resolve().parents[1] / "app" / "static" / "schemas"
+
+
+def _enums(node: Any, path: str = "") -> dict[str, list[Any]]:
+    found: dict[str, list[Any]] = {}
+    if isinstance(node, dict):
+        if "enum" in node:
+            found[path] = node["enum"]
+        for key, value in node.items():
+            found.update(_enums(value, f"{path}/{key}"))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found.update(_enums(value, f"{path}/{i}"))
+    return found
+
+
+def _vendor_countries() -> tuple[str, ...]:
+    from app.rules.loader import load_ruleset
+
+    question = load_ruleset().questionnaire.questions["vendor_country"]
+    return tuple(option.id for option in question.options)
+
+
+PORTABLE = "/properties/content/properties"
+PUBLISHED = "/$defs/audit/properties"
+OWNERS: dict[tuple[str, str], Any] = {
+    ("portable-audit-1", f"{PORTABLE}/audit/properties/status"): models.AUDIT_STATUSES,
+    ("portable-audit-1", f"{PORTABLE}/versions/items/properties/from"): ("submission", "current"),
+    ("portable-audit-1", f"{PORTABLE}/assessments/items/properties/verdict"): rule_schema.VERDICTS,
+    ("portable-audit-1", f"{PORTABLE}/issued_reports/items/properties/status"): (*models.AUDIT_STATUSES, None),
+    ("portable-audit-1", f"{PORTABLE}/submissions/items/properties/decision"): (*models.DECISIONS, None),
+    ("portable-audit-1", f"{PORTABLE}/submissions/items/properties/ratings/items/properties/target_kind"):
+        models.REVIEW_TARGETS,
+    ("portable-audit-1", f"{PORTABLE}/submissions/items/properties/ratings/items/properties/rating"): models.RATINGS,
+    ("portable-audit-1", f"{PORTABLE}/trail/items/properties/kind"): models.EVENT_KINDS,
+    ("published-audits-2.0", "/properties/scope/properties/kind"): ("all", "product", "comparison"),
+    ("published-audits-2.0", f"{PUBLISHED}/product/properties/category"): models.PRODUCT_CATEGORIES,
+    ("published-audits-2.0", f"{PUBLISHED}/product/properties/vendor_country"): (*_vendor_countries(), None),
+    ("published-audits-2.0", f"{PUBLISHED}/jurisdiction"): rule_schema.JURISDICTIONS,
+    ("published-audits-2.0", f"{PUBLISHED}/verdict"): rule_schema.VERDICTS,
+    ("published-audits-2.0", f"{PUBLISHED}/findings/items/properties/category"): rule_schema.CATEGORIES,
+    ("published-audits-2.0", f"{PUBLISHED}/findings/items/properties/effect"): rule_schema.EFFECTS,
+    ("published-audits-2.0", f"{PUBLISHED}/findings/items/properties/level"): rule_schema.VERDICTS,
+}
+CURRENT = sorted({name for name, _ in OWNERS})
+
+
+@pytest.mark.parametrize("name", CURRENT)
+def test_every_closed_list_of_a_current_schema_has_an_owner(name):
+    enums = _enums(json.loads((SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8")))
+    assert sorted(enums) == sorted(path for schema, path in OWNERS if schema == name)
+
+
+@pytest.mark.parametrize(("name", "path"), sorted(OWNERS))
+def test_a_closed_list_equals_its_owner(name, path):
+    enums = _enums(json.loads((SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8")))
+    assert sorted(enums[path], key=str) == sorted(OWNERS[(name, path)], key=str), f"{name}.schema.json {path}"
