@@ -43,9 +43,6 @@ DEFAULTS: dict[str, Any] = {
     "PDF_RATE_LIMIT": "20 per minute",
     # Comparison PDFs of the public registry pages, per client address (no login there).
     "PUBLIC_PDF_RATE_LIMIT": "10 per minute",
-    # Where the API's report jobs keep their state and PDFs (None: <instance folder>/report-jobs);
-    # see app/api/report_jobs.py.
-    "REPORT_JOBS_DIR": None,
     # Requests to /api/v1 per personal token (per user with the session cookie, per address signed out).
     "API_RATE_LIMIT": "120 per minute;5000 per hour",
     # Where the counters live: "memory://" is per process; use "redis://127.0.0.1:6379" when the

@@ -178,6 +178,12 @@ MESSAGES: dict[str, str] = {
     "api.no_submission": N_("audit %(report_id)s has no submission to your regulator"),
     "api.render_limit": N_("the PDF was stopped by a limit (%(kind)s: %(limit)s); nothing was recorded"),
     "api.render_failed": N_("the PDF could not be produced; the problem has been logged, try again later"),
+    "api.store_full": N_("the disk holding the PDFs is full, so the PDF was not stored and none was issued; "
+                         "the problem has been logged, try again later"),
+    "api.report_not_ready": N_("the audit's answers changed before its PDF was produced and it cannot be "
+                               "evaluated now; complete it and request the report again"),
+    "api.jobs_unreachable": N_("the job queue cannot be reached at the moment; no job is lost, ask again "
+                               "in a minute"),
     # -- portable audits (app/audits/portable.py) -----------------------------------------------------
     "portable.not_json": N_("the file is not a JSON document: %(error)s"),
     "portable.incompatible": N_("the file is '%(format)s' version %(version)s; this instance reads '%(expected)s' "

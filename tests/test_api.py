@@ -12,17 +12,13 @@ import pytest
 import scenario
 import sqlalchemy as sa
 from apihelpers import bearer, make_token
+from redishelpers import on_redis
 from webhelpers import REALISTIC, complete, csrf_token
 
 from app.extensions import current_ruleset, db
 from app.models import ApiToken, Audit, IssuedReport
 
 API = "/api/v1"
-
-
-@pytest.fixture
-def app_config(tmp_path):
-    return {"REPORT_JOBS_DIR": str(tmp_path / "jobs")}
 
 
 @pytest.fixture
@@ -293,14 +289,20 @@ def test_submit_review_and_decide_through_the_api(app, accounts, school_api):
 
 # -- report jobs -------------------------------------------------------------------------------------
 
+JOB_ID = re.compile(r"report-[0-9a-f]{64}")
+
+
 def test_a_report_job_is_requested_polled_and_downloaded(app, accounts, school_api, stub_pdf):
     with app.app_context():
         rid = scenario.make_audit("complete")
         other = make_token("other_school")
     started = school_api.post(f"{API}/audits/{rid}/reports", json={"lang": "zh"})
     assert started.status_code == 202, started.text
+    assert JOB_ID.fullmatch(started.json["id"])  # the job queue's id
+    assert started.headers["Location"] == started.json["url"] == f"{API}/report-jobs/{started.json['id']}"
+    assert "Retry-After" not in started.headers  # without workers the job ran in the request: nothing to wait for
     job = school_api.get(started.headers["Location"]).json
-    assert job["state"] == "finished" and job["lang"] == "zh" and job["problem"] is None
+    assert job["state"] == "finished" and job["progress"] == 100 and job["lang"] == "zh" and job["problem"] is None
     pdf = school_api.get(job["download"])
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     assert hashlib.sha256(pdf.data).hexdigest() == job["sha256"]
@@ -310,21 +312,119 @@ def test_a_report_job_is_requested_polled_and_downloaded(app, accounts, school_a
     _problem(stranger.get(started.headers["Location"], headers=bearer(other)), 404, "api.not_found")
     _problem(stranger.get(job["download"], headers=bearer(other)), 404, "api.not_found")
     _problem(school_api.get(f"{API}/report-jobs/..%2F..%2Fetc"), 404, "api.not_found")
+    _problem(school_api.get(f"{API}/report-jobs/report-{'0' * 64}"), 404, "api.not_found")
 
 
-def test_a_render_stopped_by_a_limit_gives_a_failed_job_and_records_nothing(app, accounts, school_api, monkeypatch):
+def test_the_same_report_again_is_the_same_job_served_from_the_store(app, accounts, school_api, stub_pdf,
+                                                                      monkeypatch):
+    from app import jobs
+
+    with app.app_context():
+        rid = scenario.make_audit("complete")
+    first = school_api.post(f"{API}/audits/{rid}/reports", json={}).json
+
+    def no_render(*args, **kwargs):
+        raise AssertionError("rendered again although the PDF is stored")
+
+    monkeypatch.setattr("app.audits.services.render_pdf_limited", no_render)
+    again = school_api.post(f"{API}/audits/{rid}/reports", json={})
+    assert again.status_code == 202 and again.json == first
+    # a job the queue has forgotten (expired; or run by another web process) is answered from the store
+    app.extensions[jobs.JOBS_KEY].inline.clear()
+    job = school_api.get(first["url"]).json
+    assert job == first
+    assert school_api.get(job["download"]).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(IssuedReport)) == 1
+
+
+@pytest.mark.parametrize(("kind", "status"), [("time", 503), ("size", 422)])
+def test_a_render_stopped_by_a_limit_gives_a_failed_job_and_records_nothing(app, accounts, school_api, monkeypatch,
+                                                                             kind, status):
     from app.reports.limits import RenderLimitExceeded
 
-    def too_slow(context, lim, pdf_variant=None):
-        raise RenderLimitExceeded("time", "took too long", limit=60.0)
+    def stopped(context, lim, pdf_variant=None):
+        raise RenderLimitExceeded(kind, "stopped", limit=60.0, actual=61.0)
 
-    monkeypatch.setattr("app.audits.services.render_pdf_limited", too_slow)
+    monkeypatch.setattr("app.audits.services.render_pdf_limited", stopped)
     with app.app_context():
         rid = scenario.make_audit("complete")
     job = school_api.post(f"{API}/audits/{rid}/reports", json={}).json
-    assert job["state"] == "failed" and job["download"] is None and job["problem"]["code"] == "api.render_limit"
+    assert job["state"] == "failed" and job["download"] is None and job["sha256"] is None
+    problem = job["problem"]
+    assert problem["code"] == "api.render_limit" and problem["status"] == status
+    assert problem["type"] == "urn:eduaudit:problem:api.render_limit" and f"{kind}: 60" in problem["detail"]
+    assert school_api.get(job["url"]).json == job
+    _problem(school_api.get(f"{job['url']}/pdf"), 404, "api.not_found")
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(IssuedReport)) == 0
+
+
+def test_a_render_that_crashes_gives_a_failed_job_whose_problem_hides_the_cause(app, accounts, school_api,
+                                                                                monkeypatch):
+    def crash(context, lim, pdf_variant=None):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("app.audits.services.render_pdf_limited", crash)
+    with app.app_context():
+        rid = scenario.make_audit("complete")
+    job = school_api.post(f"{API}/audits/{rid}/reports", json={}).json
+    assert job["state"] == "failed" and job["problem"]["code"] == "api.render_failed"
+    assert job["problem"]["status"] == 503 and "secret internals" not in str(job)
+
+
+def test_on_redis_a_job_stays_queued_until_a_worker_runs_it(app, accounts, school_api, stub_pdf):
+    from rq import SimpleWorker
+    from rq.job import Job
+
+    from app import jobs
+
+    with app.app_context():
+        rid = scenario.make_audit("complete")
+        other = make_token("other_school")
+    with on_redis(app) as (connection, _queue):
+        started = school_api.post(f"{API}/audits/{rid}/reports", json={"lang": "en"})
+        job_id = started.json["id"]
+        try:
+            assert started.status_code == 202 and started.json["state"] == "queued"
+            assert started.json["download"] is None and started.json["sha256"] is None
+            assert started.headers["Retry-After"] == "2" and started.headers["Location"] == started.json["url"]
+            polled = school_api.get(started.json["url"])
+            assert polled.json["state"] == "queued" and polled.headers["Retry-After"] == "2"
+            _problem(school_api.get(f"{started.json['url']}/pdf"), 404, "api.not_found")  # not finished yet
+            # a second request joins the queued job instead of queueing another render
+            assert school_api.post(f"{API}/audits/{rid}/reports", json={"lang": "en"}).json["id"] == job_id
+            _problem(app.test_client().get(started.json["url"], headers=bearer(other)), 404, "api.not_found")
+            with app.app_context():
+                SimpleWorker([jobs.queue()], connection=jobs.queue().connection).work(burst=True)
+            done = school_api.get(started.json["url"])
+            assert done.json["state"] == "finished" and done.json["progress"] == 100
+            assert "Retry-After" not in done.headers
+            pdf = school_api.get(done.json["download"])
+            assert pdf.status_code == 200 and hashlib.sha256(pdf.data).hexdigest() == done.json["sha256"]
+            stranger = app.test_client()
+            _problem(stranger.get(done.json["url"], headers=bearer(other)), 404, "api.not_found")
+            _problem(stranger.get(done.json["download"], headers=bearer(other)), 404, "api.not_found")
+            with app.app_context():
+                assert db.session.scalar(sa.select(sa.func.count()).select_from(IssuedReport)) == 1
+        finally:
+            Job.fetch(job_id, connection=connection).delete()
+
+
+def test_with_redis_down_a_job_is_looked_up_later_with_a_problem_not_a_traceback(app, accounts, school_api,
+                                                                                 stub_pdf):
+    from app import jobs
+
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/5"  # nothing listens on port 1
+    jobs.init_app(app)
+    with app.app_context():
+        rid = scenario.make_audit("complete")
+    started = school_api.post(f"{API}/audits/{rid}/reports", json={})
+    assert started.status_code == 202 and started.json["state"] == "finished"  # rendered in this process
+    assert school_api.get(started.json["download"]).status_code == 200
+    unknown = school_api.get(f"{API}/report-jobs/report-{'0' * 64}")
+    body = _problem(unknown, 503, "api.jobs_unreachable")
+    assert unknown.headers["Retry-After"] == "60" and "ConnectionError" not in body["detail"]
 
 
 # -- limits and errors -------------------------------------------------------------------------------
@@ -359,8 +459,7 @@ def test_public_registry_resources_need_no_token(app, accounts):
 
 
 @pytest.mark.parametrize("app_config", [{"PDF_RATE_LIMIT": "1 per minute"}])
-def test_report_requests_count_against_the_pdf_limit(app, accounts, school_api, stub_pdf, tmp_path):
-    app.config["REPORT_JOBS_DIR"] = str(tmp_path / "jobs")
+def test_report_requests_count_against_the_pdf_limit(app, accounts, school_api, stub_pdf):
     with app.app_context():
         rid = scenario.make_audit("complete")
     assert school_api.post(f"{API}/audits/{rid}/reports", json={}).status_code == 202

@@ -116,9 +116,8 @@ def test_the_api_table_covers_every_role_and_state():
 
 
 @pytest.fixture
-def app_config(tmp_path):
-    return {"API_RATE_LIMIT": "10000 per minute", "PDF_RATE_LIMIT": "10000 per minute",
-            "REPORT_JOBS_DIR": str(tmp_path / "jobs")}
+def app_config():
+    return {"API_RATE_LIMIT": "10000 per minute", "PDF_RATE_LIMIT": "10000 per minute"}
 
 
 @pytest.fixture

@@ -49,9 +49,8 @@ def test_every_operation_documents_its_errors_as_problem_details():
 
 
 @pytest.fixture
-def app_config(tmp_path):
-    return {"API_RATE_LIMIT": "100000 per minute", "PDF_RATE_LIMIT": "100000 per minute",
-            "REPORT_JOBS_DIR": str(tmp_path / "jobs")}
+def app_config():
+    return {"API_RATE_LIMIT": "100000 per minute", "PDF_RATE_LIMIT": "100000 per minute"}
 
 
 @pytest.fixture

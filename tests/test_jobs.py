@@ -1,8 +1,8 @@
 """Report PDFs as background jobs: rendered once and served from the store, the progress page, and the
 faults: Redis down, a full disk while writing the PDF, a worker killed in the middle of a render.
 
-Tests that need Redis use database 5 of ``TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/5``), a
-queue named after the test, and are skipped when no Redis answers.
+Tests that need Redis use database 5 of ``TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/5``) and a
+queue of their own (tests/redishelpers.py); without Redis they skip, or fail when ``CI`` is set.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 import scenario
 import sqlalchemy as sa
+from redishelpers import REDIS_URL, redis_or_skip, use_redis
 from webhelpers import stop_process
 
 from app import jobs
@@ -31,7 +32,6 @@ from app.pdfstore import PdfStore, StoreFull
 from app.verify.services import find_issued
 
 ROOT = Path(__file__).resolve().parents[1]
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/5"  # nothing listens on port 1
 
 
@@ -40,18 +40,6 @@ def app_config():
     # these tests are about jobs and the store, not the time limit (tests/test_render_limits.py): a
     # render on a busy 2-core machine may take longer than the 60 s default
     return {"PDF_RENDER_TIMEOUT": 600.0, "JOB_TIMEOUT": 900}
-
-
-def redis_or_skip():
-    from redis import Redis
-    from redis.exceptions import RedisError
-
-    connection = Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        connection.ping()
-    except RedisError:
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    return connection
 
 
 def counts(app) -> tuple[int, int]:
@@ -240,18 +228,13 @@ def test_with_redis_down_a_reevaluation_is_refused_with_a_clear_message(app, com
 
 # -- on Redis with a worker -------------------------------------------------------------------------------
 
-def _use_redis(app, queue: str, **extra):
-    app.config.update(REDIS_URL=REDIS_URL, JOB_QUEUE=queue, **extra)
-    jobs.init_app(app)
-
-
 def test_on_redis_the_download_waits_on_an_accessible_progress_page_then_serves_the_pdf(
         app, client, complete_audit):
     from rq import SimpleWorker
 
     connection = redis_or_skip()
     queue = f"test-{uuid.uuid4().hex[:12]}"
-    _use_redis(app, queue)
+    use_redis(app, queue)
     try:
         response = client.get(f"/audits/{complete_audit}/report.pdf?lang=en")
         assert response.status_code == 303 and "/report-jobs/report-" in response.location
@@ -300,7 +283,7 @@ def test_a_worker_killed_in_the_middle_of_a_render_is_retried_and_issues_one_rep
 
     connection = redis_or_skip()
     queue = f"test-{uuid.uuid4().hex[:12]}"
-    _use_redis(app, queue, JOB_RETRY_INTERVALS=(1,))
+    use_redis(app, queue, JOB_RETRY_INTERVALS=(1,))
     env = {**os.environ, "REDIS_URL": REDIS_URL, "JOB_QUEUE": queue, "JOB_RETRY_INTERVALS": "1",
            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PDF_STORE_DIR": app.config["PDF_STORE_DIR"],
            "SECRET_KEY": "test-secret"}

@@ -34,14 +34,16 @@ STATUS_CODES = {400: "api.bad_request", 401: "api.no_credentials", 403: "api.for
 
 
 class ApiProblem(Problem):
-    """A :class:`Problem` with the HTTP ``status`` the API answers it with, and optionally the refused
-    fields: ``errors`` is a list of ``(field, problem)`` pairs."""
+    """A :class:`Problem` with the HTTP ``status`` the API answers it with, optionally the refused
+    fields (``errors``: a list of ``(field, problem)`` pairs) and ``headers`` for the response
+    (``Retry-After``...)."""
 
     def __init__(self, status: int, code: str, /, *, errors: Iterable[tuple[str, Problem]] = (),
-                 **params: Any) -> None:
+                 headers: Mapping[str, str] | None = None, **params: Any) -> None:
         super().__init__(code, **params)
         self.status = status
         self.errors = list(errors)
+        self.headers = dict(headers or {})
 
 
 def is_api_request() -> bool:
@@ -68,7 +70,8 @@ def problem_response(status: int, problem: Problem, *, errors: list[dict[str, st
 
 
 def from_api_problem(exc: ApiProblem) -> Response:
-    return problem_response(exc.status, exc, errors=[field_error(f, p) for f, p in exc.errors])
+    return problem_response(exc.status, exc, errors=[field_error(f, p) for f, p in exc.errors],
+                            headers=exc.headers)
 
 
 def from_http_exception(exc: HTTPException) -> Response:

@@ -183,11 +183,12 @@ class ReportRequest(ma.Schema):
 
 
 class ReportJob(ma.Schema):
-    id = fields.String(required=True)
+    id = fields.String(required=True, metadata={"description": "the job queue's id: report-<64 hex digits>"})
+    url = fields.String(required=True, metadata={"description": "the job's address (poll it)"})
     report_id = fields.String(required=True)
     lang = fields.String(required=True)
     state = fields.String(required=True, validate=validate.OneOf(("queued", "running", "finished", "failed")))
-    progress = fields.Integer(required=True, metadata={"description": "percent"})
+    progress = fields.Integer(required=True, metadata={"description": "percent (0-100)"})
     sha256 = fields.String(allow_none=True, required=True)
     download = fields.String(allow_none=True, required=True, metadata={"description": "URL once finished"})
     problem = fields.Nested(ProblemSchema, allow_none=True, required=True)
