@@ -85,6 +85,9 @@ def test_a_new_user_sets_their_password_through_a_one_time_link(app, admin):
     assert page.status_code == 200 and "deputy@school.test" in page.text
     short = newcomer.post(path, data={"csrf_token": csrf_token(page.text), "new": "short", "confirm": "short"})
     assert short.status_code == 422 and "Use between 12 and 128 characters." in short.text
+    common = newcomer.post(path, data={"csrf_token": csrf_token(page.text), "new": "qwerasdfzxcv",
+                                       "confirm": "qwerasdfzxcv"})
+    assert common.status_code == 422 and "on a list of the most common passwords" in common.text
     done = newcomer.post(path, data={"csrf_token": csrf_token(page.text), "new": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert done.status_code == 302 and done.location == "/login"
     assert login(newcomer, "deputy@school.test", NEW_PASSWORD).status_code == 302
