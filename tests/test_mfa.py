@@ -84,13 +84,20 @@ def test_demo_users_in_development_are_not_forced(app):
     assert client.get("/review").status_code == 200
 
 
-def test_sign_in_needs_the_code_and_refuses_a_replayed_one(app, accounts):
+def enrolled_and_back_at_the_code_step(app, email: str):
+    """A client that enrolled ``email``, signed out and passed the password step again; with the
+    secret and the recovery codes."""
     client = app.test_client()
-    login(client, accounts["reviewer"])
-    secret, _codes = enrol(client)
+    login(client, email)
+    secret, codes = enrol(client)
     logout(client)
-    first = login(client, accounts["reviewer"])
+    first = login(client, email)
     assert first.status_code == 302 and first.location.startswith("/login/code")
+    return client, secret, codes
+
+
+def test_sign_in_needs_the_code_and_refuses_a_replayed_one(app, accounts):
+    client, secret, _codes = enrolled_and_back_at_the_code_step(app, accounts["reviewer"])
     assert client.get("/review").status_code == 302  # not signed in yet: the password alone opens nothing
     assert second_step(client, "000000" if code_at(secret, 1) != "000000" else "111111").status_code == 422
     code = code_at(secret, 1)  # the next step's code (the enrolment used this step's)
@@ -104,11 +111,7 @@ def test_sign_in_needs_the_code_and_refuses_a_replayed_one(app, accounts):
 
 
 def test_a_recovery_code_works_once(app, accounts):
-    client = app.test_client()
-    login(client, accounts["reviewer"])
-    _secret, codes = enrol(client)
-    logout(client)
-    login(client, accounts["reviewer"])
+    client, _secret, codes = enrolled_and_back_at_the_code_step(app, accounts["reviewer"])
     used = second_step(client, codes[3].upper().replace("-", " "))  # as typed from paper
     assert used.status_code == 302
     assert "You used a recovery code; 9 are left." in client.get(used.location, follow_redirects=True).text
