@@ -10,16 +10,24 @@ PORT    ?= 5000
 JOBS    ?= auto
 PYTEST  := $(BIN)/python -m pytest -q -n $(JOBS) --dist worksteal
 
-.PHONY: setup run serve test test-pg test-serve lint bench bench-pdf bench-registry bench-startup bench-web bench-rules-diff bench-serve cases clean messages translations openapi
+.PHONY: setup lock run serve test test-pg test-serve lint bench bench-pdf bench-registry bench-startup bench-web bench-rules-diff bench-serve cases clean messages translations openapi
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/install-system-deps.sh
+# Reproducible installs: the exact versions of requirements.lock (every dependency of pyproject.toml with
+# the dev extras, pinned), then the app itself without resolving anything again.
+$(STAMP): pyproject.toml requirements.lock scripts/install-system-deps.sh
 	./scripts/install-system-deps.sh
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q -e . --no-deps
 	touch $(STAMP)
+
+# Regenerate requirements.lock from pyproject.toml (after changing a dependency; uv is a dev extra).
+lock: setup
+	test -x $(BIN)/uv || $(BIN)/python -m pip install -q uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o requirements.lock
 
 run: setup
 	$(BIN)/flask --app app db upgrade

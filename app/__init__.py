@@ -69,9 +69,11 @@ def register_extensions(app: Flask) -> None:
 def register_login(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from .accounts.services import load_session_user
+    from .accounts.sessions import load_session_user
     from .extensions import login_manager
+    from .securitylog import configure
 
+    configure(app.config["SECURITY_LOG"])
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Sign in to see this page.")
@@ -121,12 +123,23 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_sessions(app: Flask) -> None:
-    from flask import session
+    """Before every request (after the API's token check): keep the cookie across browser restarts,
+    check the session on the server (:func:`app.accounts.sessions.load_session_user`, before any view
+    writes), and send a user who must enrol a second factor to enrolment. A request with an API token
+    neither reads nor makes a session."""
+    from flask import g, request, session
+    from flask_login import current_user
+
+    from .accounts.views import require_mfa
 
     @app.before_request
-    def keep_session() -> None:
+    def keep_session():
+        if g.get("api_token") is not None or request.endpoint == "static":
+            return None
         # The CSRF token lives in the session: a browser restart must not void a half-filled step.
         session.permanent = True
+        _ = current_user.is_authenticated  # load (and time out) the session before the view runs
+        return require_mfa()
 
 
 def register_ruleset(app: Flask) -> None:

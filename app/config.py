@@ -30,15 +30,38 @@ DEFAULTS: dict[str, Any] = {
     # A CSRF token lives as long as the session, not one hour: an administrator who leaves a step
     # open over lunch must still be able to save it.
     "WTF_CSRF_TIME_LIMIT": None,
-    "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+    # The session cookie's lifetime; the server ends sessions sooner (SESSION_* below). OWASP ASVS 3.3:
+    # idle and absolute timeouts, shorter for the roles that decide (reviewers) or hold every
+    # account (instance administrators) than for schools and NGOs. The cookie holds only a
+    # session id; app.accounts.sessions checks it against the user_sessions table on every request.
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    "SESSION_IDLE_TIMEOUT": timedelta(minutes=60),
+    "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=12),
+    "SESSION_IDLE_TIMEOUT_PRIVILEGED": timedelta(minutes=15),
+    "SESSION_ABSOLUTE_TIMEOUT_PRIVILEGED": timedelta(hours=8),
+    "PRIVILEGED_ROLES": ("reviewer", "instance_admin"),
+    # TOTP second factor: required for PRIVILEGED_ROLES when on. None: on in production, off in
+    # development (and in tests, unless a test sets it). Demo users in development are never forced.
+    "MFA_REQUIRED": None,
+    "MFA_ISSUER": "EduAudit",
+    # The security event log (app.securitylog): "stderr" or a file path.
+    "SECURITY_LOG": "stderr",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,  # True outside development (finalise)
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
-    # Sign-in attempts (Flask-Limiter syntax): per client address, and per e-mail address tried.
+    # Failed sign-in attempts (Flask-Limiter syntax) per client address, whatever the account.
     "LOGIN_RATE_LIMIT": "10 per minute;100 per day",
-    "LOGIN_RATE_LIMIT_PER_ACCOUNT": "5 per minute;50 per day",
+    # Per account and client address: from the LOGIN_FREE_FAILURES-th failure on, each one doubles
+    # the wait before the next attempt from that address, from LOGIN_DELAY_FIRST up to LOGIN_DELAY_MAX
+    # seconds; the count is forgotten LOGIN_FAILURE_WINDOW seconds after the first failure of a
+    # series, or at a sign-in from that address. Another address is not slowed by them (no lock-out
+    # of the owner; see app.accounts.throttle).
+    "LOGIN_FREE_FAILURES": 5,
+    "LOGIN_DELAY_FIRST": 30,
+    "LOGIN_DELAY_MAX": 3600,
+    "LOGIN_FAILURE_WINDOW": 24 * 3600,
     # PDF downloads per signed-in user: each one renders for seconds in a child process.
     "PDF_RATE_LIMIT": "20 per minute",
     # Comparison PDFs of the public registry pages, per client address (no login there).
@@ -124,7 +147,7 @@ DEFAULTS: dict[str, Any] = {
 ENVIRONMENT_KEYS = ("EDUAUDIT_ENV", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "RULES_DIR", "REPORT_PDF_VARIANT",
                     "REPORT_SIGNING_KEY", "REPORT_SIGNING_CERT", "REPORT_SIGNING_KEY_PASSWORD", "ATTACHMENT_STORAGE",
                     "ATTACHMENT_STORAGE_PATH", "REDIS_URL", "PDF_STORE_DIR", "TRUSTED_PROXIES", "JOB_QUEUE",
-                    "JOB_TIMEOUT", "JOB_RETRY_INTERVALS")
+                    "JOB_TIMEOUT", "JOB_RETRY_INTERVALS", "MFA_REQUIRED", "SECURITY_LOG")
 """Settings read from environment variables of the same name (``DATABASE_URL`` is read too)."""
 
 
@@ -176,7 +199,8 @@ def finalise(config: dict[str, Any], instance_path: str | os.PathLike[str]) -> N
     32 characters or estimated below 128 bits of entropy (:func:`estimated_entropy_bits`); for an
     unknown ``REPORT_PDF_VARIANT``; and when only one of
     ``REPORT_SIGNING_KEY`` and ``REPORT_SIGNING_CERT`` is set or their files cannot be used.
-    Outside development session cookies are ``Secure``.
+    Outside development session cookies are ``Secure``. ``MFA_REQUIRED`` becomes a boolean (default:
+    on outside development); a value that is not yes or no raises :class:`ConfigError`.
     """
     env = config.get("EDUAUDIT_ENV")
     if env not in ENVIRONMENTS:
@@ -199,11 +223,27 @@ def finalise(config: dict[str, Any], instance_path: str | os.PathLike[str]) -> N
         config["REMEMBER_COOKIE_SECURE"] = True
     elif not key:
         config["SECRET_KEY"] = DEV_SECRET_KEY
+    config["MFA_REQUIRED"] = _flag(config.get("MFA_REQUIRED"), default=not development, name="MFA_REQUIRED")
     finalise_serving(config, instance_path)
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(instance_path) / "eduaudit.sqlite3")
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     check_attachment_settings(config, instance_path)
+
+
+def _flag(value: Any, *, default: bool, name: str) -> bool:
+    """A yes/no setting: ``None`` gives ``default``; booleans pass; from the environment "1", "true",
+    "yes", "on" or "0", "false", "no", "off". Raises :class:`ConfigError` for anything else."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} is {value!r}; expected on or off (1/0, true/false, yes/no)")
 
 
 SERVED_FOLDERS = (Path(__file__).resolve().parent / "static",)

@@ -124,6 +124,12 @@ MESSAGES: dict[str, str] = {
     "password.too_short": N_("the password must have at least %(min)s characters"),
     "password.too_long": N_("the password must have at most %(max)s characters"),
     "password.is_email": N_("the password must not be the e-mail address"),
+    "password.common": N_("this password is on a list of the most common passwords, which attackers try "
+                          "first; choose another"),
+    "mfa.wrong_code": N_("the code is not correct or was used already; enter the current 6-digit code of "
+                         "your authenticator app, or one of your recovery codes"),
+    "mfa.required": N_("a second factor is required for your role; it cannot be turned off"),
+    "mfa.not_enabled": N_("the second factor is not turned on for %(email)s"),
     # -- evidence attached to answers (app/evidence/services.py) -------------------------------------
     "evidence.no_file_name": N_("the file has no name; choose the document again"),
     "evidence.file_name_too_long": N_("the file name has %(length)s characters; at most %(limit)s are allowed"),

@@ -96,16 +96,10 @@ class Organisation(db.Model):
         return f"<Organisation {self.name!r} ({self.kind})>"
 
 
-def new_session_token() -> str:
-    """A random token (32 bytes, URL-safe base64) that identifies a user's sessions; rotating it
-    signs every session of that user out."""
-    return secrets.token_urlsafe(32)
-
-
 class User(db.Model):
     """A person who signs in. ``email`` is stored lower-case and unique; ``password_hash`` is an
-    Argon2id hash (:mod:`app.accounts.passwords`). ``session_token`` is part of the session cookie's
-    user id, so changing it (password change) ends every other session. ``demo`` marks the users of
+    Argon2id hash (:mod:`app.accounts.passwords`). Sessions are :class:`UserSession` rows (the
+    cookie carries only a session id). ``demo`` marks the users of
     the development demo instance, who cannot sign in outside development. ``reset_token_sha256`` and
     ``reset_expires_at`` hold the one-time password-setting link an instance administrator issued
     (:func:`app.accounts.services.issue_password_link`)."""
@@ -121,13 +115,21 @@ class User(db.Model):
                                                         index=True)
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
     demo: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
-    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
     # A password-setting link handed out by an instance administrator: the SHA-256 of its token (the
     # token itself is shown once and never stored) and when it expires; both None when there is none.
     reset_token_sha256: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     reset_expires_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     password_changed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # Failed sign-in attempts (wrong password or second factor) since the last sign-in, shown to the
+    # user when they next sign in; and when that was.
+    failed_sign_ins: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # TOTP (RFC 6238) second factor: the base32 secret once enrolment is confirmed, when, and the
+    # last time step a code was accepted for (a code is never accepted twice).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    mfa_enabled_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     organisation: Mapped[Organisation | None] = relationship()
 
@@ -148,9 +150,21 @@ class User(db.Model):
     def is_anonymous(self) -> bool:
         return False
 
+    session_secret = None
+    """The id of the session this user object was loaded for or signs in with (not a column; set by
+    :mod:`app.accounts.sessions`)."""
+
     def get_id(self) -> str:
-        """The session's user id: ``<id>:<session_token>`` (see :func:`app.accounts.load_user`)."""
-        return f"{self.id}:{self.session_token}"
+        """What Flask-Login keeps in the cookie: the session's random id, never the user's id (see
+        :func:`app.accounts.sessions.load_session_user`). Raises ``RuntimeError`` when the user
+        object belongs to no session (e.g. a request with an API token)."""
+        if not self.session_secret:
+            raise RuntimeError("this user object belongs to no session")
+        return self.session_secret
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.totp_secret is not None
 
     def __repr__(self) -> str:
         return f"<User {self.email} ({self.role})>"
@@ -627,7 +641,7 @@ class Attachment(db.Model):
 
 
 ACCOUNT_EVENT_KINDS = ("org_created", "user_created", "user_disabled", "user_enabled", "role_changed",
-                       "password_link_issued", "password_set")
+                       "password_link_issued", "password_set", "mfa_reset")
 """What the instance's account log records (account changes concern no audit, so they are not in an
 audit's trail)."""
 
@@ -686,3 +700,53 @@ class ApiToken(db.Model):
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.prefix}… of user {self.user_id} ({self.scope})>"
+
+
+SESSION_END_REASONS = ("signed_out", "idle_timeout", "absolute_timeout", "ended_by_user", "password_changed",
+                       "password_reset", "account_disabled", "role_changed", "mfa_reset", "mfa_disabled")
+"""Why a session ended (:attr:`UserSession.ended_reason`)."""
+
+
+class UserSession(db.Model):
+    """One signed-in session of a user (a browser). The cookie holds only the session's random id;
+    the row stores its SHA-256 (``id_sha256``), so the table alone cannot be used to take a session
+    over. ``last_seen_at`` is written at most once a minute. A session that has ended keeps its row
+    (``ended_at``, ``ended_reason``) for the user's list and the security log; see
+    :mod:`app.accounts.sessions`."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    user_agent: Mapped[str] = mapped_column(sa.String(100), default="")
+    address: Mapped[str] = mapped_column(sa.String(64), default="")
+    ended_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    ended_reason: Mapped[str | None] = mapped_column(sa.String(30))
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("ended_reason IS NULL OR " + one_of("ended_reason", SESSION_END_REASONS),
+                           name="ended_reason"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}{' ended' if self.ended_at else ''}>"
+
+
+class RecoveryCode(db.Model):
+    """One of a user's one-time recovery codes for the second factor, stored as a salted SHA-256
+    (``salt`` 16 random bytes in hex; the code itself is shown once). ``used_at`` is set when it is
+    used: each code works once."""
+
+    __tablename__ = "mfa_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    salt: Mapped[str] = mapped_column(sa.String(32))
+    code_sha256: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    used_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))

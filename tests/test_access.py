@@ -67,6 +67,16 @@ TABLE: dict[tuple[str, str], list[tuple[str, dict]]] = {
     ("accounts.api_tokens", "GET"): [("/account/tokens", same(200))],
     ("accounts.api_tokens", "POST"): [("/account/tokens", same(200))],  # empty form: shown again
     ("accounts.revoke_api_token", "POST"): [("/account/tokens/999999/revoke", same(404))],  # nobody's token
+    # No password step passed in this session: back to the sign-in page, signed in or not.
+    ("accounts.login_code", "GET"): [("/login/code", same(LOGIN, anon=LOGIN))],
+    ("accounts.login_code", "POST"): [("/login/code", same(LOGIN, anon=LOGIN))],
+    ("accounts.sessions_page", "GET"): [("/account/sessions", same(200))],
+    ("accounts.end_session", "POST"): [("/account/sessions/999999/end", same(404))],  # nobody's session
+    ("accounts.end_other_sessions", "POST"): [("/account/sessions/end-others", same((302, "/account/sessions")))],
+    ("accounts.mfa_page", "GET"): [("/account/mfa", same(200))],
+    ("accounts.mfa_enrol", "POST"): [("/account/mfa", same((302, "/account/mfa")))],  # no key shown yet
+    ("accounts.mfa_new_codes", "POST"): [("/account/mfa/recovery-codes", same(422))],  # no password
+    ("accounts.mfa_off", "POST"): [("/account/mfa/off", same(422))],  # no password
     ("i18n.switch", "POST"): [("/language", same(HOME, anon=HOME))],
     ("verify.verify", "GET"): [("/verify", same(200, anon=200))],
     ("verify.verify", "POST"): [("/verify", same(200, anon=200))],  # nothing to check: the form again
@@ -210,6 +220,8 @@ TABLE: dict[tuple[str, str], list[tuple[str, dict]]] = {
     ("accounts.admin_user_role", "POST"): [("/admin/users/{user}/role", admin_only(422))],  # nothing chosen
     ("accounts.admin_user_active", "POST"): [("/admin/users/{user}/active", admin_only(400))],  # no state given
     ("accounts.admin_user_reset", "POST"): [("/admin/users/{user}/password-link", admin_only(200))],
+    # The user has no second factor to reset: refused with the reason.
+    ("accounts.admin_user_mfa_reset", "POST"): [("/admin/users/{user}/mfa-reset", admin_only(422))],
     ("accounts.admin_orgs", "GET"): [("/admin/organisations", admin_only(200))],
     ("accounts.admin_orgs", "POST"): [("/admin/organisations", admin_only(422))],  # empty: the form again
     ("accounts.admin_log", "GET"): [("/admin/log", admin_only(200))],
@@ -250,7 +262,7 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 @pytest.fixture
 def app_config():
     # Every cell signs in afresh; the sign-in limits are tested in test_security.py.
-    return {"LOGIN_RATE_LIMIT": "10000 per minute", "LOGIN_RATE_LIMIT_PER_ACCOUNT": "10000 per minute",
+    return {"LOGIN_RATE_LIMIT": "10000 per minute",
             "PDF_RATE_LIMIT": "10000 per minute", "PUBLIC_PDF_RATE_LIMIT": "10000 per minute"}
 
 

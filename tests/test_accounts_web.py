@@ -12,7 +12,7 @@ import scenario
 import sqlalchemy as sa
 from webhelpers import ACCOUNTS, PASSWORD, csrf_token, login
 
-from app.accounts import services
+from app.accounts import services, sessions
 from app.accounts.services import AccountError, get_org, get_user_by_email
 from app.extensions import db
 from app.models import AccountEvent, TrailImmutable, User
@@ -85,6 +85,9 @@ def test_a_new_user_sets_their_password_through_a_one_time_link(app, admin):
     assert page.status_code == 200 and "deputy@school.test" in page.text
     short = newcomer.post(path, data={"csrf_token": csrf_token(page.text), "new": "short", "confirm": "short"})
     assert short.status_code == 422 and "Use between 12 and 128 characters." in short.text
+    common = newcomer.post(path, data={"csrf_token": csrf_token(page.text), "new": "qwerasdfzxcv",
+                                       "confirm": "qwerasdfzxcv"})
+    assert common.status_code == 422 and "on a list of the most common passwords" in common.text
     done = newcomer.post(path, data={"csrf_token": csrf_token(page.text), "new": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert done.status_code == 302 and done.location == "/login"
     assert login(newcomer, "deputy@school.test", NEW_PASSWORD).status_code == 302
@@ -126,14 +129,16 @@ def test_a_disabled_user_is_signed_out_at_once_and_cannot_sign_in(app, admin):
         assert kinds() == ["user_disabled", "user_enabled"]
 
 
-def test_the_session_loader_refuses_an_inactive_user_even_with_the_old_token(app, accounts):
-    """Disabling rotates the token; the loader also checks ``is_active`` on its own."""
-    with app.app_context():
+def test_the_session_loader_refuses_an_inactive_user_even_with_a_live_session(app, accounts):
+    """Disabling ends the sessions; the loader also checks ``is_active`` on its own."""
+    with app.test_request_context():
         user = get_user_by_email(ACCOUNTS["ngo"][0])
-        session_id = user.get_id()
+        session_id = sessions.start_session(user)
+        db.session.commit()
+        assert sessions.load_session_user(session_id) is user
         user.active = False
         db.session.commit()
-        assert services.load_session_user(session_id) is None
+        assert sessions.load_session_user(session_id) is None
 
 
 def test_a_password_reset_ends_the_sessions_and_the_old_password_and_the_link_expires(app, admin):

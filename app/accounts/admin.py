@@ -24,7 +24,7 @@ from ..i18n import describe
 from ..labels import ORG_KIND_NAMES, ROLE_NAMES
 from ..models import Organisation, User
 from ..timefmt import format_utc
-from . import bp, services
+from . import bp, mfa, services
 from .forms import ActiveForm, ButtonForm, OrgForm, RoleForm, SetPasswordForm, UserCreateForm
 from .passwords import PasswordPolicyError
 
@@ -38,6 +38,7 @@ EVENT_NAMES = {
     "role_changed": lambda: _("Role changed"),
     "password_link_issued": lambda: _("Password reset: link issued"),
     "password_set": lambda: _("Password set through a link"),
+    "mfa_reset": lambda: _("Two-step sign-in reset"),
 }
 
 
@@ -63,7 +64,7 @@ def _user_row(user: User) -> dict[str, Any]:
     return {"id": user.id, "email": user.email, "name": user.name, "role": str(ROLE_NAMES[user.role]),
             "organisation": user.organisation.name if user.organisation else "", "active": bool(user.active),
             "demo": bool(user.demo), "created": format_utc(user.created_at),
-            "link_pending": user.reset_token_sha256 is not None,
+            "link_pending": user.reset_token_sha256 is not None, "mfa": user.mfa_enabled,
             "url": url_for("accounts.admin_user", user_id=user.id)}
 
 
@@ -158,7 +159,7 @@ def admin_user_role(user_id: int):
 @bp.post("/admin/users/<int:user_id>/active")
 @admin_only
 def admin_user_active(user_id: int):
-    """Disable the account (its sessions end with their next request) or enable it again."""
+    """Disable the account (every session of it ends at once) or enable it again."""
     user = _user_or_404(user_id)
     form = ActiveForm()
     if not form.validate():
@@ -187,6 +188,25 @@ def admin_user_reset(user_id: int):
         return _refused(user, exc)
     db.session.commit()
     return _user_page(user, link=_link(token, user))
+
+
+@bp.post("/admin/users/<int:user_id>/mfa-reset")
+@admin_only
+def admin_user_mfa_reset(user_id: int):
+    """Turn off the user's two-step sign-in (lost phone and recovery codes); they are signed out
+    everywhere and set it up again at their next sign-in if their role requires it. Logged."""
+    user = _user_or_404(user_id)
+    if not ButtonForm().validate():
+        abort(400)
+    if user.id == current_user.id:
+        return _refused(user, services.AccountError("account.own_account"))
+    try:
+        mfa.reset(user, current_user)
+    except services.AccountError as exc:
+        return _refused(user, exc)
+    db.session.commit()
+    flash(_("Two-step sign-in of %(email)s is reset: signed out everywhere.", email=user.email), "success")
+    return redirect(url_for("accounts.admin_user", user_id=user.id))
 
 
 def _orgs_page(form: OrgForm, code: int = 200):

@@ -110,3 +110,19 @@ class TokenForm(FlaskForm):
 
 class RevokeTokenForm(FlaskForm):
     """Revoke one token (the CSRF token only)."""
+
+
+class CodeForm(FlaskForm):
+    """A second-factor code: 6 digits from the authenticator app, or a recovery code."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(_l("Enter the code.")), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text", "maxlength": 40,
+                                  "spellcheck": "false"})
+
+
+class ConfirmPasswordForm(FlaskForm):
+    """The current password, to confirm a change of the second factor."""
+
+    password = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your current password.")),
+                                                                 Length(max=MAX_LENGTH)],
+                             render_kw={"autocomplete": "current-password"})

@@ -1,7 +1,12 @@
 """Password hashing with Argon2id (argon2-cffi's defaults, RFC 9106 low-memory profile) and the
-password policy (OWASP ASVS 4.0 V2.1: at least 12 characters, at most 128, no composition rules)."""
+password policy (OWASP ASVS 4.0 V2.1: at least 12 characters, at most 128, no composition rules, not a
+common password from the offline list in ``data/common-passwords.txt.gz``, see ``data/README.md``)."""
 
 from __future__ import annotations
+
+import functools
+import gzip
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -11,6 +16,8 @@ from ..problems import Problem
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 
+COMMON_PASSWORDS = Path(__file__).resolve().parent / "data" / "common-passwords.txt.gz"
+
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password anyone has: used to spend the same time on unknown e-mails")
 
@@ -19,9 +26,17 @@ class PasswordPolicyError(Problem, ValueError):
     """The password breaks the policy; the code says how (``password.*`` in :data:`app.messages.MESSAGES`)."""
 
 
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The offline list of common passwords, lower-cased (19,640 entries; read once per process)."""
+    with gzip.open(COMMON_PASSWORDS, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip().lower() for line in lines if line.strip())
+
+
 def check_policy(password: str, *, email: str = "") -> None:
-    """Raise :class:`PasswordPolicyError` unless 12 <= len(password) <= 128 characters and the password
-    is not the e-mail address or its name part."""
+    """Raise :class:`PasswordPolicyError` unless 12 <= len(password) <= 128 characters, the password
+    is not the e-mail address or its name part, and it is not on the list of common passwords (any
+    case, surrounding spaces ignored: ``password.common``)."""
     if len(password) < MIN_LENGTH:
         raise PasswordPolicyError("password.too_short", min=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
@@ -29,6 +44,8 @@ def check_policy(password: str, *, email: str = "") -> None:
     lowered = password.strip().lower()
     if email and lowered in {email.lower(), email.lower().split("@", 1)[0]}:
         raise PasswordPolicyError("password.is_email")
+    if lowered in common_passwords():
+        raise PasswordPolicyError("password.common")
 
 
 def hash_password(password: str) -> str:

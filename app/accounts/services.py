@@ -23,10 +23,12 @@ from ..models import (
     AccountEvent,
     Organisation,
     User,
-    new_session_token,
+    UserSession,
 )
 from ..problems import Problem
+from ..securitylog import log_event
 from .passwords import check_policy, hash_password, needs_rehash, verify_password
+from .sessions import end_all_sessions
 
 EMAIL_MAX = 254
 NAME_MAX = 200
@@ -148,9 +150,29 @@ def authenticate(email: str, password: str, *, allow_demo: bool) -> User | None:
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Set a new password after checking the current one; rotates the session token, so every other
-    session of this user ends. Raises :class:`WrongPasswordError` if ``current`` is wrong,
+def note_failed_sign_in(email: str) -> User | None:
+    """Count a failed sign-in (wrong password or second factor) on the account of ``email``, if there
+    is one (flushed), for the notice at its next sign-in; returns that user."""
+    user = get_user_by_email(email)
+    if user is not None:
+        user.failed_sign_ins = (user.failed_sign_ins or 0) + 1
+        db.session.flush()
+    return user
+
+
+def note_sign_in(user: User, now: dt.datetime | None = None) -> tuple[int, dt.datetime | None]:
+    """Record a sign-in of ``user`` (flushed): returns the number of failed attempts since the
+    previous sign-in and when that was (``None`` for a first sign-in), and resets the count."""
+    failed, previous = user.failed_sign_ins or 0, user.last_sign_in_at
+    user.failed_sign_ins = 0
+    user.last_sign_in_at = now or dt.datetime.now(dt.UTC)
+    db.session.flush()
+    return failed, previous
+
+
+def change_password(user: User, current: str, new: str, *, keep: UserSession | None = None) -> None:
+    """Set a new password after checking the current one; every other session of this user ends
+    (all but ``keep``, the one changing it). Raises :class:`WrongPasswordError` if ``current`` is wrong,
     :class:`SamePasswordError` if ``new`` equals it, :class:`app.accounts.passwords.PasswordPolicyError`
     if the policy refuses ``new``."""
     if not verify_password(user.password_hash, current):
@@ -159,21 +181,10 @@ def change_password(user: User, current: str, new: str) -> None:
         raise SamePasswordError("account.same_password")
     check_policy(new, email=user.email)
     user.password_hash = hash_password(new)
-    user.session_token = new_session_token()
     user.password_changed_at = dt.datetime.now(dt.UTC)
     db.session.flush()
-
-
-def load_session_user(session_id: str) -> User | None:
-    """The user a session belongs to, from Flask-Login's ``<id>:<session_token>``; ``None`` if the
-    token was rotated (password changed), the user is inactive, or the id is malformed."""
-    user_id, _sep, token = (session_id or "").partition(":")
-    if not user_id.isdigit() or not token:
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active or user.session_token != token:
-        return None
-    return user
+    end_all_sessions(user, "password_changed", keep=keep)
+    log_event("password_changed", user_id=user.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,8 +327,8 @@ def _not_self(user: User, actor: User | None) -> None:
 def set_active(user: User, active: bool, actor: User | None) -> None:
     """Enable or disable ``user`` (flushed) with a "user_enabled" / "user_disabled" event.
 
-    Disabling rotates the session token, so every session of the user ends with its next request
-    (and the session loader refuses inactive users anyway). Raises :class:`AccountError` when
+    Disabling ends every session of the user at once (and the session loader refuses inactive users
+    anyway). Raises :class:`AccountError` when
     ``actor`` disables themselves or the last active instance administrator. Setting the state it
     already has changes nothing and records nothing.
     """
@@ -327,15 +338,18 @@ def set_active(user: User, active: bool, actor: User | None) -> None:
         _not_self(user, actor)
         if user.role == "instance_admin" and _active_admins() <= 1:
             raise AccountError("account.last_admin", email=user.email)
-        user.session_token = new_session_token()
+        end_all_sessions(user, "account_disabled")
     user.active = active
     db.session.flush()
+    log_event("account_enabled" if active else "account_disabled", user_id=user.id,
+              actor_id=actor.id if actor else None)
     record_event("user_enabled" if active else "user_disabled", actor, user=user, details={"email": user.email})
 
 
 def change_role(user: User, role: str, organisation: Organisation | None, actor: User | None) -> None:
     """Give ``user`` another role and the organisation it needs (flushed), with a "role_changed" event
-    (before and after). Raises :class:`AccountError` when the role does not fit the organisation (see
+    (before and after); every session of the user ends (the new role may have shorter timeouts or
+    need a second factor). Raises :class:`AccountError` when the role does not fit the organisation (see
     :func:`check_role_fits`), ``actor`` changes their own role, or the last active instance
     administrator would lose the role. The same role and organisation change nothing."""
     _not_self(user, actor)
@@ -348,6 +362,9 @@ def change_role(user: User, role: str, organisation: Organisation | None, actor:
     user.role = role
     user.organisation = organisation
     db.session.flush()
+    end_all_sessions(user, "role_changed")
+    log_event("role_changed", user_id=user.id, actor_id=actor.id if actor else None, before=before["role"],
+              after=role)
     record_event("role_changed", actor, user=user, organisation=organisation,
                  details={"before": before, "after": user_facts(user)})
 
@@ -362,8 +379,9 @@ def issue_password_link(user: User, actor: User | None, lifetime: dt.timedelta) 
     now = dt.datetime.now(dt.UTC)
     token = _link_token(user, lifetime, now)
     user.password_hash = hash_password(secrets.token_urlsafe(48))
-    user.session_token = new_session_token()
     db.session.flush()
+    end_all_sessions(user, "password_reset")
+    log_event("password_reset", user_id=user.id, actor_id=actor.id if actor else None)
     record_event("password_link_issued", actor, user=user,
                  details={"email": user.email, "expires": user.reset_expires_at.isoformat(timespec="seconds")})
     return token
@@ -394,8 +412,9 @@ def set_password_with_link(token: str, new: str) -> User:
     user.password_hash = hash_password(new)
     user.reset_token_sha256 = None
     user.reset_expires_at = None
-    user.session_token = new_session_token()
     user.password_changed_at = dt.datetime.now(dt.UTC)
     db.session.flush()
+    end_all_sessions(user, "password_reset")
+    log_event("password_set", user_id=user.id)
     record_event("password_set", user, user=user, details={"email": user.email, "by": "link"})
     return user

@@ -24,6 +24,7 @@ from flask_login import current_user
 
 from ..accounts import tokens
 from ..extensions import csrf, db, limiter
+from ..securitylog import log_event
 from .problems import API_PREFIX, ApiProblem
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -53,8 +54,11 @@ def authenticate() -> None:
     token = tokens.resolve(text)
     if token is None:
         db.session.rollback()
+        log_event("api_token_refused", method=request.method, path=request.path)
         raise ApiProblem(401, "api.bad_token")
     db.session.commit()  # last_used_at
+    log_event("api_token_used", user_id=token.user_id, key_prefix=token.prefix, key_id=token.id,
+              method=request.method, path=request.path)
     g.api_token = token
     # Flask-Login reads the request's user from g._login_user first: the token's user wins over any
     # session cookie sent along.
