@@ -568,10 +568,13 @@ def audits_adopt(org_name: str) -> None:
               help="Where to write the portable JSON document (written atomically).")
 def audits_export(report_id: str, output: Path) -> None:
     """Write one audit as a portable JSON document (every version, assessment, submission, review and
-    action, the PDFs' fingerprints, the trail), to be imported into another instance."""
+    action, the attached documents with their bytes, the PDFs' fingerprints, the trail), to be imported
+    into another instance."""
     import sqlalchemy as sa
+    from flask import current_app
 
-    from .audits.portable import export_audit
+    from .audits.portable import PortableError, export_audit
+    from .evidence.storage import store_from_config
     from .extensions import db
     from .models import Audit
 
@@ -580,7 +583,11 @@ def audits_export(report_id: str, output: Path) -> None:
         if audit is None:
             click.echo(f"error: there is no audit {report_id!r} on this instance", err=True)
             sys.exit(2)
-        document = export_audit(audit)
+        try:
+            document = export_audit(audit, store=store_from_config(current_app.config))
+        except PortableError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
     write_atomically(output, (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
     click.echo(f"wrote {output} (content SHA-256 {document['content_sha256']})")
 
@@ -589,15 +596,24 @@ def audits_export(report_id: str, output: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--org", "org_name", required=True, help="The school of this instance the audit will belong to.")
 def audits_import(file: Path, org_name: str) -> None:
-    """Import a portable audit (from `eduaudit audits export` or the API) into a school. A file changed
-    after export, or of a format version this instance does not read, is refused (exit 2)."""
+    """Import a portable audit (from `eduaudit audits export` or the API; format version 1 or 2) into a
+    school, its documents into this instance's attachment store. A file larger than
+    PORTABLE_IMPORT_MAX_BYTES, changed after export, of a format version this instance does not read,
+    or with a document that does not match its SHA-256 is refused (exit 2), and nothing is written."""
+    from flask import current_app
+
     from .accounts.services import get_org
-    from .audits.portable import PortableError, import_audit, parse_file
+    from .audits.portable import PortableError, check_size, import_audit, parse_file
+    from .evidence.storage import store_from_config
     from .extensions import db
 
     with _web_app().app_context():
+        config = current_app.config
         try:
-            result = import_audit(parse_file(file.read_bytes()), get_org(org_name))
+            limit = config["PORTABLE_IMPORT_MAX_BYTES"]
+            check_size(file.stat().st_size, limit)  # before reading it into memory
+            result = import_audit(parse_file(file.read_bytes(), max_bytes=limit), get_org(org_name),
+                                  store=store_from_config(config), max_document_bytes=config["ATTACHMENT_MAX_BYTES"])
         except PortableError as exc:
             db.session.rollback()
             if exc.code == "portable.not_a_school" and get_org(org_name) is None:

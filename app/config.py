@@ -119,6 +119,10 @@ DEFAULTS: dict[str, Any] = {
     "ATTACHMENTS_PER_VERSION": 50,
     "ATTACHMENT_STORAGE": "local",
     "ATTACHMENT_STORAGE_PATH": None,
+    # The largest portable audit file imported at once (the API's import route and `eduaudit audits
+    # import`; only that route accepts bodies this large). Documents travel inside it in base64 (4/3
+    # of their size), so 64 MiB carries about 45 MiB of documents: four at the 10 MiB limit.
+    "PORTABLE_IMPORT_MAX_BYTES": 64 * 1024 * 1024,
     # How long a password-setting link issued by an instance administrator can be used (once).
     "PASSWORD_LINK_LIFETIME": timedelta(days=3),
     # Redis for background jobs (RQ) and, when set, for the rate-limit counters too. None: jobs run
@@ -254,7 +258,8 @@ def check_attachment_settings(config: dict[str, Any], instance_path: str | os.Pa
     """Fill in ``ATTACHMENT_STORAGE_PATH`` (default ``<instance folder>/attachments``, made absolute).
 
     Raises :class:`ConfigError` for a store other than ``local``, a path inside a folder the web
-    server serves (``app/static``), or a size limit that is not a positive number of bytes.
+    server serves (``app/static``), or a size limit (``ATTACHMENT_MAX_BYTES``,
+    ``PORTABLE_IMPORT_MAX_BYTES``) that is not a positive number of bytes.
     """
     if config.get("ATTACHMENT_STORAGE") != "local":
         raise ConfigError(f"ATTACHMENT_STORAGE is {config.get('ATTACHMENT_STORAGE')!r}; expected 'local' "
@@ -264,9 +269,10 @@ def check_attachment_settings(config: dict[str, Any], instance_path: str | os.Pa
         raise ConfigError(f"ATTACHMENT_STORAGE_PATH {path} is inside a folder the web server serves; "
                           "choose a folder outside the application (the default is the instance folder)")
     config["ATTACHMENT_STORAGE_PATH"] = str(path)
-    limit = config.get("ATTACHMENT_MAX_BYTES")
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
-        raise ConfigError(f"ATTACHMENT_MAX_BYTES is {limit!r}; expected a positive number of bytes")
+    for name in ("ATTACHMENT_MAX_BYTES", "PORTABLE_IMPORT_MAX_BYTES"):
+        limit = config.get(name)
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
+            raise ConfigError(f"{name} is {limit!r}; expected a positive number of bytes")
 
 
 def check_report_settings(config: dict[str, Any]) -> None:

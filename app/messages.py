@@ -193,7 +193,18 @@ MESSAGES: dict[str, str] = {
     # -- portable audits (app/audits/portable.py) -----------------------------------------------------
     "portable.not_json": N_("the file is not a JSON document: %(error)s"),
     "portable.incompatible": N_("the file is '%(format)s' version %(version)s; this instance reads '%(expected)s' "
-                                "version %(expected_version)s"),
+                                "versions %(expected_versions)s"),
+    "portable.too_large": N_("the file has %(size)s bytes; at most %(limit)s bytes (%(limit_mib)s MiB) are "
+                             "imported at once"),
+    "portable.document_missing": N_("the bytes of the attached document “%(file_name)s” (SHA-256 %(sha256)s) are "
+                                    "missing from this instance's attachment store, so the audit cannot be "
+                                    "exported whole"),
+    "portable.document_mismatch": N_("the attached document “%(file_name)s” does not match its fingerprint: the file "
+                                     "records SHA-256 %(expected)s, its bytes hash to %(actual)s; nothing was "
+                                     "imported"),
+    "portable.document_refused": N_("the attached document “%(file_name)s” cannot be kept here: %(problem)s"),
+    "portable.document_type": N_("the attached document “%(file_name)s” is recorded as %(recorded)s but its "
+                                 "content is %(found)s"),
     "portable.invalid": N_("the file does not match the portable audit schema at %(path)s: %(error)s"),
     "portable.tampered": N_("the file was changed after it was exported: its content hash is %(actual)s, the "
                             "file says %(expected)s"),

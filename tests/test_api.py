@@ -492,3 +492,85 @@ def test_an_approval_of_a_grave_verdict_through_the_api_needs_the_acknowledgemen
     assert approved.status_code == 200, approved.text
     assert approved.json["decision"] == "approved" and approved.json["acknowledgement"] == reason
     assert school_api.get(f"{API}/audits/{rid}/submissions").json["submissions"][0]["acknowledgement"] == reason
+
+
+# -- the review loop's records: the action plan and the documents ----------------------------------------
+
+@pytest.fixture
+def planned(app, accounts):
+    """A submitted audit with changes requested by a rating (a reviewer's item), the school's own item, and
+    a document; returns its report id, the items' ids (reviewer's, school's), the document's id and the
+    school's token."""
+    from app.review import services as review_services
+
+    with app.app_context():
+        rid = scenario.make_audit("submitted")
+        audit, school, reviewer = scenario.audit(rid), scenario.user("school"), scenario.user("reviewer")
+        submission = scenario.latest_submission(rid)
+        rule = submission.assessment.read_result().findings[0].rule_id
+        due = dt.date.today() + dt.timedelta(days=20)
+        review_services.save_reviews(current_ruleset(), submission, reviewer, [review_services.ReviewInput(
+            "finding", rule, "must_be_corrected", "No contract", "Sign a DPA", "Head", due)])
+        review_services.decide(submission, reviewer, "changes_requested", "")
+        own = review_services.add_action(audit, school, "Tell the parents", "Deputy", due)
+        db.session.commit()
+        theirs = next(i.id for i in review_services.actions_of(audit) if i.source == "reviewer")
+        attachment = scenario.attach(rid, file_name="dpa.pdf")
+        return rid, rule, theirs, own.id, attachment, make_token("school")
+
+
+def test_the_action_plan_lists_every_item_with_all_its_fields(app, planned):
+    rid, rule, theirs, own, _attachment, token = planned
+    listed = app.test_client().get(f"{API}/audits/{rid}/actions", headers=bearer(token))
+    assert listed.status_code == 200, listed.text
+    items = {item["id"]: item for item in listed.json["actions"]}
+    assert set(items) == {theirs, own}
+    assert items[theirs] | {"created_at": None, "due_date": None} == {
+        "id": theirs, "source": "reviewer", "action": "Sign a DPA", "owner": "Head", "due_date": None, "state": "open",
+        "overdue": False, "done_note": "", "done_at": None, "created_at": None, "created_by": "officer@regulator.test",
+        "target_kind": "finding", "target_id": rule, "submission_number": 1,
+        "rating": {"submission": 1, "target_kind": "finding", "target_id": rule}}
+    assert items[own]["source"] == "school" and items[own]["rating"] is None and items[own]["target_kind"] is None
+    assert items[own]["created_by"] == "head@school.test"
+
+
+def test_the_school_marks_an_action_done_with_a_note_as_on_its_page(app, planned):
+    rid, _rule, theirs, _own, _attachment, token = planned
+    client = app.test_client()
+    blank = client.post(f"{API}/audits/{rid}/actions/{theirs}/done", json={"note": "  "}, headers=bearer(token))
+    assert _problem(blank, 422, "review.done_note_missing")
+    done = client.post(f"{API}/audits/{rid}/actions/{theirs}/done", json={"note": "DPA signed on 3 March"},
+                       headers=bearer(token))
+    assert done.status_code == 200, done.text
+    assert done.json["state"] == "done" and done.json["done_note"] == "DPA signed on 3 March" and done.json["done_at"]
+    again = client.post(f"{API}/audits/{rid}/actions/{theirs}/done", json={"note": "again"}, headers=bearer(token))
+    assert _problem(again, 422, "review.action_already_done")
+    with app.app_context():
+        assert scenario.kinds(rid)[-1] == "action_done"
+    reviewer = client.post(f"{API}/audits/{rid}/actions/{theirs}/done", json={"note": "x"},
+                           headers=bearer(make_token_in(app, "reviewer")))
+    assert _problem(reviewer, 403, "api.forbidden")
+
+
+def make_token_in(app, key):
+    with app.app_context():
+        return make_token(key)
+
+
+def test_an_audit_s_documents_are_listed_and_downloaded_as_files_to_save(app, planned):
+    rid, _rule, _theirs, _own, attachment, token = planned
+    client = app.test_client()
+    listed = client.get(f"{API}/audits/{rid}/attachments", headers=bearer(make_token_in(app, "reviewer")))
+    assert listed.status_code == 200, listed.text
+    (row,) = listed.json["attachments"]
+    assert row["id"] == attachment and row["file_name"] == "dpa.pdf" and row["media_type"] == "application/pdf"
+    assert row["sha256"] == hashlib.sha256(scenario.PDF_BYTES).hexdigest()
+    assert row["size_bytes"] == len(scenario.PDF_BYTES)
+    assert row["current"] is True and row["removed_in_version"] is None and row["question_id"] == "legal_basis"
+    got = client.get(row["download"], headers=bearer(token))
+    assert got.status_code == 200 and got.data == scenario.PDF_BYTES
+    assert got.headers["Content-Disposition"].startswith("attachment") and got.headers["X-Content-Type-Options"] == \
+        "nosniff" and got.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert got.headers["Cache-Control"] == "private, no-store"
+    other = client.get(row["download"], headers=bearer(make_token_in(app, "other_school")))
+    assert _problem(other, 404, "api.not_found")

@@ -71,6 +71,13 @@ API_TABLE: dict[tuple[str, str], list[tuple[str, dict | None, dict]]] = {
     ("api_audits.export_portable", "GET"): [(A + "/portable", None, VIEW)],
     ("api_audits.import_portable", "POST"): [("/api/v1/audits/import", {},  # not a portable audit: 422
                                               row(401, 422, 422, 403, 403, 403, 403))],
+    ("api_review.list_actions", "GET"): [(A + "/actions", None, VIEW)],
+    ("api_review.action_done", "POST"): [(A + "/actions/999999/done", {"note": "Done"},  # no such item: 404
+                                          school(draft=404, submitted=404, approved=404))],
+    ("api_evidence.list_attachments", "GET"): [(A + "/attachments", None, VIEW)],
+    ("api_evidence.download_attachment", "GET"): [(A + "/attachments/{att}", None, VIEW),
+                                                  (A + "/attachments/{other_att}", None, by_state(  # another audit's
+                                                      draft=NONE, submitted=NONE, approved=NONE, missing=NONE))],
     ("api_reports.request_report", "POST"): [(A + "/reports", {"lang": "en"}, by_state(
         draft=row(401, 422, 404, 404, 404, 404, 404),  # incomplete: 422 naming the open questions
         submitted=row(401, 202, 404, 202, 404, 404, 404), approved=row(401, 202, 404, 202, 404, 404, 404),
@@ -147,6 +154,8 @@ def test_api_route_answers_each_role_as_the_table_says(app, api_audits, route):
         for state, report_id, by_role in cases:
             url = url_template.replace("{id}", report_id or "").replace("{job}", api_audits["job"])
             url = url.replace("{aid}", str(api_audits["aids"].get(state, 999999)))
+            url = (url.replace("{att}", str(api_audits["attachments"].get(state, 999999)))
+                   .replace("{other_att}", str(api_audits["other_attachment"])))
             for key, product_id in api_audits["products"].items():
                 url = url.replace(f"{{{key}}}", str(product_id))
             # the owning school and the reviewer go last: their requests may move the audit on

@@ -155,7 +155,8 @@ SAMPLES = {
     # the JSON API, tokens and portable audits
     "scope": "admin", "scopes": ["read", "write"], "days": 7, "detail": "42", "revision": 3,
     "questions": ["pupil_min_age"], "regulator_id": 5, "kind": "time", "method": "DELETE",
-    "format": "x-y", "version": 2, "expected": "eduaudit-portable-audit", "expected_version": 1,
+    "format": "x-y", "version": 3, "expected": "eduaudit-portable-audit", "expected_versions": [1, 2],
+    "sha256": "ab" * 32, "recorded": "image/png", "found": "application/pdf",
     "path": "content/audit/status", "error": "line 1 column 2", "actual": "0123abcd", "actor": "head@school.test",
     "at": "2026-12-02T10:00:00+00:00",
 }

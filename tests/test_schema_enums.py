@@ -42,16 +42,27 @@ def _vendor_countries() -> tuple[str, ...]:
 
 PORTABLE = "/properties/content/properties"
 PUBLISHED = "/$defs/audit/properties"
+PORTABLE_1: dict[str, Any] = {
+    f"{PORTABLE}/audit/properties/status": models.AUDIT_STATUSES,
+    f"{PORTABLE}/versions/items/properties/from": ("submission", "current"),
+    f"{PORTABLE}/assessments/items/properties/verdict": rule_schema.VERDICTS,
+    f"{PORTABLE}/issued_reports/items/properties/status": (*models.AUDIT_STATUSES, None),
+    f"{PORTABLE}/submissions/items/properties/decision": (*models.DECISIONS, None),
+    f"{PORTABLE}/submissions/items/properties/ratings/items/properties/target_kind": models.REVIEW_TARGETS,
+    f"{PORTABLE}/submissions/items/properties/ratings/items/properties/rating": models.RATINGS,
+    f"{PORTABLE}/trail/items/properties/kind": models.EVENT_KINDS,
+}
+PORTABLE_2: dict[str, Any] = {  # version 1's lists, and the action plan's and the documents'
+    **PORTABLE_1,
+    f"{PORTABLE}/actions/items/properties/source": models.ACTION_SOURCES,
+    f"{PORTABLE}/actions/items/properties/state": models.ACTION_STATES,
+    f"{PORTABLE}/actions/items/properties/target_kind": (*models.REVIEW_TARGETS, None),
+    f"{PORTABLE}/actions/items/properties/rating/oneOf/1/properties/target_kind": models.REVIEW_TARGETS,
+    f"{PORTABLE}/attachments/items/properties/media_type": models.ATTACHMENT_MEDIA_TYPES,
+}
 OWNERS: dict[tuple[str, str], Any] = {
-    ("portable-audit-1", f"{PORTABLE}/audit/properties/status"): models.AUDIT_STATUSES,
-    ("portable-audit-1", f"{PORTABLE}/versions/items/properties/from"): ("submission", "current"),
-    ("portable-audit-1", f"{PORTABLE}/assessments/items/properties/verdict"): rule_schema.VERDICTS,
-    ("portable-audit-1", f"{PORTABLE}/issued_reports/items/properties/status"): (*models.AUDIT_STATUSES, None),
-    ("portable-audit-1", f"{PORTABLE}/submissions/items/properties/decision"): (*models.DECISIONS, None),
-    ("portable-audit-1", f"{PORTABLE}/submissions/items/properties/ratings/items/properties/target_kind"):
-        models.REVIEW_TARGETS,
-    ("portable-audit-1", f"{PORTABLE}/submissions/items/properties/ratings/items/properties/rating"): models.RATINGS,
-    ("portable-audit-1", f"{PORTABLE}/trail/items/properties/kind"): models.EVENT_KINDS,
+    **{("portable-audit-1", path): owner for path, owner in PORTABLE_1.items()},
+    **{("portable-audit-2", path): owner for path, owner in PORTABLE_2.items()},
     ("published-audits-2.0", "/properties/scope/properties/kind"): ("all", "product", "comparison"),
     ("published-audits-2.0", f"{PUBLISHED}/product/properties/category"): models.PRODUCT_CATEGORIES,
     ("published-audits-2.0", f"{PUBLISHED}/product/properties/vendor_country"): (*_vendor_countries(), None),

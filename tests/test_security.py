@@ -26,6 +26,7 @@ from app.accounts.services import (
 from app.config import ConfigError
 from app.extensions import db
 from app.models import ApiToken, Audit, RecoveryCode, User, UserSession
+from app.review.services import add_action
 from app.security import CONTENT_SECURITY_POLICY
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -104,6 +105,8 @@ API_CSRF_CASES = {
                                             "rating": "acceptable"}]}),
     "api_review.decide": ("reviewer", "submitted", "POST", "/api/v1/audits/{id}/review/decision",
                           {"decision": "approved", "acknowledgement": "Seen"}),
+    "api_review.action_done": ("school", "approved", "POST", "/api/v1/audits/{id}/actions/{action}/done",
+                               {"note": "Forged"}),
     "api_registry.publish": ("school", "approved", "POST", "/api/v1/audits/{id}/publication", {}),
     "api_registry.unpublish": ("school", "published", "DELETE", "/api/v1/audits/{id}/publication", None),
 }
@@ -187,6 +190,11 @@ def test_an_api_request_with_the_session_cookie_and_no_csrf_header_is_refused(ap
     with app.app_context():
         report_id = scenario.make_audit(state) if state else ""
         regulator = get_org("Test Regulator").id
+        if "{action}" in url:  # the school's own open item
+            item = add_action(scenario.audit(report_id), scenario.user("school"), "Tell the parents", "Head",
+                              dt.date.today() + dt.timedelta(days=9))
+            db.session.commit()
+            url = url.replace("{action}", str(item.id))
         db.session.expire_all()
         before = db_state()
     if body and body.get("regulator_id") == "{regulator}":

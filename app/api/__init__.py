@@ -5,7 +5,8 @@ checked into the repository as ``docs/openapi.json`` (``tests/test_api_spec.py``
 equal; ``make openapi``, i.e. ``eduaudit api spec -o docs/openapi.json``, writes it). Resources:
 :mod:`.audits` (audits, answers, evaluation, assessments and findings, submission, trail, portable
 export and import), :mod:`.reports` (report
-jobs), :mod:`.review` (the reviewer's queue, ratings, decision), :mod:`.registry` (products,
+jobs), :mod:`.review` (the reviewer's queue, ratings, decision; the action plan), :mod:`.evidence`
+(documents attached to answers), :mod:`.registry` (products,
 published audits, exports). Errors are problem details (:mod:`.problems`); who may call what is
 :mod:`.auth` (personal tokens or the session cookie, the same access rules as the pages).
 """
@@ -73,13 +74,13 @@ def register(app: Flask) -> ProblemApi:
     """Mount ``/api/v1`` on ``app`` and return its ``Api``: the spec, every resource blueprint
     (CSRF-exempt: :mod:`.auth` checks the CSRF token of cookie requests itself; each is rate-limited
     per caller, see :func:`.auth.limited`), the authentication."""
-    from . import audits, registry, reports, review
+    from . import audits, evidence, registry, reports, review
 
     for key, value in SETTINGS.items():
         app.config.setdefault(key, value)
     api = ProblemApi(app)
     api.register_converter(RowId, lambda _converter: {"type": "integer", "minimum": 0, "maximum": ROW_ID_MAX})
-    for blueprint in (audits.blp, reports.blp, review.blp, registry.blp):
+    for blueprint in (audits.blp, reports.blp, review.blp, evidence.blp, registry.blp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix=API_PREFIX)
     app.before_request(auth.authenticate)

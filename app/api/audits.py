@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import jsonify, request, url_for
+from flask import current_app, jsonify, request, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,6 +23,7 @@ from .. import access, trail
 from ..audits import portable
 from ..audits import services as audit_services
 from ..evaluation import NotReady, evaluate_audit, latest_snapshot
+from ..evidence.download import store
 from ..extensions import current_ruleset, db
 from ..i18n import describe
 from ..models import AssessmentSnapshot, Audit, Organisation, Submission
@@ -297,18 +298,25 @@ def get_trail(report_id: str):
     return {"report_id": audit.report_id, "events": trail.export_rows(audit)}
 
 
-PORTABLE_DOC = {"description": "A portable audit (app/static/schemas/portable-audit-1.schema.json)",
+PORTABLE_DOC = {"description": "A portable audit (app/static/schemas/portable-audit-2.schema.json; version 1 "
+                               "files are read too)",
                 "content": {"application/json": {"schema": {"type": "object"}}}}
 
 
 @blp.get("/audits/<report_id>/portable")
 @blp.doc(responses={"200": PORTABLE_DOC})
+@blp.alt_response(409, response="CONFLICT", description="A document's bytes are missing from the attachment store")
 @signed_in()
 def export_portable(report_id: str):
     """The whole audit as one portable JSON document (every version's answers, assessments,
-    submissions, reviews and actions, fingerprints of the PDFs issued, the trail), with a content hash."""
+    submissions with acknowledgements and ratings, every action-plan item, the attached documents with
+    their bytes, fingerprints of the PDFs issued, the trail), with a content hash."""
     audit = access.audit_for(report_id, "trail")
-    response = jsonify(portable.export_audit(audit))
+    try:
+        document = portable.export_audit(audit, store=store())
+    except portable.PortableError as exc:
+        raise ApiProblem(409, exc.code, **exc.params) from None
+    response = jsonify(document)
     response.headers["Content-Disposition"] = f"attachment; filename=eduaudit-{audit.report_id}-portable.json"
     return response
 
@@ -316,13 +324,21 @@ def export_portable(report_id: str):
 @blp.post("/audits/import")
 @blp.doc(requestBody={"required": True, **PORTABLE_DOC})
 @blp.response(201, schemas.ImportResult)
+@blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE",
+                  description="The file is larger than PORTABLE_IMPORT_MAX_BYTES (64 MiB by default)")
 @signed_in("school_admin")
 def import_portable():
-    """Import a portable audit into the caller's school. 422 for a file that is not a portable audit of
-    a version this instance reads, or whose content hash does not match (changed after export)."""
+    """Import a portable audit (format version 1 or 2) into the caller's school, its documents into
+    this instance's attachment store. Bodies up to ``PORTABLE_IMPORT_MAX_BYTES`` (64 MiB by default)
+    are accepted here (413 above it). 422 for a file that is not a portable audit of a version this
+    instance reads, whose content hash does not match (changed after export), or with a document whose
+    bytes do not match its SHA-256 or are not accepted as evidence here; nothing is written then."""
+    config = current_app.config
+    request.max_content_length = config["PORTABLE_IMPORT_MAX_BYTES"]
     document = request.get_json(silent=True)
     try:
-        result = portable.import_audit(document, current_user.organisation)
+        result = portable.import_audit(document, current_user.organisation, current_user, store=store(),
+                                       max_document_bytes=config["ATTACHMENT_MAX_BYTES"])
     except portable.PortableError as exc:
         db.session.rollback()
         raise ApiProblem(422, exc.code, **exc.params) from None

@@ -88,7 +88,7 @@ def from_http_exception(exc: HTTPException) -> Response:
     if status == 405:
         params["method"] = request.method
     elif status == 413:
-        params["limit"] = current_app.config.get("MAX_CONTENT_LENGTH")
+        params["limit"] = request.max_content_length  # the route's own limit where it raised the app's
     elif status == 429:
         params["limit"] = getattr(exc, "description", "")
     headers = {"Retry-After": "60"} if status == 429 else {}

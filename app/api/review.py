@@ -1,6 +1,8 @@
-"""``/api/v1``: the review, for reviewers: the queue of their regulator, ratings of a submission's
-findings and sections (with action items), the decision. Same services and rules as the review page
-(:mod:`app.review.services`): all ratings of a request are checked before anything is written."""
+"""``/api/v1``: the review loop. For reviewers: the queue of their regulator, ratings of a
+submission's findings and sections (with action items), the decision. For whoever sees the audit:
+its action plan; for its school: marking an item done. Same services and rules as the review page
+and the audit's action plan (:mod:`app.review.services`, :func:`app.access.audit_for` with
+``"plan"``): all ratings of a request are checked before anything is written."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from flask_smorest import Blueprint
 
 from .. import access
 from ..extensions import current_ruleset, db
+from ..models import ActionItem, Audit, User
 from ..review import services as review_services
 from ..timefmt import as_utc
 from . import schemas
@@ -19,7 +22,8 @@ from .audits import submission_output
 from .auth import limited, signed_in
 from .problems import ApiProblem
 
-blp = limited(Blueprint("api_review", __name__, description="The regulator's review of submitted audits."))
+blp = limited(Blueprint("api_review", __name__, description="The regulator's review of submitted audits, and "
+                                                             "the audit's action plan."))
 
 
 @blp.get("/review/queue")
@@ -90,3 +94,53 @@ def decide(body: dict[str, Any], report_id: str):
         raise ApiProblem(422, exc.code, **exc.params) from None
     db.session.commit()
     return submission_output(submission)
+
+
+def action_output(item: ActionItem, today: dt.date) -> dict[str, Any]:
+    """The fields of :class:`.schemas.ActionOutput` (``overdue`` as of ``today``)."""
+    creator = db.session.get(User, item.created_by_id) if item.created_by_id else None
+    rating = item.rating
+    return {"id": item.id, "source": item.source, "action": item.action, "owner": item.owner,
+            "due_date": item.due_date, "state": item.state, "overdue": item.overdue_on(today),
+            "done_note": item.done_note, "done_at": as_utc(item.done_at) if item.done_at else None,
+            "created_at": as_utc(item.created_at), "created_by": creator.email if creator else None,
+            "target_kind": item.target_kind, "target_id": item.target_id,
+            "submission_number": item.submission_number,
+            "rating": None if rating is None else {"submission": rating.submission.number,
+                                                   "target_kind": rating.target_kind, "target_id": rating.target_id}}
+
+
+@blp.get("/audits/<report_id>/actions")
+@blp.response(200, schemas.ActionList)
+@signed_in()
+def list_actions(report_id: str):
+    """The audit's action plan: every item, the reviewer's and the school's own, open and done, of
+    every version, oldest first."""
+    audit = access.audit_for(report_id, "view")
+    today = dt.date.today()
+    return {"actions": [action_output(item, today) for item in review_services.actions_of(audit)]}
+
+
+def _action(audit: Audit, action_id: int) -> ActionItem:
+    item = db.session.get(ActionItem, action_id)
+    if item is None or item.audit_id != audit.id:
+        raise ApiProblem(404, "api.not_found")
+    return item
+
+
+@blp.post("/audits/<report_id>/actions/<id:action_id>/done")
+@blp.arguments(schemas.ActionDone)
+@blp.response(200, schemas.ActionOutput)
+@signed_in("school_admin")
+def action_done(body: dict[str, Any], report_id: str, action_id: int):
+    """The school marks an item of its action plan done, saying what was done (``note``), whatever the
+    audit's status, as on the audit's page. 422 when the note is blank or the item is already done."""
+    audit = access.audit_for(report_id, "plan")
+    item = _action(audit, action_id)
+    try:
+        review_services.close_action(audit, item, current_user, body["note"])
+    except review_services.ReviewError as exc:
+        db.session.rollback()
+        raise ApiProblem(422, exc.code, **exc.params) from None
+    db.session.commit()
+    return action_output(item, dt.date.today())

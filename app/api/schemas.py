@@ -9,7 +9,16 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from ..models import AUDIT_STATUSES, DECISIONS, PRODUCT_CATEGORIES, RATINGS, REVIEW_TARGETS
+from ..models import (
+    ACTION_SOURCES,
+    ACTION_STATES,
+    ATTACHMENT_MEDIA_TYPES,
+    AUDIT_STATUSES,
+    DECISIONS,
+    PRODUCT_CATEGORIES,
+    RATINGS,
+    REVIEW_TARGETS,
+)
 from ..reports.context import LANGS
 from ..rules.schema import VERDICTS
 
@@ -272,6 +281,67 @@ class DecisionInput(ma.Schema):
         metadata={"description": "The reviewer's reason for approving a critical or prohibited verdict, or an "
                                  "audit with findings left unrated (required then; kept on the submission, in "
                                  "the trail and on the PDF)."})
+
+
+# -- action plan -------------------------------------------------------------------------------------
+
+class RatingRef(ma.Schema):
+    submission = fields.Integer(required=True, metadata={"description": "the submission's number"})
+    target_kind = fields.String(required=True, validate=validate.OneOf(REVIEW_TARGETS))
+    target_id = fields.String(required=True)
+
+
+class ActionOutput(ma.Schema):
+    id = fields.Integer(required=True)
+    source = fields.String(required=True, validate=validate.OneOf(ACTION_SOURCES),
+                           metadata={"description": "reviewer (set by a rating) or school (the school's own)"})
+    action = fields.String(required=True)
+    owner = fields.String(required=True)
+    due_date = fields.Date(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(ACTION_STATES))
+    overdue = fields.Boolean(required=True, metadata={"description": "open and past its due date"})
+    done_note = fields.String(required=True, metadata={"description": "what was done; '' while open, or when "
+                                                                        "the reviewer closed it by a rating"})
+    done_at = fields.DateTime(allow_none=True, required=True)
+    created_at = fields.DateTime(required=True)
+    created_by = fields.String(allow_none=True, required=True, metadata={"description": "e-mail address"})
+    target_kind = fields.String(allow_none=True, required=True, validate=validate.OneOf(REVIEW_TARGETS))
+    target_id = fields.String(allow_none=True, required=True, metadata={"description": "rule or section id"})
+    submission_number = fields.Integer(allow_none=True, required=True,
+                                       metadata={"description": "the submission it was first set on"})
+    rating = fields.Nested(RatingRef, allow_none=True, required=True,
+                           metadata={"description": "the rating it follows (the latest that set or carried it)"})
+
+
+class ActionList(ma.Schema):
+    actions = fields.List(fields.Nested(ActionOutput), required=True)
+
+
+class ActionDone(ma.Schema):
+    note = fields.String(required=True, validate=validate.Length(max=5000),
+                         metadata={"description": "what was done (required, not blank)"})
+
+
+# -- documents attached to answers -------------------------------------------------------------------
+
+class AttachmentOutput(ma.Schema):
+    id = fields.Integer(required=True)
+    question_id = fields.String(required=True)
+    file_name = fields.String(required=True)
+    media_type = fields.String(required=True, validate=validate.OneOf(ATTACHMENT_MEDIA_TYPES))
+    size_bytes = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    added_in_version = fields.Integer(required=True, metadata={"description": "the first version carrying it"})
+    removed_in_version = fields.Integer(allow_none=True, required=True,
+                                        metadata={"description": "the first version no longer carrying it"})
+    current = fields.Boolean(required=True, metadata={"description": "attached to the audit's current version"})
+    uploaded_by = fields.String(allow_none=True, required=True, metadata={"description": "e-mail address"})
+    uploaded_at = fields.DateTime(required=True)
+    download = fields.String(required=True, metadata={"description": "the document's address"})
+
+
+class AttachmentList(ma.Schema):
+    attachments = fields.List(fields.Nested(AttachmentOutput), required=True)
 
 
 # -- registry ----------------------------------------------------------------------------------------

@@ -13,10 +13,9 @@ limit is raised for this request (as on ``/verify``).
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -29,17 +28,12 @@ from ..i18n import describe, ui_lang
 from ..models import Attachment, Audit
 from ..timefmt import format_utc
 from . import bp, forms, services
-from .storage import AttachmentStore, StoredDocumentMissing, store_from_config
+from .download import document_response, store
 
 FORM_OVERHEAD = 64 * 1024
 """Bytes allowed on top of the document for the rest of the upload form (fields, multipart framing)."""
 
-DOWNLOAD_CSP = "sandbox; default-src 'none'"
-"""A downloaded document opened by a browser anyway runs no script and loads nothing."""
 
-
-def _store() -> AttachmentStore:
-    return store_from_config(current_app.config)
 
 
 def _question_choices(audit: Audit) -> list[SelectChoice]:
@@ -130,7 +124,7 @@ def attachments(report_id: str):
         return _page(audit, form, 422)
     upload = form.to_upload()
     try:
-        attachment = services.add(current_ruleset().questionnaire, audit, upload, current_user, store=_store(),
+        attachment = services.add(current_ruleset().questionnaire, audit, upload, current_user, store=store(),
                                   max_bytes=limit, max_count=current_app.config["ATTACHMENTS_PER_VERSION"])
     except services.EvidenceError as exc:
         db.session.rollback()
@@ -150,17 +144,9 @@ def download(report_id: str, attachment_id: int):
     attachment = services.find(audit, attachment_id)
     if attachment is None:
         abort(404)
-    try:
-        data = services.read(attachment, _store())
-    except StoredDocumentMissing:
-        current_app.logger.error("attachment %s of %s: stored bytes missing or not matching SHA-256 %s",
-                                 attachment.id, audit.report_id, attachment.sha256)
+    response = document_response(audit.report_id, attachment)
+    if response is None:
         abort(404)
-    response = send_file(io.BytesIO(data), mimetype=attachment.media_type, as_attachment=True,
-                         download_name=attachment.file_name, etag=False, last_modified=None, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     return response
 
 
@@ -183,6 +169,6 @@ def remove(report_id: str, attachment_id: int):
         return redirect(url_for("evidence.attachments", report_id=audit.report_id))
     db.session.commit()
     if unused is not None:
-        services.forget_unused(unused, _store())
+        services.forget_unused(unused, store())
     flash(_("“%(name)s” was removed from this version's documents.", name=name), "success")
     return redirect(url_for("evidence.attachments", report_id=audit.report_id))
