@@ -123,6 +123,10 @@ def register_security_headers(app: Flask) -> None:
 def register_sessions(app: Flask) -> None:
     from flask import session
 
+    from . import kept
+
+    kept.register(app)  # what the browser keeps until a save is confirmed
+
     @app.before_request
     def keep_session() -> None:
         # The CSRF token lives in the session: a browser restart must not void a half-filled step.
