@@ -132,6 +132,10 @@ def register_sessions(app: Flask) -> None:
 
     from .accounts.views import require_mfa
 
+    from . import kept
+
+    kept.register(app)  # what the browser keeps until a save is confirmed
+
     @app.before_request
     def keep_session():
         if g.get("api_token") is not None or request.endpoint == "static":

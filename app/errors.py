@@ -5,14 +5,16 @@ Requests to the JSON API (``/api/``) get the same errors as RFC 9457 problem det
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from . import kept
 from .api import problems as api_problems
-from .extensions import db
-from .i18n import describe
+from .extensions import db, login_manager
+from .i18n import describe, ui_lang
 from .problems import Problem
 
 PAGES = {
@@ -39,14 +41,56 @@ PAGES = {
 CSRF_PAGE = (_l("This page has expired"),
              _l("For your security each form carries a token, and this one was missing or out of date "
                 "(for example because the browser was restarted or cookies were cleared). Nothing from this "
-                "page was saved. Go back, reload the page, and enter the answers again."))
+                "page was saved."))
+CSRF_AGAIN = _l("Go back, reload the page, and enter the answers again.")
+CSRF_KEPT = _l("Open the page again (not the back button): it comes with a new token.")
+SESSION_ENDED_PAGE = (_l("Your session has ended"),
+                      _l("You signed out (perhaps in another tab or window), or your session was ended elsewhere "
+                         "(a password change or an administrator), so nothing from this page was saved."))
+SESSION_ENDED = _l("Your session ended (you signed out in another tab or window, or your password was changed "
+                   "elsewhere), so nothing from that page was saved. Sign in again.")
+KEPT = _l("What you typed on this page is kept in this browser and will be filled in again when you open it.")
+"""Said beside a refused save whose form keeps its input in the browser (:mod:`app.kept`)."""
 REFUSED_PAGE = (_l("Request refused"),
                 _l("Nothing was changed. The audit may have moved on since the page was loaded (for example "
                    "another user submitted, decided or withdrew it meanwhile): go back and reload the page."))
 
 
-def _page(code: int, title: str, message: str):
-    return render_template("errors/error.html", code=code, title=str(title), message=str(message)), code
+def _page(code: int, title: str, message: str, *, again: str | None = None, sign_in: bool = False):
+    """An error page. ``again``: the page that fills in the input its form kept in the browser (the
+    page says so and links to it); ``sign_in``: a link to sign in again (and then to ``again``)."""
+    link = None
+    if sign_in:
+        link = {"url": url_for("accounts.login", **({"next": again} if again else {})),
+                "text": str(_l("Sign in again"))}
+    elif again:
+        link = {"url": again, "text": str(_l("Open the page again"))}
+    return render_template("errors/error.html", code=code, title=str(title), message=str(message),
+                           kept=str(KEPT) if again else "", again=link), code
+
+
+def _session_ended() -> bool:
+    """Whether this request comes from a browser whose user was signed in and no longer is (signed out
+    in another tab, or the session ended by a password change or by an administrator)."""
+    return not current_user.is_authenticated and bool(session.get("_user_id") or session.get(kept.SIGNED_OUT))
+
+
+def unauthorized():
+    """Sign-in needed: to the sign-in page, then back (``next``) to the page, or for a form sent after
+    the session ended, to the page it came from, which puts the kept input back."""
+    again = kept.page_again()
+    if request.method == "POST":
+        flash(_sentences(SESSION_ENDED, KEPT) if again else str(SESSION_ENDED), "warning")
+    else:
+        flash(str(login_manager.login_message), login_manager.login_message_category)
+    if again is None and request.url_rule is not None and "GET" in (request.url_rule.methods or ()):
+        again = request.full_path if request.query_string else request.path
+    return redirect(url_for("accounts.login", **({"next": again} if again else {})))
+
+
+def _sentences(*parts: object) -> str:
+    """Sentences of separate messages as one text (Chinese puts no space after 。)."""
+    return ("" if ui_lang() == "zh" else " ").join(str(p) for p in parts)
 
 
 def register(app: Flask) -> None:
@@ -66,11 +110,17 @@ def register(app: Flask) -> None:
         title, advice = REFUSED_PAGE
         return _page(409, title, f"{describe(exc)} {advice}")
 
+    login_manager.unauthorized_handler(unauthorized)
+
     @app.errorhandler(CSRFError)
     def csrf_error(_exc: CSRFError):
         if api_problems.is_api_request():
             return api_problems.problem_response(403, Problem("api.csrf"))
-        return _page(400, *CSRF_PAGE)
+        again = kept.page_again()
+        if _session_ended():
+            return _page(400, *SESSION_ENDED_PAGE, again=again, sign_in=True)
+        title, message = CSRF_PAGE
+        return _page(400, title, _sentences(message, CSRF_KEPT if again else CSRF_AGAIN), again=again)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -78,7 +128,7 @@ def register(app: Flask) -> None:
             return api_problems.from_http_exception(exc)
         code = exc.code or 500
         title, message = PAGES.get(code, (exc.name, exc.description or ""))
-        page, status = _page(code, title, message)
+        page, status = _page(code, title, message, again=kept.page_again() if code == 413 else None)
         # The shortest window of every limit (app.config) is a minute: retrying sooner cannot succeed.
         return (page, status, {"Retry-After": "60"}) if code == 429 else (page, status)
 

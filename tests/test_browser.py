@@ -12,7 +12,6 @@ import threading
 from pathlib import Path
 
 import pytest
-import scenario
 from pypdf import PdfReader
 from webhelpers import PASSWORD, REALISTIC, complete
 from werkzeug.serving import make_server
@@ -133,10 +132,6 @@ def test_leaving_a_step_with_unsent_changes_asks_first(app, accounts, live_serve
             browser.close()
 
 
-RATED_FINDING = "eu-emotion-recognition-education-ban"
-"""The finding the reviewer rates; its answers (step "inference") carry the reviewer's comment."""
-
-
 def _check_transfer_toggle(page, section_id: str) -> None:
     """The same-step condition works live: "Is the transfer covered..." appears only after "Yes"."""
     from playwright.sync_api import expect
@@ -195,147 +190,3 @@ def _decide(page, decision: str, comment: str, acknowledgement: str = "") -> Non
         page.get_by_label("Acknowledgement: why you approve").fill(acknowledgement)
     page.get_by_role("button", name="Record the decision").click()
     page.wait_for_url("**/review")
-
-
-def test_submit_review_resubmit_approve_in_chromium(app, accounts, live_server, chromium_path):
-    """The review loop with three people, each in their own browser: the school submits, the reviewer
-    rates a finding and requests changes, the school sees why, changes an answer and resubmits, the
-    reviewer sees the change and approves, and the PDF carries the approval. An NGO analyst cannot
-    open the audit."""
-    import datetime as dt
-
-    from playwright.sync_api import expect, sync_playwright
-
-    qn = app.extensions["eduaudit.ruleset"].questionnaire
-    answers = complete(qn, REALISTIC)
-    changed_question = qn.questions["inferred_states"]
-    assert "behaviours" in answers["inferred_states"]
-    removed = changed_question.option("behaviours").label["en"]
-    comment = "Reading pupils' emotions is banned in schools; remove this function."
-    action = "Switch off the emotion and behaviour analysis and send the vendor's confirmation."
-    due = (dt.date.today() + dt.timedelta(days=30)).isoformat()
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            school = browser.new_context(accept_downloads=True).new_page()
-            reviewer = browser.new_context().new_page()
-            ngo = browser.new_context().new_page()
-            sign_in(school, live_server, accounts["school"])
-            sign_in(reviewer, live_server, accounts["reviewer"])
-            sign_in(ngo, live_server, accounts["ngo"])
-
-            # School: answer everything, then submit from the overview.
-            report_id = _start_and_answer(school, live_server, qn, answers)
-            school.goto(f"{live_server}/audits/{report_id}")
-            expect(school.locator(".facts .status")).to_have_text("Draft")
-            _submit(school, live_server, report_id, "Test Regulator", note="First submission.")
-
-            # Reviewer: the queue lists it; rate one finding, save, request changes.
-            reviewer.goto(live_server + "/")
-            reviewer.wait_for_url("**/review")
-            row = reviewer.locator("table.queue tbody tr", has_text=report_id)
-            expect(row).to_contain_text("Test School")
-            expect(row.locator(".status")).to_have_text("Submitted, awaiting review")
-            row.get_by_role("link", name=answers["product_name"]).click()
-            reviewer.wait_for_url(f"**/audits/{report_id}/review")
-            expect(reviewer.locator("dl.facts").first).to_contain_text("First submission.")
-            expect(reviewer.get_by_text("What changed since the previous submission")).to_have_count(0)
-            # The network drops while the reviewer rates: the rating stays in the browser, says so,
-            # survives a reload and is sent when the connection is back.
-            reviewer.route("**/review/rating", lambda route: route.abort())
-            block = reviewer.locator(f"#t-finding-{RATED_FINDING}")
-            block.get_by_label("Comment").fill(comment)
-            block.get_by_label("Action for the school").fill(action)
-            block.get_by_label("Owner").fill("Head teacher")
-            block.get_by_label("Due date").fill(due)
-            block.get_by_label("Rating").select_option("needs_improvement")
-            expect(block.locator(".save-state--error")).to_contain_text("kept in this browser")
-            with app.app_context():
-                assert scenario.ratings_of(report_id) == []
-            reviewer.unroute("**/review/rating")
-            reviewer.reload()
-            block = reviewer.locator(f"#t-finding-{RATED_FINDING}")
-            expect(block.locator(".save-state--saved")).to_have_text("Saved")
-            expect(block.get_by_label("Rating")).to_have_value("needs_improvement")
-            reviewer.reload()  # saved on the server now: the page shows it without the browser's copy
-            expect(reviewer.locator(f"#t-finding-{RATED_FINDING}").get_by_label("Comment")).to_have_value(comment)
-            with app.app_context():
-                assert [(r.target_id, r.value) for r in scenario.ratings_of(report_id)] == [
-                    (RATED_FINDING, "needs_improvement")]
-            # A rating the server has not seen when the decision is pressed is saved with it, not lost.
-            reviewer.route("**/review/rating", lambda route: route.abort())
-            section = reviewer.locator("#t-section-context")
-            section.get_by_label("Comment").fill("UNSAVED-SECTION-COMMENT")
-            section.get_by_label("Rating").select_option("acceptable")
-            expect(section.locator(".save-state--error")).to_be_visible()
-            _decide(reviewer, "Request changes", "Remove the emotion analysis, then submit again.")
-            reviewer.unroute("**/review/rating")
-            with app.app_context():
-                assert {(r.target_id, r.value, r.comment) for r in scenario.ratings_of(report_id)} == {
-                    (RATED_FINDING, "needs_improvement", comment),
-                    ("context", "acceptable", "UNSAVED-SECTION-COMMENT")}
-            expect(reviewer.locator(".flash--success")).to_contain_text("Changes requested")
-
-            # NGO analyst: the audit does not exist for them.
-            response = ngo.goto(f"{live_server}/audits/{report_id}")
-            assert response is not None and response.status == 404
-
-            # School: the status and the comment, on the overview and beside the answer; change it.
-            school.goto(f"{live_server}/audits/{report_id}")
-            expect(school.locator(".facts .status")).to_have_text("Changes requested")
-            expect(school.locator(".review-decision-comment")).to_have_text(
-                "Remove the emotion analysis, then submit again.")
-            expect(school.locator(".rating-row--needs_improvement")).to_contain_text(action)
-            school.goto(f"{live_server}/audits/{report_id}/steps/{changed_question.section_id}")
-            question = school.locator(f'[data-question="{changed_question.id}"]')
-            note = question.locator(".review-comment--needs_improvement")
-            expect(note).to_contain_text("Needs improvement")
-            expect(note).to_contain_text(comment)
-            expect(note).to_contain_text(action)
-            question.locator('input[value="behaviours"]').uncheck()
-            school.locator(SAVE_AND_GO_ON).click()
-            expect(school.locator(".flash--success")).to_contain_text("Saved")
-            _submit(school, live_server, report_id, "Test Regulator")
-
-            # Reviewer: the change is listed; approve.
-            reviewer.goto(live_server + "/review")
-            reviewer.locator("table.queue tbody tr", has_text=report_id).get_by_role(
-                "link", name=answers["product_name"]).click()
-            reviewer.wait_for_url(f"**/audits/{report_id}/review")
-            changes = reviewer.locator("section", has=reviewer.get_by_role(
-                "heading", name="What changed since the previous submission"))
-            change = changes.locator("table.changes tbody tr", has_text=changed_question.label["en"])
-            expect(change).to_have_count(1)
-            expect(change.locator("del")).to_contain_text(removed)
-            expect(change.locator("ins")).not_to_contain_text(removed)
-            # Approving a prohibited verdict with nothing rated asks for the acknowledgement first.
-            reviewer.get_by_label("Approve", exact=True).check()
-            reviewer.get_by_label("Comment to the school").fill("Approved now that the emotion analysis is off.")
-            reviewer.get_by_role("button", name="Record the decision").click()
-            expect(reviewer.locator(".flash--warning")).to_contain_text("state why in the acknowledgement")
-            expect(reviewer.get_by_label("Comment to the school")).to_have_value(
-                "Approved now that the emotion analysis is off.")
-            _decide(reviewer, "Approve", "Approved now that the emotion analysis is off.",
-                    "ACK: the vendor confirmed the analysis is switched off; the action stays open.")
-            expect(reviewer.locator(".flash--success")).to_contain_text("Approved")
-
-            # School: approved; the PDF carries the regulator's review.
-            school.goto(f"{live_server}/audits/{report_id}")
-            expect(school.locator(".facts .status")).to_have_text("Approved")
-            with school.expect_download() as download_info:
-                school.get_by_role("link", name="Download PDF").click()
-            data = Path(download_info.value.path()).read_bytes()
-        finally:
-            browser.close()
-    assert data.startswith(b"%PDF")
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-    text = " ".join(text.split())
-    assert report_id in text
-    assert "Regulator's review" in text, "the PDF has no review section (templates/reports/_review.html)"
-    assert "Approved" in text
-    assert "Approved now that the emotion analysis is off." in text
-    assert "ACK: the vendor confirmed the analysis is switched off" in text
-    # the action set on the first submission is carried to the approved version, with owner and due date
-    plan = text[text.index("Actions and their progress"):]
-    assert action[:40] in plan and "Head teacher" in plan and due in plan and "carried over to submission 2" in plan

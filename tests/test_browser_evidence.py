@@ -18,33 +18,47 @@ pytestmark = pytest.mark.browser
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 300
 
 
+def attach_refusing_an_executable(page, base_url: str, report_id: str, folder, screenshot=None) -> str:
+    """From the audit's page, try to attach an executable renamed .pdf (refused, the page says why),
+    then attach a PDF, "signed DPA.pdf", to the legal basis; returns its SHA-256. ``screenshot(page, stage)``
+    runs after each ("refused", "attached")."""
+    from playwright.sync_api import expect
+
+    fake = folder / "contract.pdf"
+    fake.write_bytes(EXE)
+    real = folder / "signed DPA.pdf"
+    real.write_bytes(scenario.PDF_BYTES)
+    sha = hashlib.sha256(scenario.PDF_BYTES).hexdigest()
+    page.goto(f"{base_url}/audits/{report_id}")
+    page.get_by_role("link", name="0 documents attached to the answers").click()
+    page.get_by_label("The answer it supports").select_option("legal_basis")
+    page.get_by_label("The document").set_input_files(str(fake))
+    page.get_by_role("button", name="Attach", exact=True).click()
+    expect(page.locator(".field-error")).to_contain_text("its content is a .exe file, whatever its name says")
+    if screenshot is not None:
+        screenshot(page, "refused")
+    page.get_by_label("The document").set_input_files(str(real))
+    page.get_by_role("button", name="Attach", exact=True).click()
+    expect(page.locator(".flash--success")).to_contain_text(sha)
+    expect(page.locator("table.attachments")).to_contain_text("signed DPA.pdf")
+    if screenshot is not None:
+        screenshot(page, "attached")
+    return sha
+
+
 def test_attach_refuse_an_executable_and_find_the_hash_in_the_pdf(app, accounts, live_server, chromium_path,  # noqa: F811
                                                                    tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     with app.app_context():
         report_id = scenario.make_audit("complete")
-    fake = tmp_path / "contract.pdf"
-    fake.write_bytes(EXE)
-    real = tmp_path / "signed DPA.pdf"
-    real.write_bytes(scenario.PDF_BYTES)
-    sha = hashlib.sha256(scenario.PDF_BYTES).hexdigest()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(accept_downloads=True)
             page = context.new_page()
             sign_in(page, live_server, accounts["school"])
-            page.goto(f"{live_server}/audits/{report_id}")
-            page.get_by_role("link", name="0 documents attached to the answers").click()
-            page.get_by_label("The answer it supports").select_option("legal_basis")
-            page.get_by_label("The document").set_input_files(str(fake))
-            page.get_by_role("button", name="Attach", exact=True).click()
-            expect(page.locator(".field-error")).to_contain_text("its content is a .exe file, whatever its name says")
-            page.get_by_label("The document").set_input_files(str(real))
-            page.get_by_role("button", name="Attach", exact=True).click()
-            expect(page.locator(".flash--success")).to_contain_text(sha)
-            expect(page.locator("table.attachments")).to_contain_text("signed DPA.pdf")
+            sha = attach_refusing_an_executable(page, live_server, report_id, tmp_path)
             page.goto(f"{live_server}/audits/{report_id}")
             with page.expect_download(timeout=180_000) as download_info:  # a render takes seconds, more under load
                 page.get_by_role("link", name="Download PDF").click()

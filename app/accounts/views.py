@@ -20,6 +20,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
 from ..i18n import describe
+from ..kept import SIGNED_OUT
 from ..labels import ROLE_NAMES
 from ..security import safe_next
 from ..securitylog import log_event
@@ -181,6 +182,7 @@ def logout():
     session.clear()
     if lang:
         session["lang"] = lang
+    session[SIGNED_OUT] = True  # a form sent from a page still open says the session ended
     flash(_("Signed out."), "success")
     return redirect(url_for("accounts.login"))
 

@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import access, jobs
+from .. import access, jobs, kept
 from ..evaluation import NotReady, evaluate_audit, latest_snapshot, latest_snapshot_stamp
 from ..evidence import services as evidence_services
 from ..extensions import current_ruleset, db, limiter
@@ -230,14 +230,17 @@ def _save_step(audit: Audit, section: Section, slots: list[forms.Slot], form: Fl
                                           base_revision=_base_revision(audit), user=current_user)
     except StaleDataError:
         # Another save of this audit committed between our read and our write: nothing of ours was
-        # written. Show the page again with this user's input; the next save compares properly.
+        # written. Show the page again with this user's input and the revision it was typed on, so
+        # the next save merges with the other save (and names any answer both changed).
         db.session.rollback()
         flash(_("Someone else saved this audit at the same moment, so nothing on this page was saved. "
-                "Check the answers below and save again."), "warning")
-        return redirect(_step_url(audit, section.id))
+                "What you typed is still below: check it and save again."), "warning")
+        return _step_page(audit, section, slots, form, posted=True, revision=_base_revision(audit))
     for qid, error in outcome.errors.items():
         forms.question_field(form, qn.questions[qid]).errors.append(describe(error))
     db.session.commit()
+    if outcome.saved:
+        kept.confirm(kept.step_key(audit.report_id, section.id, audit.version))
     typed = qn.load(audit.answers).typed
     effective = qn.effective_answers(typed)
     for slot in slots:
@@ -253,11 +256,12 @@ def _save_step(audit: Audit, section: Section, slots: list[forms.Slot], form: Fl
                 field = forms.question_field(form, slot.question)
                 field.process(None, current.get(forms.FIELD_PREFIX + slot.question.id))
                 field.raw_data = None
-        return _step_page(audit, section, slots, form, conflicts=outcome.conflicts)
+        return _step_page(audit, section, slots, form, conflicts=outcome.conflicts, posted=True)
     invalid = [s.question for s in slots if forms.question_field(form, s.question).errors]
     target = _step_target(audit, section, qn.visible_sections(typed), invalid)
     if target is None:
-        return _step_page(audit, section, slots, form)  # stay: show the refused answers with their messages
+        # stay: show the refused answers with their messages
+        return _step_page(audit, section, slots, form, posted=True)
     if invalid:
         names = LIST_SEPARATOR[lang].join(q.label[lang] for q in invalid)
         flash(_("Saved “%(step)s” except %(num)s answer(s) that were not valid and were not kept: "
@@ -286,8 +290,11 @@ def _step_target(audit: Audit, section: Section, visible: list[Section], invalid
 
 
 def _step_page(audit: Audit, section: Section, slots: list[forms.Slot], form: FlaskForm,
-               conflicts: tuple[services.EditConflict, ...] = ()) -> str:
-    """The step page with ``form``, the progress list, the reviewer's comments and ``conflicts``."""
+               conflicts: tuple[services.EditConflict, ...] = (), *, posted: bool = False,
+               revision: int | None = None) -> str:
+    """The step page with ``form``, the progress list, the reviewer's comments and ``conflicts``.
+    ``posted``: the form shows the input just sent (the browser's kept copy is not put back);
+    ``revision``: the revision the form says it was loaded at (default: the audit's current one)."""
     qn = current_ruleset().questionnaire
     lang = ui_lang()
     loaded = qn.load(audit.answers)
@@ -329,7 +336,8 @@ def _step_page(audit: Audit, section: Section, slots: list[forms.Slot], form: Fl
                   for q in questions if q["errors"]],
         # The revision the page shows (after this user's own save, if any): saving it again overwrites
         # only what another user saves from now on, and after a conflict it overwrites deliberately.
-        stale=_stale_rows(qn, loaded.stale), revision=audit.revision,
+        stale=_stale_rows(qn, loaded.stale), revision=audit.revision if revision is None else revision,
+        kept_key=kept.step_key(audit.report_id, section.id, audit.version), posted=posted,
         conflicts=[{"label": qn.questions[c.question_id].label[lang],
                     "current": display_json(qn, c.question_id, c.current, lang),
                     "actor": c.actor, "at": format_utc(c.at)} for c in conflicts],

@@ -85,4 +85,68 @@
   form.addEventListener("change", function (event) { exclusive(event); refresh(); touched(); });
   form.addEventListener("input", function () { refresh(); touched(); });
   refresh();
+
+  // What the user changed survives a save the server refuses or never sees (the session ended in
+  // another tab, the page expired, the form was too large, someone saved at the same instant): it is
+  // kept in this browser when the form is sent, under the audit, step and version, and put back the
+  // next time the step opens, with the revision it was typed on, so the server's merge still sees
+  // what others changed meanwhile. kept.js drops the copy once the server confirms the save.
+  var keptKey = form.getAttribute("data-kept-key");
+  var posted = form.hasAttribute("data-posted");  // the page shows the input it was sent: nothing to put back
+  var revision = form.querySelector('input[name="revision"]');
+
+  function fieldValues() {
+    var out = {};
+    Array.prototype.forEach.call(form.querySelectorAll("[data-question] [name]"), function (el) {
+      if (!out[el.name]) { out[el.name] = []; }
+      if (el.type === "checkbox" || el.type === "radio") {
+        if (el.checked) { out[el.name].push(el.value); }
+      } else {
+        out[el.name].push(el.value);
+      }
+    });
+    return out;
+  }
+  function readKept() {
+    try { return JSON.parse(window.localStorage.getItem(keptKey) || "null"); } catch (e) { return null; }
+  }
+
+  function keep() {
+    var now = fieldValues();
+    var fields = {};
+    var any = false;
+    Object.keys(now).forEach(function (name) {
+      // On a page showing its sent input every field is the user's; otherwise only what they changed,
+      // so putting it back cannot undo another user's answers to the questions this user left alone.
+      if (posted || JSON.stringify(now[name]) !== JSON.stringify(loaded[name])) { fields[name] = now[name]; any = true; }
+    });
+    if (!any) { return; }
+    try {
+      window.localStorage.setItem(keptKey, JSON.stringify({base: revision ? revision.value : "", fields: fields}));
+    } catch (e) { /* storage full or disabled: the form is sent all the same */ }
+  }
+
+  function putBack(kept) {
+    Object.keys(kept.fields || {}).forEach(function (name) {
+      var values = kept.fields[name];
+      if (!Array.isArray(values)) { return; }
+      Array.prototype.forEach.call(form.querySelectorAll("[data-question] [name]"), function (el) {
+        if (el.name !== name) { return; }
+        if (el.type === "checkbox" || el.type === "radio") { el.checked = values.indexOf(el.value) !== -1; }
+        else { el.value = typeof values[0] === "string" ? values[0] : ""; }
+      });
+    });
+    if (revision && /^[0-9]+$/.test(String(kept.base))) { revision.value = kept.base; }
+    refresh();
+    touched();
+    var notice = document.getElementById("kept-notice");
+    if (notice) { notice.hidden = false; }
+  }
+
+  var loaded = fieldValues();
+  if (keptKey) {
+    var kept = readKept();
+    if (kept && !posted) { putBack(kept); }
+    form.addEventListener("submit", keep);
+  }
 }());
