@@ -11,6 +11,7 @@ import scenario
 from sqlalchemy.orm.exc import StaleDataError
 from webhelpers import ACCOUNTS, PASSWORD, csrf_token, login, logout
 
+from app.accounts import sessions
 from app.extensions import db
 from app.kept import step_key
 
@@ -65,7 +66,7 @@ def test_a_form_sent_after_the_session_ended_to_a_route_without_a_page_signs_in_
     token = csrf_token(client.get(f"/audits/{report_id}").text)
     with app.app_context():
         user = scenario.user("school")
-        user.session_token = "rotated"  # as a password change elsewhere does
+        sessions.end_all_sessions(user, "password_changed")  # as a password change elsewhere does
         db.session.commit()
     response = client.post(f"/audits/{report_id}/new-version", data={"csrf_token": token})
     assert response.status_code == 302 and response.location == "/login"
