@@ -1,57 +1,26 @@
 """End to end in headless Chromium: start an audit, answer every step, read the results, download the PDF.
 
 Marked ``browser``. Locally it skips when /usr/bin/chromium is absent; with CI set it fails instead,
-so a CI image without Chromium cannot pass silently.
+so a CI image without Chromium cannot pass silently. The ``browser`` fixture runs axe-core on every page
+(tests/browsing.py).
 """
 
 from __future__ import annotations
 
 import io
-import os
-import threading
+import re
 from pathlib import Path
 
 import pytest
 import scenario
+from browsing import sign_in
 from pypdf import PdfReader
-from webhelpers import PASSWORD, REALISTIC, complete
-from werkzeug.serving import make_server
+from webhelpers import REALISTIC, complete
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-
-
-@pytest.fixture
-def chromium_path():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: the CI image must install Chromium for the browser test")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    return CHROMIUM
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-
-
-def sign_in(page, base_url: str, email: str, password: str = PASSWORD) -> None:
-    """Sign in through the form, as a person would."""
-    page.goto(base_url + "/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/login" not in url)
-
+SAVE = re.compile(r"^Save and (continue|see the results)$")
+"""The step's main button (beside "Save and attach documents")."""
 
 def answer_step(page, questionnaire, section_id, answers):
     """Fill this step's questions as a person would: in order, skipping the ones the page hides."""
@@ -74,27 +43,22 @@ def answer_step(page, questionnaire, section_id, answers):
             block.locator(f'[name="{q.id}"]').fill(str(value))
 
 
-def test_start_to_pdf_in_chromium(app, accounts, live_server, chromium_path):
-    from playwright.sync_api import expect, sync_playwright
+def test_start_to_pdf_in_chromium(app, accounts, live_server, browser):
+    from playwright.sync_api import expect
 
     qn = app.extensions["eduaudit.ruleset"].questionnaire
     answers = complete(qn, REALISTIC)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(accept_downloads=True)
-            page = context.new_page()
-            sign_in(page, live_server, accounts["school"])
-            report_id = _start_and_answer(page, live_server, qn, answers, before_step=_check_transfer_toggle)
-            expect(page.locator(".cover .verdict__value")).to_contain_text("Prohibited")
-            expect(page.locator("#findings .finding").first).to_contain_text("Art. 5(1)(f)")
-            with page.expect_download() as download_info:
-                page.get_by_role("link", name="Download PDF").click()
-            download = download_info.value
-            assert download.suggested_filename == f"eduaudit-{report_id}-v1-draft-en.pdf"
-            data = Path(download.path()).read_bytes()
-        finally:
-            browser.close()
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    sign_in(page, live_server, accounts["school"])
+    report_id = _start_and_answer(page, live_server, qn, answers, before_step=_check_transfer_toggle)
+    expect(page.locator(".cover .verdict__value")).to_contain_text("Prohibited")
+    expect(page.locator("#findings .finding").first).to_contain_text("Art. 5(1)(f)")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download PDF").click()
+    download = download_info.value
+    assert download.suggested_filename == f"eduaudit-{report_id}-v1-draft-en.pdf"
+    data = Path(download.path()).read_bytes()
     assert data.startswith(b"%PDF")
     first_page = PdfReader(io.BytesIO(data)).pages[0].extract_text()
     assert report_id in first_page
@@ -107,28 +71,22 @@ UNLOAD_BLOCKED = """() => {
 }"""
 
 
-def test_leaving_a_step_with_unsent_changes_asks_first(app, accounts, live_server, chromium_path):
+def test_leaving_a_step_with_unsent_changes_asks_first(app, accounts, live_server, browser):
     # The page's beforeunload handler is what makes the browser ask; headless Chromium shows no
     # prompt, so the test fires the event the browser would fire and reads the handler's answer.
-    from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            sign_in(page, live_server, accounts["school"])
-            page.goto(live_server + "/")
-            page.get_by_label("Product name").fill("Gate 1")
-            page.get_by_label("Vendor").fill("Example Vision")
-            page.get_by_role("button", name="Start a new audit").click()
-            assert page.evaluate(UNLOAD_BLOCKED) is False  # nothing typed yet: leave freely
-            page.locator('[data-question="product_description"] textarea').fill("typed but not sent")
-            assert page.evaluate(UNLOAD_BLOCKED) is True  # unsent change: the browser asks first
-            page.get_by_role("button", name="Save and").click()
-            page.wait_for_url("**/steps/context")
-            assert page.evaluate(UNLOAD_BLOCKED) is False  # sent and saved: leave freely
-        finally:
-            browser.close()
+    page = browser.new_page()
+    sign_in(page, live_server, accounts["school"])
+    page.goto(live_server + "/")
+    page.get_by_label("Product name").fill("Gate 1")
+    page.get_by_label("Vendor").fill("Example Vision")
+    page.get_by_role("button", name="Start a new audit").click()
+    assert page.evaluate(UNLOAD_BLOCKED) is False  # nothing typed yet: leave freely
+    page.locator('[data-question="product_description"] textarea').fill("typed but not sent")
+    assert page.evaluate(UNLOAD_BLOCKED) is True  # unsent change: the browser asks first
+    page.get_by_role("button", name=SAVE).click()
+    page.wait_for_url("**/steps/context")
+    assert page.evaluate(UNLOAD_BLOCKED) is False  # sent and saved: leave freely
 
 
 RATED_FINDING = "eu-emotion-recognition-education-ban"
@@ -164,7 +122,7 @@ def _start_and_answer(page, base_url: str, qn, answers, before_step=None) -> str
             before_step(page, section_id)
         answer_step(page, qn, section_id, answers)
         before = page.url
-        page.get_by_role("button", name="Save and").click()
+        page.get_by_role("button", name=SAVE).click()
         page.wait_for_url(lambda url, before=before: url != before)  # saved: the next step or results
         expect(page.locator(".field-error")).to_have_count(0)
     else:
@@ -195,14 +153,14 @@ def _decide(page, decision: str, comment: str, acknowledgement: str = "") -> Non
     page.wait_for_url("**/review")
 
 
-def test_submit_review_resubmit_approve_in_chromium(app, accounts, live_server, chromium_path):
+def test_submit_review_resubmit_approve_in_chromium(app, accounts, live_server, browser):
     """The review loop with three people, each in their own browser: the school submits, the reviewer
     rates a finding and requests changes, the school sees why, changes an answer and resubmits, the
     reviewer sees the change and approves, and the PDF carries the approval. An NGO analyst cannot
     open the audit."""
     import datetime as dt
 
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     qn = app.extensions["eduaudit.ruleset"].questionnaire
     answers = complete(qn, REALISTIC)
@@ -213,119 +171,114 @@ def test_submit_review_resubmit_approve_in_chromium(app, accounts, live_server, 
     action = "Switch off the emotion and behaviour analysis and send the vendor's confirmation."
     due = (dt.date.today() + dt.timedelta(days=30)).isoformat()
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            school = browser.new_context(accept_downloads=True).new_page()
-            reviewer = browser.new_context().new_page()
-            ngo = browser.new_context().new_page()
-            sign_in(school, live_server, accounts["school"])
-            sign_in(reviewer, live_server, accounts["reviewer"])
-            sign_in(ngo, live_server, accounts["ngo"])
+    school = browser.new_context(accept_downloads=True).new_page()
+    reviewer = browser.new_context().new_page()
+    ngo = browser.new_context().new_page()
+    sign_in(school, live_server, accounts["school"])
+    sign_in(reviewer, live_server, accounts["reviewer"])
+    sign_in(ngo, live_server, accounts["ngo"])
 
-            # School: answer everything, then submit from the overview.
-            report_id = _start_and_answer(school, live_server, qn, answers)
-            school.goto(f"{live_server}/audits/{report_id}")
-            expect(school.locator(".facts .status")).to_have_text("Draft")
-            _submit(school, live_server, report_id, "Test Regulator", note="First submission.")
+    # School: answer everything, then submit from the overview.
+    report_id = _start_and_answer(school, live_server, qn, answers)
+    school.goto(f"{live_server}/audits/{report_id}")
+    expect(school.locator(".facts .status")).to_have_text("Draft")
+    _submit(school, live_server, report_id, "Test Regulator", note="First submission.")
 
-            # Reviewer: the queue lists it; rate one finding, save, request changes.
-            reviewer.goto(live_server + "/")
-            reviewer.wait_for_url("**/review")
-            row = reviewer.locator("table.queue tbody tr", has_text=report_id)
-            expect(row).to_contain_text("Test School")
-            expect(row.locator(".status")).to_have_text("Submitted, awaiting review")
-            row.get_by_role("link", name=answers["product_name"]).click()
-            reviewer.wait_for_url(f"**/audits/{report_id}/review")
-            expect(reviewer.locator("dl.facts").first).to_contain_text("First submission.")
-            expect(reviewer.get_by_text("What changed since the previous submission")).to_have_count(0)
-            # The network drops while the reviewer rates: the rating stays in the browser, says so,
-            # survives a reload and is sent when the connection is back.
-            reviewer.route("**/review/rating", lambda route: route.abort())
-            block = reviewer.locator(f"#t-finding-{RATED_FINDING}")
-            block.get_by_label("Comment").fill(comment)
-            block.get_by_label("Action for the school").fill(action)
-            block.get_by_label("Owner").fill("Head teacher")
-            block.get_by_label("Due date").fill(due)
-            block.get_by_label("Rating").select_option("needs_improvement")
-            expect(block.locator(".save-state--error")).to_contain_text("kept in this browser")
-            with app.app_context():
-                assert scenario.ratings_of(report_id) == []
-            reviewer.unroute("**/review/rating")
-            reviewer.reload()
-            block = reviewer.locator(f"#t-finding-{RATED_FINDING}")
-            expect(block.locator(".save-state--saved")).to_have_text("Saved")
-            expect(block.get_by_label("Rating")).to_have_value("needs_improvement")
-            reviewer.reload()  # saved on the server now: the page shows it without the browser's copy
-            expect(reviewer.locator(f"#t-finding-{RATED_FINDING}").get_by_label("Comment")).to_have_value(comment)
-            with app.app_context():
-                assert [(r.target_id, r.value) for r in scenario.ratings_of(report_id)] == [
-                    (RATED_FINDING, "needs_improvement")]
-            # A rating the server has not seen when the decision is pressed is saved with it, not lost.
-            reviewer.route("**/review/rating", lambda route: route.abort())
-            section = reviewer.locator("#t-section-context")
-            section.get_by_label("Comment").fill("UNSAVED-SECTION-COMMENT")
-            section.get_by_label("Rating").select_option("acceptable")
-            expect(section.locator(".save-state--error")).to_be_visible()
-            _decide(reviewer, "Request changes", "Remove the emotion analysis, then submit again.")
-            reviewer.unroute("**/review/rating")
-            with app.app_context():
-                assert {(r.target_id, r.value, r.comment) for r in scenario.ratings_of(report_id)} == {
-                    (RATED_FINDING, "needs_improvement", comment),
-                    ("context", "acceptable", "UNSAVED-SECTION-COMMENT")}
-            expect(reviewer.locator(".flash--success")).to_contain_text("Changes requested")
+    # Reviewer: the queue lists it; rate one finding, save, request changes.
+    reviewer.goto(live_server + "/")
+    reviewer.wait_for_url("**/review")
+    row = reviewer.locator("table.queue tbody tr", has_text=report_id)
+    expect(row).to_contain_text("Test School")
+    expect(row.locator(".status")).to_have_text("Submitted, awaiting review")
+    row.get_by_role("link", name=answers["product_name"]).click()
+    reviewer.wait_for_url(f"**/audits/{report_id}/review")
+    expect(reviewer.locator("dl.facts").first).to_contain_text("First submission.")
+    expect(reviewer.get_by_text("What changed since the previous submission")).to_have_count(0)
+    # The network drops while the reviewer rates: the rating stays in the browser, says so,
+    # survives a reload and is sent when the connection is back.
+    reviewer.route("**/review/rating", lambda route: route.abort())
+    block = reviewer.locator(f"#t-finding-{RATED_FINDING}")
+    block.get_by_label("Comment").fill(comment)
+    block.get_by_label("Action for the school").fill(action)
+    block.get_by_label("Owner").fill("Head teacher")
+    block.get_by_label("Due date").fill(due)
+    block.get_by_label("Rating").select_option("needs_improvement")
+    expect(block.locator(".save-state--error")).to_contain_text("kept in this browser")
+    with app.app_context():
+        assert scenario.ratings_of(report_id) == []
+    reviewer.unroute("**/review/rating")
+    reviewer.reload()
+    block = reviewer.locator(f"#t-finding-{RATED_FINDING}")
+    expect(block.locator(".save-state--saved")).to_have_text("Saved")
+    expect(block.get_by_label("Rating")).to_have_value("needs_improvement")
+    reviewer.reload()  # saved on the server now: the page shows it without the browser's copy
+    expect(reviewer.locator(f"#t-finding-{RATED_FINDING}").get_by_label("Comment")).to_have_value(comment)
+    with app.app_context():
+        assert [(r.target_id, r.value) for r in scenario.ratings_of(report_id)] == [
+            (RATED_FINDING, "needs_improvement")]
+    # A rating the server has not seen when the decision is pressed is saved with it, not lost.
+    reviewer.route("**/review/rating", lambda route: route.abort())
+    section = reviewer.locator("#t-section-context")
+    section.get_by_label("Comment").fill("UNSAVED-SECTION-COMMENT")
+    section.get_by_label("Rating").select_option("acceptable")
+    expect(section.locator(".save-state--error")).to_be_visible()
+    _decide(reviewer, "Request changes", "Remove the emotion analysis, then submit again.")
+    reviewer.unroute("**/review/rating")
+    with app.app_context():
+        assert {(r.target_id, r.value, r.comment) for r in scenario.ratings_of(report_id)} == {
+            (RATED_FINDING, "needs_improvement", comment),
+            ("context", "acceptable", "UNSAVED-SECTION-COMMENT")}
+    expect(reviewer.locator(".flash--success")).to_contain_text("Changes requested")
 
-            # NGO analyst: the audit does not exist for them.
-            response = ngo.goto(f"{live_server}/audits/{report_id}")
-            assert response is not None and response.status == 404
+    # NGO analyst: the audit does not exist for them.
+    response = ngo.goto(f"{live_server}/audits/{report_id}")
+    assert response is not None and response.status == 404
 
-            # School: the status and the comment, on the overview and beside the answer; change it.
-            school.goto(f"{live_server}/audits/{report_id}")
-            expect(school.locator(".facts .status")).to_have_text("Changes requested")
-            expect(school.locator(".review-decision-comment")).to_have_text(
-                "Remove the emotion analysis, then submit again.")
-            expect(school.locator(".rating-row--needs_improvement")).to_contain_text(action)
-            school.goto(f"{live_server}/audits/{report_id}/steps/{changed_question.section_id}")
-            question = school.locator(f'[data-question="{changed_question.id}"]')
-            note = question.locator(".review-comment--needs_improvement")
-            expect(note).to_contain_text("Needs improvement")
-            expect(note).to_contain_text(comment)
-            expect(note).to_contain_text(action)
-            question.locator('input[value="behaviours"]').uncheck()
-            school.get_by_role("button", name="Save and").click()
-            expect(school.locator(".flash--success")).to_contain_text("Saved")
-            _submit(school, live_server, report_id, "Test Regulator")
+    # School: the status and the comment, on the overview and beside the answer; change it.
+    school.goto(f"{live_server}/audits/{report_id}")
+    expect(school.locator(".facts .status")).to_have_text("Changes requested")
+    expect(school.locator(".review-decision-comment")).to_have_text(
+        "Remove the emotion analysis, then submit again.")
+    expect(school.locator(".rating-row--needs_improvement")).to_contain_text(action)
+    school.goto(f"{live_server}/audits/{report_id}/steps/{changed_question.section_id}")
+    question = school.locator(f'[data-question="{changed_question.id}"]')
+    note = question.locator(".review-comment--needs_improvement")
+    expect(note).to_contain_text("Needs improvement")
+    expect(note).to_contain_text(comment)
+    expect(note).to_contain_text(action)
+    question.locator('input[value="behaviours"]').uncheck()
+    school.get_by_role("button", name=SAVE).click()
+    expect(school.locator(".flash--success")).to_contain_text("Saved")
+    _submit(school, live_server, report_id, "Test Regulator")
 
-            # Reviewer: the change is listed; approve.
-            reviewer.goto(live_server + "/review")
-            reviewer.locator("table.queue tbody tr", has_text=report_id).get_by_role(
-                "link", name=answers["product_name"]).click()
-            reviewer.wait_for_url(f"**/audits/{report_id}/review")
-            changes = reviewer.locator("section", has=reviewer.get_by_role(
-                "heading", name="What changed since the previous submission"))
-            change = changes.locator("table.changes tbody tr", has_text=changed_question.label["en"])
-            expect(change).to_have_count(1)
-            expect(change.locator("del")).to_contain_text(removed)
-            expect(change.locator("ins")).not_to_contain_text(removed)
-            # Approving a prohibited verdict with nothing rated asks for the acknowledgement first.
-            reviewer.get_by_label("Approve", exact=True).check()
-            reviewer.get_by_label("Comment to the school").fill("Approved now that the emotion analysis is off.")
-            reviewer.get_by_role("button", name="Record the decision").click()
-            expect(reviewer.locator(".flash--warning")).to_contain_text("state why in the acknowledgement")
-            expect(reviewer.get_by_label("Comment to the school")).to_have_value(
-                "Approved now that the emotion analysis is off.")
-            _decide(reviewer, "Approve", "Approved now that the emotion analysis is off.",
-                    "ACK: the vendor confirmed the analysis is switched off; the action stays open.")
-            expect(reviewer.locator(".flash--success")).to_contain_text("Approved")
+    # Reviewer: the change is listed; approve.
+    reviewer.goto(live_server + "/review")
+    reviewer.locator("table.queue tbody tr", has_text=report_id).get_by_role(
+        "link", name=answers["product_name"]).click()
+    reviewer.wait_for_url(f"**/audits/{report_id}/review")
+    changes = reviewer.locator("section", has=reviewer.get_by_role(
+        "heading", name="What changed since the previous submission"))
+    change = changes.locator("table.changes tbody tr", has_text=changed_question.label["en"])
+    expect(change).to_have_count(1)
+    expect(change.locator("del")).to_contain_text(removed)
+    expect(change.locator("ins")).not_to_contain_text(removed)
+    # Approving a prohibited verdict with nothing rated asks for the acknowledgement first.
+    reviewer.get_by_label("Approve", exact=True).check()
+    reviewer.get_by_label("Comment to the school").fill("Approved now that the emotion analysis is off.")
+    reviewer.get_by_role("button", name="Record the decision").click()
+    expect(reviewer.locator(".flash--warning")).to_contain_text("state why in the acknowledgement")
+    expect(reviewer.get_by_label("Comment to the school")).to_have_value(
+        "Approved now that the emotion analysis is off.")
+    _decide(reviewer, "Approve", "Approved now that the emotion analysis is off.",
+            "ACK: the vendor confirmed the analysis is switched off; the action stays open.")
+    expect(reviewer.locator(".flash--success")).to_contain_text("Approved")
 
-            # School: approved; the PDF carries the regulator's review.
-            school.goto(f"{live_server}/audits/{report_id}")
-            expect(school.locator(".facts .status")).to_have_text("Approved")
-            with school.expect_download() as download_info:
-                school.get_by_role("link", name="Download PDF").click()
-            data = Path(download_info.value.path()).read_bytes()
-        finally:
-            browser.close()
+    # School: approved; the PDF carries the regulator's review.
+    school.goto(f"{live_server}/audits/{report_id}")
+    expect(school.locator(".facts .status")).to_have_text("Approved")
+    with school.expect_download() as download_info:
+        school.get_by_role("link", name="Download PDF").click()
+    data = Path(download_info.value.path()).read_bytes()
     assert data.startswith(b"%PDF")
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     text = " ".join(text.split())
