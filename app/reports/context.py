@@ -485,13 +485,14 @@ def _risk_map(ruleset: RuleSet, findings: tuple[Finding, ...], lang: str,
     total = len(findings)
     return {
         "cells": cells,
-        "inherent_svg": charts.heat_map(prefix="rm-inherent", title=t["inherent_map"], counts=inherent, **common)
-        + _map_text("rm-inherent", t["inherent_map"], inherent, levels, total, level_names, lang),
-        "residual_svg": charts.heat_map(prefix="rm-residual", title=t["residual_map"], counts=residual, **common)
-        + _map_text("rm-residual", t["residual_map"], residual, levels, total, level_names, lang),
+        "inherent_svg": charts.heat_map(prefix="rm-inherent", title=t["inherent_map"], counts=inherent, **common),
+        "inherent_text": _map_text("rm-inherent", t["inherent_map"], inherent, levels, total, level_names, lang),
+        "residual_svg": charts.heat_map(prefix="rm-residual", title=t["residual_map"], counts=residual, **common),
+        "residual_text": _map_text("rm-residual", t["residual_map"], residual, levels, total, level_names, lang),
         "categories": [{"id": c, "label": CATEGORY_LABELS[c][lang], "counts": dict(per_category[c])} for c in order],
         "bars_svg": charts.category_bars(prefix="rm-bars", title=t["by_category"], rows=bars, order=LEVELS_DESC,
-                                         letters=letters) + _bars_text(bars, level_names, lang) if bars else Markup(""),
+                                         letters=letters) if bars else Markup(""),
+        "bars_text": _bars_text(bars, level_names, lang) if bars else Markup(""),
         "legend_svg": charts.legend(prefix="rm-legend", letters=letters,
                                     items=[(lv, LEVEL_LABELS[lv][lang]) for lv in reversed(present)]),
     }
