@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from ..i18n import LIST_SEPARATOR, ui_lang
 from ..reports.charts import INK, _patterns, _text, _width, chart_text, legend
 
 BAR_W = 260.0
@@ -86,7 +87,7 @@ def verdict_bars(*, prefix: str, title: str, rows: Sequence[tuple[str, Mapping[s
         y += 18
     width = label_w + BAR_W + 40
     totals = {level: sum(counts.get(level, 0) for _label, counts in rows) for level in order}
-    by_verdict = ", ".join(f"{labels[level]} {n}" for level, n in totals.items() if n) or _("none")
+    by_verdict = LIST_SEPARATOR[ui_lang()].join(f"{labels[level]} {n}" for level, n in totals.items() if n) or _("none")
     summary = _("%(title)s: %(total)d published audits in %(rows)d groups; by verdict: %(verdicts)s.", title=title,
                 total=sum(totals.values()), rows=len(rows), verdicts=by_verdict)
     table = [(label, [counts.get(level, 0) for level in order] + [sum(counts.values())]) for label, counts in rows]
