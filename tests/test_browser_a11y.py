@@ -5,6 +5,7 @@ runs axe-core on them in English and Chinese (tests/browsing.py)."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 import scenario
@@ -149,3 +150,33 @@ def test_administration_tokens_and_an_open_review_pass_axe(app, accounts, live_s
     reviewer.goto(live_server + "/review")
     reviewer.goto(f"{live_server}/audits/{report_id}/review")  # the review still open, one rating made
     assert {"en", "zh-Hans"} <= browser.languages()
+
+
+def test_the_pdf_job_pages_pass_axe(app, accounts, live_server, browser):
+    """The report PDF's job pages, for the ``browser`` fixture's axe checks: with the queue unreachable
+    (the plain-words page) and, on Redis without a worker, a job waiting behind its progress bar."""
+    from playwright.sync_api import expect
+    from test_jobs import REDIS_URL, UNREACHABLE_REDIS, redis_or_skip
+
+    from app import jobs
+
+    with app.app_context():
+        report_id = scenario.make_audit("complete")
+    page = browser.new_page()
+    sign_in(page, live_server, accounts["school"])
+    app.config["REDIS_URL"] = UNREACHABLE_REDIS
+    jobs.init_app(app)
+    page.goto(f"{live_server}/audits/{report_id}/report-jobs/report-{'0' * 64}")
+    expect(page.get_by_text("cannot be reached at the moment")).to_be_visible()
+
+    connection = redis_or_skip()
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    app.config.update(REDIS_URL=REDIS_URL, JOB_QUEUE=queue)
+    jobs.init_app(app)
+    try:
+        page.goto(f"{live_server}/audits/{report_id}/report.pdf?lang=en")
+        expect(page.get_by_role("progressbar")).to_be_visible()
+        browser.check_open_pages()  # while the job still waits (the queue has no worker)
+    finally:
+        for key in connection.scan_iter(f"rq:*{queue}*"):
+            connection.delete(key)
