@@ -117,8 +117,9 @@ def test_every_focusable_control_shows_a_ring_of_3_to_1(app, accounts, live_serv
 
 def test_administration_tokens_and_an_open_review_pass_axe(app, accounts, live_server, browser):
     """Pages the other browser tests do not reach, for the ``browser`` fixture's axe checks: the instance
-    administrator's users, a user, organisations and account log; a school's API tokens (with one made)
-    and password page; a reviewer's queue and a review with one rating of many made."""
+    administrator's users, a user, organisations and account log; a school's API tokens (the form with its
+    error, one made), password page, the verify page and the start form with its errors; a reviewer's
+    queue and a review with one rating of many made."""
     from playwright.sync_api import expect
 
     with app.app_context():
@@ -139,6 +140,10 @@ def test_administration_tokens_and_an_open_review_pass_axe(app, accounts, live_s
     school.get_by_role("button", name="Create token").click()
     expect(school.locator("#new-token")).to_be_visible()
     school.goto(live_server + "/account/password")
+    school.goto(live_server + "/verify")
+    school.goto(live_server + "/")
+    school.get_by_role("button", name="Start a new audit").click()  # nothing typed: the form with its errors
+    expect(school.locator(".field-error").first).to_be_visible()
 
     reviewer = browser.new_page()
     sign_in(reviewer, live_server, accounts["reviewer"])
