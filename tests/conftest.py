@@ -209,3 +209,53 @@ def client(app, accounts):
 def runner(app):
     """A runner for the app's ``flask`` commands."""
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def chromium_path():
+    """/usr/bin/chromium; the test skips without it locally and fails with CI set (a CI image without
+    Chromium cannot pass silently)."""
+    from browsing import CHROMIUM
+
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: the CI image must install Chromium for the browser test")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    return CHROMIUM
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on a free loopback port in a thread: its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+
+
+@pytest.fixture
+def browser(chromium_path):
+    """Headless Chromium (a ``browsing.AxeWatch``): every page its contexts show is checked by axe-core in
+    English and Chinese, and any WCAG 2.0/2.1 A or AA violation fails the test at teardown."""
+    from browsing import CHROMIUM_ARGS, AxeWatch
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        watch = AxeWatch(chromium)
+        try:
+            yield watch
+            watch.check_open_pages()
+        finally:
+            chromium.close()
+    assert watch.checks, "the test visited no page for axe to check"
+    report = watch.report()
+    if report:
+        pytest.fail(f"axe-core found accessibility problems:\n{report}", pytrace=False)

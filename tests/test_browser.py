@@ -1,58 +1,25 @@
 """End to end in headless Chromium: start an audit, answer every step, read the results, download the PDF.
 
 Marked ``browser``. Locally it skips when /usr/bin/chromium is absent; with CI set it fails instead,
-so a CI image without Chromium cannot pass silently.
+so a CI image without Chromium cannot pass silently. The ``browser`` fixture runs axe-core on every page
+(tests/browsing.py).
 """
 
 from __future__ import annotations
 
 import io
-import os
-import threading
+import re
 from pathlib import Path
 
 import pytest
+from browsing import sign_in
 from pypdf import PdfReader
-from webhelpers import PASSWORD, REALISTIC, complete
-from werkzeug.serving import make_server
+from webhelpers import REALISTIC, complete
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-# "Save and continue" / "Save and see the results" (a step also has "Save and attach documents")
-SAVE_AND_GO_ON = 'button[name="action"][value="continue"]'
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-
-
-@pytest.fixture
-def chromium_path():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: the CI image must install Chromium for the browser test")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    return CHROMIUM
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-
-
-def sign_in(page, base_url: str, email: str, password: str = PASSWORD) -> None:
-    """Sign in through the form, as a person would."""
-    page.goto(base_url + "/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/login" not in url)
-
+SAVE = re.compile(r"^Save and (continue|see the results)$")
+"""The step's main button (beside "Save and attach documents")."""
 
 def answer_step(page, questionnaire, section_id, answers):
     """Fill this step's questions as a person would: in order, skipping the ones the page hides."""
@@ -75,27 +42,22 @@ def answer_step(page, questionnaire, section_id, answers):
             block.locator(f'[name="{q.id}"]').fill(str(value))
 
 
-def test_start_to_pdf_in_chromium(app, accounts, live_server, chromium_path):
-    from playwright.sync_api import expect, sync_playwright
+def test_start_to_pdf_in_chromium(app, accounts, live_server, browser):
+    from playwright.sync_api import expect
 
     qn = app.extensions["eduaudit.ruleset"].questionnaire
     answers = complete(qn, REALISTIC)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(accept_downloads=True)
-            page = context.new_page()
-            sign_in(page, live_server, accounts["school"])
-            report_id = _start_and_answer(page, live_server, qn, answers, before_step=_check_transfer_toggle)
-            expect(page.locator(".cover .verdict__value")).to_contain_text("Prohibited")
-            expect(page.locator("#findings .finding").first).to_contain_text("Art. 5(1)(f)")
-            with page.expect_download() as download_info:
-                page.get_by_role("link", name="Download PDF").click()
-            download = download_info.value
-            assert download.suggested_filename == f"eduaudit-{report_id}-v1-draft-en.pdf"
-            data = Path(download.path()).read_bytes()
-        finally:
-            browser.close()
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    sign_in(page, live_server, accounts["school"])
+    report_id = _start_and_answer(page, live_server, qn, answers, before_step=_check_transfer_toggle)
+    expect(page.locator(".cover .verdict__value")).to_contain_text("Prohibited")
+    expect(page.locator("#findings .finding").first).to_contain_text("Art. 5(1)(f)")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download PDF").click()
+    download = download_info.value
+    assert download.suggested_filename == f"eduaudit-{report_id}-v1-draft-en.pdf"
+    data = Path(download.path()).read_bytes()
     assert data.startswith(b"%PDF")
     first_page = PdfReader(io.BytesIO(data)).pages[0].extract_text()
     assert report_id in first_page
@@ -108,28 +70,22 @@ UNLOAD_BLOCKED = """() => {
 }"""
 
 
-def test_leaving_a_step_with_unsent_changes_asks_first(app, accounts, live_server, chromium_path):
+def test_leaving_a_step_with_unsent_changes_asks_first(app, accounts, live_server, browser):
     # The page's beforeunload handler is what makes the browser ask; headless Chromium shows no
     # prompt, so the test fires the event the browser would fire and reads the handler's answer.
-    from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            sign_in(page, live_server, accounts["school"])
-            page.goto(live_server + "/")
-            page.get_by_label("Product name").fill("Gate 1")
-            page.get_by_label("Vendor").fill("Example Vision")
-            page.get_by_role("button", name="Start a new audit").click()
-            assert page.evaluate(UNLOAD_BLOCKED) is False  # nothing typed yet: leave freely
-            page.locator('[data-question="product_description"] textarea').fill("typed but not sent")
-            assert page.evaluate(UNLOAD_BLOCKED) is True  # unsent change: the browser asks first
-            page.locator(SAVE_AND_GO_ON).click()
-            page.wait_for_url("**/steps/context")
-            assert page.evaluate(UNLOAD_BLOCKED) is False  # sent and saved: leave freely
-        finally:
-            browser.close()
+    page = browser.new_page()
+    sign_in(page, live_server, accounts["school"])
+    page.goto(live_server + "/")
+    page.get_by_label("Product name").fill("Gate 1")
+    page.get_by_label("Vendor").fill("Example Vision")
+    page.get_by_role("button", name="Start a new audit").click()
+    assert page.evaluate(UNLOAD_BLOCKED) is False  # nothing typed yet: leave freely
+    page.locator('[data-question="product_description"] textarea').fill("typed but not sent")
+    assert page.evaluate(UNLOAD_BLOCKED) is True  # unsent change: the browser asks first
+    page.get_by_role("button", name=SAVE).click()
+    page.wait_for_url("**/steps/context")
+    assert page.evaluate(UNLOAD_BLOCKED) is False  # sent and saved: leave freely
 
 
 def _check_transfer_toggle(page, section_id: str) -> None:
@@ -161,7 +117,7 @@ def _start_and_answer(page, base_url: str, qn, answers, before_step=None) -> str
             before_step(page, section_id)
         answer_step(page, qn, section_id, answers)
         before = page.url
-        page.locator(SAVE_AND_GO_ON).click()
+        page.get_by_role("button", name=SAVE).click()
         page.wait_for_url(lambda url, before=before: url != before)  # saved: the next step or results
         expect(page.locator(".field-error")).to_have_count(0)
     else:

@@ -10,8 +10,8 @@ import re
 
 import pytest
 import scenario
+from browsing import sign_in
 from pypdf import PdfReader
-from test_browser import CHROMIUM_ARGS, chromium_path, live_server, sign_in  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -46,45 +46,33 @@ def attach_refusing_an_executable(page, base_url: str, report_id: str, folder, s
     return sha
 
 
-def test_attach_refuse_an_executable_and_find_the_hash_in_the_pdf(app, accounts, live_server, chromium_path,  # noqa: F811
+def test_attach_refuse_an_executable_and_find_the_hash_in_the_pdf(app, accounts, live_server, browser,
                                                                    tmp_path):
-    from playwright.sync_api import sync_playwright
-
     with app.app_context():
         report_id = scenario.make_audit("complete")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(accept_downloads=True)
-            page = context.new_page()
-            sign_in(page, live_server, accounts["school"])
-            sha = attach_refusing_an_executable(page, live_server, report_id, tmp_path)
-            page.goto(f"{live_server}/audits/{report_id}")
-            with page.expect_download(timeout=180_000) as download_info:  # a render takes seconds, more under load
-                page.get_by_role("link", name="Download PDF").click()
-            data = download_info.value.path().read_bytes()
-        finally:
-            browser.close()
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    sign_in(page, live_server, accounts["school"])
+    sha = attach_refusing_an_executable(page, live_server, report_id, tmp_path)
+    page.goto(f"{live_server}/audits/{report_id}")
+    with page.expect_download(timeout=180_000) as download_info:  # a render takes seconds, more under load
+        page.get_by_role("link", name="Download PDF").click()
+    data = download_info.value.path().read_bytes()
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
     assert sha in re.sub(r"\s+", "", text) and "signed DPA.pdf" in text
 
 
-def test_a_disabled_user_s_open_page_is_signed_out_at_the_next_click(app, accounts, live_server,  # noqa: F811
-                                                                     chromium_path):  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
+def test_a_disabled_user_s_open_page_is_signed_out_at_the_next_click(app, accounts, live_server,
+                                                                     browser):
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            school = browser.new_context().new_page()
-            sign_in(school, live_server, accounts["school"])
-            admin = browser.new_context().new_page()
-            sign_in(admin, live_server, accounts["admin"])
-            admin.get_by_role("link", name="Accounts").click()
-            admin.get_by_role("link", name=accounts["school"]).click()
-            admin.get_by_role("button", name="Disable", exact=True).click()
-            expect(admin.locator(".flash--success")).to_contain_text("is disabled")
-            school.get_by_role("link", name="Password").click()
-            expect(school).to_have_url(re.compile(r"/login"))
-        finally:
-            browser.close()
+    school = browser.new_context().new_page()
+    sign_in(school, live_server, accounts["school"])
+    admin = browser.new_context().new_page()
+    sign_in(admin, live_server, accounts["admin"])
+    admin.get_by_role("link", name="Accounts").click()
+    admin.get_by_role("link", name=accounts["school"]).click()
+    admin.get_by_role("button", name="Disable", exact=True).click()
+    expect(admin.locator(".flash--success")).to_contain_text("is disabled")
+    school.get_by_role("link", name="Password").click()
+    expect(school).to_have_url(re.compile(r"/login"))

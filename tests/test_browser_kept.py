@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pytest
 import scenario
+from browsing import sign_in
 from sqlalchemy.orm.exc import StaleDataError
-from test_browser import CHROMIUM_ARGS, SAVE_AND_GO_ON, chromium_path, live_server, sign_in  # noqa: F401
+from test_browser import SAVE
 from webhelpers import ACCOUNTS, PASSWORD
 
 from app.extensions import db
@@ -23,18 +24,6 @@ TYPED = "Typed on the step and never saved: the vendor confirmed the cameras are
 DESCRIPTION = '[data-question="product_description"] textarea'
 VERSION = '[data-question="product_version"] input'
 NEW_PASSWORD = "another horse battery staple"
-
-
-@pytest.fixture
-def browser(chromium_path):  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture
@@ -81,7 +70,7 @@ def _check_put_back_then_saved(app, page, base_url: str, report_id: str) -> None
     expect(page.locator("#kept-notice")).to_be_visible()
     expect(page.locator("#kept-notice")).to_contain_text("filled in again from this browser")
     assert _saved_description(app, report_id) != TYPED
-    page.locator(SAVE_AND_GO_ON).click()
+    page.get_by_role("button", name=SAVE).click()
     page.wait_for_url("**/steps/context")
     assert _saved_description(app, report_id) == TYPED
     assert _kept(page, report_id) is None
@@ -89,7 +78,7 @@ def _check_put_back_then_saved(app, page, base_url: str, report_id: str) -> None
     expect(page.locator("#kept-notice")).to_be_hidden()
 
 
-def test_signed_out_in_another_tab_then_save_keeps_the_typed_text(app, accounts, draft, live_server, browser,  # noqa: F811
+def test_signed_out_in_another_tab_then_save_keeps_the_typed_text(app, accounts, draft, live_server, browser,
                                                                   ):
     from playwright.sync_api import expect
 
@@ -100,7 +89,7 @@ def test_signed_out_in_another_tab_then_save_keeps_the_typed_text(app, accounts,
     other_tab.get_by_role("button", name="Sign out").click()
     other_tab.wait_for_url("**/login")
 
-    step.locator(SAVE_AND_GO_ON).click()
+    step.get_by_role("button", name=SAVE).click()
     expect(step.get_by_role("heading", name="Your session has ended")).to_be_visible()
     expect(step.locator("main")).to_contain_text("kept in this browser and will be filled in again")
     assert TYPED in (_kept(step, draft) or "")
@@ -109,7 +98,7 @@ def test_signed_out_in_another_tab_then_save_keeps_the_typed_text(app, accounts,
     _check_put_back_then_saved(app, step, live_server, draft)
 
 
-def test_a_password_changed_on_another_device_then_save_keeps_the_typed_text(app, accounts, draft, live_server,  # noqa: F811
+def test_a_password_changed_on_another_device_then_save_keeps_the_typed_text(app, accounts, draft, live_server,
                                                                              browser):
     from playwright.sync_api import expect
 
@@ -123,7 +112,7 @@ def test_a_password_changed_on_another_device_then_save_keeps_the_typed_text(app
     elsewhere.get_by_role("button", name="Change password").click()
     expect(elsewhere.locator(".flash--success")).to_contain_text("Password changed")
 
-    step.locator(SAVE_AND_GO_ON).click()
+    step.get_by_role("button", name=SAVE).click()
     step.wait_for_url(lambda url: "/login?next=" in url)
     expect(step.locator(".flash--warning")).to_contain_text("Your session ended")
     expect(step.locator(".flash--warning")).to_contain_text("kept in this browser")
@@ -131,7 +120,7 @@ def test_a_password_changed_on_another_device_then_save_keeps_the_typed_text(app
     _check_put_back_then_saved(app, step, live_server, draft)
 
 
-def test_an_expired_page_keeps_the_typed_text(app, accounts, draft, live_server, browser):  # noqa: F811
+def test_an_expired_page_keeps_the_typed_text(app, accounts, draft, live_server, browser):
     from playwright.sync_api import expect
 
     context = browser.new_context()
@@ -141,14 +130,14 @@ def test_an_expired_page_keeps_the_typed_text(app, accounts, draft, live_server,
     context.clear_cookies()
     sign_in(context.new_page(), live_server, accounts["school"])
 
-    step.locator(SAVE_AND_GO_ON).click()
+    step.get_by_role("button", name=SAVE).click()
     expect(step.get_by_role("heading", name="This page has expired")).to_be_visible()
     expect(step.locator("main")).to_contain_text("kept in this browser and will be filled in again")
     step.get_by_role("link", name="Open the page again").click()
     _check_put_back_then_saved(app, step, live_server, draft)
 
 
-def test_a_form_over_the_size_limit_keeps_every_answer_typed_on_the_page(app, accounts, draft, live_server,  # noqa: F811
+def test_a_form_over_the_size_limit_keeps_every_answer_typed_on_the_page(app, accounts, draft, live_server,
                                                                          browser):
     from playwright.sync_api import expect
 
@@ -158,7 +147,7 @@ def test_a_form_over_the_size_limit_keeps_every_answer_typed_on_the_page(app, ac
     version.evaluate("el => el.removeAttribute('maxlength')")
     version.fill("x" * (app.config["MAX_CONTENT_LENGTH"] + 1))
 
-    step.locator(SAVE_AND_GO_ON).click()
+    step.get_by_role("button", name=SAVE).click()
     expect(step.get_by_role("heading", name="The form is too large")).to_be_visible()
     expect(step.locator("main")).to_contain_text("kept in this browser and will be filled in again")
     step.get_by_role("link", name="Open the page again").click()
@@ -167,7 +156,7 @@ def test_a_form_over_the_size_limit_keeps_every_answer_typed_on_the_page(app, ac
     _check_put_back_then_saved(app, step, live_server, draft)
 
 
-def test_a_save_at_the_same_instant_as_another_keeps_the_typed_text(app, accounts, draft, live_server, browser,  # noqa: F811
+def test_a_save_at_the_same_instant_as_another_keeps_the_typed_text(app, accounts, draft, live_server, browser,
                                                                     monkeypatch):
     from playwright.sync_api import expect
 
@@ -184,11 +173,11 @@ def test_a_save_at_the_same_instant_as_another_keeps_the_typed_text(app, account
 
     monkeypatch.setattr(services, "merge_and_save", racing)
     step = _typing_on_the_step(browser.new_context(), live_server, draft)
-    step.locator(SAVE_AND_GO_ON).click()
+    step.get_by_role("button", name=SAVE).click()
     expect(step.locator(".flash--warning")).to_contain_text("Someone else saved this audit at the same moment")
     expect(step.locator(DESCRIPTION)).to_have_value(TYPED)
     assert _saved_description(app, draft) != TYPED
-    step.locator(SAVE_AND_GO_ON).click()
+    step.get_by_role("button", name=SAVE).click()
     step.wait_for_url("**/steps/context")
     assert _saved_description(app, draft) == TYPED
     assert _kept(step, draft) is None

@@ -12,8 +12,8 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from browsing import sign_in
 from pypdf import PdfReader
-from test_browser import CHROMIUM_ARGS, chromium_path, live_server, sign_in  # noqa: F401  (fixtures)
 from webhelpers import REALISTIC, complete
 
 from app.extensions import db
@@ -67,44 +67,39 @@ def publish_audits(app, per_product: int = 2) -> list[int]:
         return ids
 
 
-def test_an_ngo_analyst_finds_compares_and_downloads(app, accounts, live_server, chromium_path):  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
+def test_an_ngo_analyst_finds_compares_and_downloads(app, accounts, live_server, browser):
+    from playwright.sync_api import expect
 
     product_ids = publish_audits(app)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(accept_downloads=True)
-            page = context.new_page()
-            sign_in(page, live_server, accounts["ngo"])
-            page.get_by_role("link", name="Browse and compare products").click()
-            expect(page.get_by_role("heading", name="Products audited by schools")).to_be_visible()
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    sign_in(page, live_server, accounts["ngo"])
+    page.get_by_role("link", name="Browse and compare products").click()
+    expect(page.get_by_role("heading", name="Products audited by schools")).to_be_visible()
 
-            # Find the first product by a vendor name typed loosely, then clear the search.
-            page.get_by_label("Product or vendor").fill("example vision")
-            page.get_by_role("button", name="Search").click()
-            rows = page.locator("table.products tbody tr")
-            expect(rows).to_have_count(1)
-            expect(rows.first).to_contain_text("Smart Classroom Behaviour Management System")
-            page.get_by_label("Product or vendor").fill("")
-            page.get_by_role("button", name="Search").click()
-            expect(rows).to_have_count(2)
+    # Find the first product by a vendor name typed loosely, then clear the search.
+    page.get_by_label("Product or vendor").fill("example vision")
+    page.get_by_role("button", name="Search").click()
+    rows = page.locator("table.products tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Smart Classroom Behaviour Management System")
+    page.get_by_label("Product or vendor").fill("")
+    page.get_by_role("button", name="Search").click()
+    expect(rows).to_have_count(2)
 
-            page.get_by_label("Compare Smart Classroom Behaviour Management System").check()
-            page.get_by_label("Compare Campus Face Gate").check()
-            page.get_by_role("button", name="Compare the ticked products").click()
-            expect(page.get_by_role("heading", name="Comparison of 2 products")).to_be_visible()
-            table = page.locator("table.compare-table")
-            expect(table).to_contain_text("Facial recognition")
-            assert page.locator("svg.chart").count() >= 1
+    page.get_by_label("Compare Smart Classroom Behaviour Management System").check()
+    page.get_by_label("Compare Campus Face Gate").check()
+    page.get_by_role("button", name="Compare the ticked products").click()
+    expect(page.get_by_role("heading", name="Comparison of 2 products")).to_be_visible()
+    table = page.locator("table.compare-table")
+    expect(table).to_contain_text("Facial recognition")
+    assert page.locator("svg.chart").count() >= 1
 
-            downloads = {}
-            for name in ("CSV", "JSON", "Download PDF"):
-                with page.expect_download() as info:
-                    page.get_by_role("link", name=name, exact=True).click()
-                downloads[name] = info.value.path().read_bytes()
-        finally:
-            browser.close()
+    downloads = {}
+    for name in ("CSV", "JSON", "Download PDF"):
+        with page.expect_download() as info:
+            page.get_by_role("link", name=name, exact=True).click()
+        downloads[name] = info.value.path().read_bytes()
 
     assert downloads["CSV"].startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(downloads["CSV"].decode("utf-8-sig"))))

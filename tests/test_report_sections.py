@@ -217,7 +217,8 @@ def test_charts_carry_no_user_text(ruleset):
     answers = {**answers, "product_name": evil, "product_description": evil}
     assessment = evaluate(ruleset, answers, "EU", dt.date(2019, 8, 21))
     context = build_report_context(ruleset, assessment, report_id=REPORT_ID, generated_at=GENERATED)
-    for key in ("inherent_svg", "residual_svg", "bars_svg", "legend_svg"):
+    for key in ("inherent_svg", "residual_svg", "bars_svg", "legend_svg", "inherent_text", "residual_text",
+                "bars_text"):
         svg = str(context["risk_map"][key])
         assert "ZZPRODUCTZZ" not in svg and "<script" not in svg
         ET.fromstring(svg)  # well-formed

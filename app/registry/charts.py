@@ -2,16 +2,20 @@
 
 Product names are user text: they are escaped (:func:`app.reports.charts._text`). Every bar carries
 ``data-*`` attributes with its numbers; levels have patterns and marks as in the report, so the
-charts read in greyscale.
+charts read in greyscale; a bar's label sits on a white tab, never on the pattern. Each chart comes with
+its text equivalent (:func:`app.reports.charts.chart_text`: a summary and the data as a table) and a
+verdict chart with its legend as a text list.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from ..reports.charts import INK, _patterns, _text, _width
+from ..i18n import LIST_SEPARATOR, ui_lang
+from ..reports.charts import INK, _patterns, _text, _width, chart_text, legend
 
 BAR_W = 260.0
 ROW_H = 16.0
@@ -23,8 +27,8 @@ def share_bars(*, prefix: str, title: str, rows: Sequence[tuple[str, Sequence[tu
 
     ``rows``: ``(category label, [(product label, share, audits with such a finding), ...])``.
     """
-    label_w = max([_width(label, 8) for label, _ in rows] + [_width(p, 7.5) for _, bars in rows for p, _s, _n in bars]
-                  + [40]) + 10
+    label_w = max([_width(label, 8) for label, _counts in rows]
+                  + [_width(p, 7.5) for _label, bars in rows for p, _s, _n in bars] + [40]) + 10
     y, parts = 18.0, [_text(0, 11, title, size=9, weight="700")]
     for label, bars in rows:
         parts.append(_text(0, y + 10, label, size=8, weight="700"))
@@ -41,9 +45,17 @@ def share_bars(*, prefix: str, title: str, rows: Sequence[tuple[str, Sequence[tu
             y += ROW_H
         y += 4
     width = label_w + BAR_W + 70
-    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" class="chart" '
+    products = {p for _label, bars in rows for p, _s, _n in bars}
+    summary = _("%(title)s: the share of audits with such a finding, %(categories)d categories, %(products)d "
+                "products.", title=title, categories=len(rows), products=len(products))
+    table = [(label, [product, f"{share * 100:.0f} %", count])
+             for label, bars in rows for product, share, count in bars]
+    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+                  f'aria-describedby="{prefix}-summary" class="chart" '
                   f'width="{width:g}" height="{y:g}" viewBox="0 0 {width:g} {y:g}">{_patterns(prefix)}'
-                  + "".join(parts) + "</svg>")
+                  + "".join(parts) + "</svg>") + chart_text(
+        prefix=prefix, summary=summary, caption=title, rows=table,
+        columns=[_("Category"), _("Product"), _("Share"), _("Audits with such a finding")])
 
 
 def verdict_bars(*, prefix: str, title: str, rows: Sequence[tuple[str, Mapping[str, int]]], order: Sequence[str],
@@ -52,7 +64,7 @@ def verdict_bars(*, prefix: str, title: str, rows: Sequence[tuple[str, Mapping[s
 
     ``rows``: ``(label, {verdict: count})``; ``order``: verdicts from most to least serious.
     """
-    label_w = max([_width(label, 8) for label, _ in rows] + [40]) + 10
+    label_w = max([_width(label, 8) for label, _counts in rows] + [40]) + 10
     y, parts = 18.0, [_text(0, 11, title, size=9, weight="700")]
     for label, counts in rows:
         total = sum(counts.values()) or 1
@@ -65,20 +77,24 @@ def verdict_bars(*, prefix: str, title: str, rows: Sequence[tuple[str, Mapping[s
             w = BAR_W * n / total
             parts.append(f'<rect x="{x:.1f}" y="{y + 2:g}" width="{w:.1f}" height="12" fill="url(#{prefix}-{level})" '
                          f'stroke="{INK}" stroke-width="0.5" data-level="{level}" data-count="{n}"/>')
-            if w >= 14:
-                parts.append(_text(x + 2, y + 11, f"{letters[level]} {n}", size=7, weight="700",
-                                   fill="#ffffff" if level == "prohibited" else INK))
+            tab = f"{letters[level]} {n}"
+            tab_w = _width(tab, 7) + 4
+            if w >= tab_w + 2:  # the label on a white tab in the segment, never on the pattern itself
+                parts.append(f'<rect x="{x + 1:.1f}" y="{y + 4:g}" width="{tab_w:g}" height="9" fill="#ffffff"/>')
+                parts.append(_text(x + 3, y + 11, tab, size=7, weight="700"))
             x += w
         parts.append(_text(label_w + BAR_W + 6, y + 11, str(sum(counts.values())), size=7.5))
         y += 18
-    legend_x, y = 0.0, y + 4
-    for level in order:
-        parts.append(f'<rect x="{legend_x:g}" y="{y:g}" width="14" height="10" fill="url(#{prefix}-{level})" '
-                     f'stroke="{INK}" stroke-width="0.5"/>')
-        parts.append(_text(legend_x + 17, y + 8.5, f"{letters[level]} {labels[level]}", size=7))
-        legend_x += 17 + _width(f"{letters[level]} {labels[level]}", 7) + 12
-    y += 16
-    width = max(label_w + BAR_W + 40, legend_x)
-    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" class="chart" '
-                  f'width="{width:g}" height="{y:g}" viewBox="0 0 {width:g} {y:g}">{_patterns(prefix)}'
-                  + "".join(parts) + "</svg>")
+    width = label_w + BAR_W + 40
+    totals = {level: sum(counts.get(level, 0) for _label, counts in rows) for level in order}
+    by_verdict = LIST_SEPARATOR[ui_lang()].join(f"{labels[level]} {n}" for level, n in totals.items() if n) or _("none")
+    summary = _("%(title)s: %(total)d published audits in %(rows)d groups; by verdict: %(verdicts)s.", title=title,
+                total=sum(totals.values()), rows=len(rows), verdicts=by_verdict)
+    table = [(label, [counts.get(level, 0) for level in order] + [sum(counts.values())]) for label, counts in rows]
+    svg = Markup(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+                 f'aria-describedby="{prefix}-summary" class="chart" '
+                 f'width="{width:g}" height="{y:g}" viewBox="0 0 {width:g} {y:g}">{_patterns(prefix)}'
+                 + "".join(parts) + "</svg>")
+    return (svg + legend(prefix=f"{prefix}-legend", letters=letters, items=[(lv, labels[lv]) for lv in order])
+            + chart_text(prefix=prefix, summary=summary, caption=title, rows=table,
+                         columns=[_("Group"), *(labels[level] for level in order), _("Total")]))

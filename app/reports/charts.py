@@ -76,7 +76,7 @@ def heat_map(*, prefix: str, title: str, counts: Mapping[tuple[int, int], int],
     left, top, cell_w, cell_h = 78, 20, 52, 34
     width, height = left + n * cell_w + 4, top + n * cell_h + 34
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart--heat" viewBox="0 0 {width} {height}" '
-             f'role="img" aria-labelledby="{prefix}-title" font-family="{FONT}">',
+             f'role="img" aria-labelledby="{prefix}-title" aria-describedby="{prefix}-summary" font-family="{FONT}">',
              f'<title id="{prefix}-title">{escape(title)}</title>', _patterns(prefix),
              _text(left + n * cell_w / 2, 12, title, size=10, anchor="middle", weight="700")]
     for row in range(n):
@@ -120,7 +120,7 @@ def category_bars(*, prefix: str, title: str, rows: Sequence[tuple[str, Mapping[
     unit = min(bar_w / most, 40)
     width, height = label_w + bar_w + 30, top + len(rows) * row_h + 4
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart--bars" viewBox="0 0 {width} {height}" '
-             f'role="img" aria-labelledby="{prefix}-title" font-family="{FONT}">',
+             f'role="img" aria-labelledby="{prefix}-title" aria-describedby="{prefix}-summary" font-family="{FONT}">',
              f'<title id="{prefix}-title">{escape(title)}</title>', _patterns(prefix)]
     for i, (label, counts) in enumerate(rows):
         y = top + i * row_h
@@ -150,13 +150,28 @@ def category_bars(*, prefix: str, title: str, rows: Sequence[tuple[str, Mapping[
 
 
 def legend(*, prefix: str, items: Sequence[tuple[str, str]], letters: Mapping[str, str]) -> Markup:
-    """A one-line legend: a swatch with its pattern and mark, then the level's name."""
-    x, parts = 0.0, []
+    """A one-line legend as a text list: each item a small swatch (its pattern and mark, hidden from
+    screen readers) and the level's mark and name in words."""
+    parts = []
     for level, label in items:
-        parts.append(f'<rect x="{x:g}" y="2" width="22" height="13" fill="url(#{prefix}-{level})" stroke="{INK}" '
-                     f'stroke-width="0.6"/>')
-        parts.append(_mark(x, 3, letters[level], level))
-        parts.append(_text(x + 26, 12, label, size=8.5))
-        x += 26 + _width(label, 8.5) + 12
-    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart--legend" viewBox="0 0 {x:g} 17" '
-                  f'aria-hidden="true" font-family="{FONT}">{_patterns(prefix)}{"".join(parts)}</svg>')
+        swatch_id = f"{prefix}-{level}"
+        swatch = (f'<svg xmlns="http://www.w3.org/2000/svg" class="legend__swatch" viewBox="0 0 23 14" width="23" '
+                  f'height="14" aria-hidden="true" focusable="false">{_patterns(swatch_id)}'
+                  f'<rect x="0.3" y="0.3" width="22.4" height="13.4" fill="url(#{swatch_id}-{level})" stroke="{INK}" '
+                  f'stroke-width="0.6"/>{_mark(0, 1, letters[level], level)}</svg>')
+        parts.append(f'<li>{swatch} <span class="legend__mark">{escape(letters[level])}</span> {escape(label)}</li>')
+    return Markup(f'<ul class="chart-legend">{"".join(parts)}</ul>')
+
+
+def chart_text(*, prefix: str, summary: str, caption: str, columns: Sequence[str],
+               rows: Sequence[tuple[str, Sequence[object]]]) -> Markup:
+    """A chart's text equivalent: a one-sentence ``summary`` (id ``{prefix}-summary``, which the chart's
+    ``aria-describedby`` names) and the chart's data as a table (``columns``: the header row, its first
+    cell over the row labels; ``rows``: ``(row label, cells)``). Visually hidden on screen and left out
+    of print: it is there for screen readers, the chart for the eye."""
+    head = "".join(f'<th scope="col">{escape(c)}</th>' for c in columns)
+    body = "".join(f'<tr><th scope="row">{escape(label)}</th>' + "".join(f"<td>{escape(c)}</td>" for c in cells)
+                   + "</tr>" for label, cells in rows)
+    return Markup(f'<div class="chart-text visually-hidden"><p id="{prefix}-summary">{escape(summary)}</p>'
+                  f'<table class="chart-data" data-chart="{prefix}"><caption>{escape(caption)}</caption>'
+                  f'<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>')

@@ -481,16 +481,56 @@ def _risk_map(ruleset: RuleSet, findings: tuple[Finding, ...], lang: str,
                                                 -sum(per_category[c].values()), c))
     bars = [(CATEGORY_LABELS[c][lang], dict(per_category[c])) for c in order]
     present = [lv for lv in LEVELS_DESC if lv != "prohibited" or any("prohibited" in c for _l, c in bars)]
+    level_names = {lv: LEVEL_LABELS[lv][lang] for lv in LEVELS_DESC}
+    total = len(findings)
     return {
         "cells": cells,
         "inherent_svg": charts.heat_map(prefix="rm-inherent", title=t["inherent_map"], counts=inherent, **common),
+        "inherent_text": _map_text("rm-inherent", t["inherent_map"], inherent, levels, total, level_names, lang),
         "residual_svg": charts.heat_map(prefix="rm-residual", title=t["residual_map"], counts=residual, **common),
+        "residual_text": _map_text("rm-residual", t["residual_map"], residual, levels, total, level_names, lang),
         "categories": [{"id": c, "label": CATEGORY_LABELS[c][lang], "counts": dict(per_category[c])} for c in order],
         "bars_svg": charts.category_bars(prefix="rm-bars", title=t["by_category"], rows=bars, order=LEVELS_DESC,
                                          letters=letters) if bars else Markup(""),
+        "bars_text": _bars_text(bars, level_names, lang) if bars else Markup(""),
         "legend_svg": charts.legend(prefix="rm-legend", letters=letters,
                                     items=[(lv, LEVEL_LABELS[lv][lang]) for lv in reversed(present)]),
     }
+
+
+def _by_level(counts: Mapping[str, int], level_names: Mapping[str, str], lang: str) -> str:
+    """"Critical 3, High 2" (most serious first, levels with none left out); "none" when all are 0."""
+    t = HEADINGS[lang]
+    parts = [f"{name} {counts[lv]}" for lv, name in level_names.items() if counts.get(lv)]
+    return t["enum"].join(parts) or t["chart_none"]
+
+
+def _map_text(prefix: str, title: str, counts: Mapping[tuple[int, int], int], levels: list[list[str]], total: int,
+              level_names: Mapping[str, str], lang: str) -> Markup:
+    """A heat map's summary (findings by the level of their cell) and its 4 × 4 counts as a table."""
+    t = HEADINGS[lang]
+    by_level: Counter[str] = Counter()
+    for (s, li), n in counts.items():
+        by_level[levels[s][li]] += n
+    n = len(SCALE)
+    rows = [(SCALE_LABELS[SCALE[s]][lang], [counts.get((s, li), 0) for li in range(n)]) for s in reversed(range(n))]
+    summary = t["chart_map_summary"].format(title=title, total=total, levels=_by_level(by_level, level_names, lang))
+    return charts.chart_text(prefix=prefix, summary=summary, caption=title, rows=rows,
+                             columns=[f"{t['severity']} / {t['likelihood']}"]
+                             + [SCALE_LABELS[v][lang] for v in SCALE])
+
+
+def _bars_text(bars: list[tuple[str, dict[str, int]]], level_names: Mapping[str, str], lang: str) -> Markup:
+    """The category chart's summary (findings, categories, by level) and its counts as a table."""
+    t = HEADINGS[lang]
+    by_level: Counter[str] = Counter()
+    for _label, counts in bars:
+        by_level.update(counts)
+    summary = t["chart_bars_summary"].format(title=t["by_category"], total=sum(by_level.values()),
+                                             categories=len(bars), levels=_by_level(by_level, level_names, lang))
+    rows = [(label, [counts.get(lv, 0) for lv in LEVELS_DESC] + [sum(counts.values())]) for label, counts in bars]
+    return charts.chart_text(prefix="rm-bars", summary=summary, caption=t["by_category"], rows=rows,
+                             columns=[t["category"], *level_names.values(), t["chart_total"]])
 
 
 def _matrix(ruleset: RuleSet, lang: str) -> dict[str, Any]:
