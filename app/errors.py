@@ -5,13 +5,14 @@ Requests to the JSON API (``/api/``) get the same errors as RFC 9457 problem det
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from .api import problems as api_problems
-from .extensions import db
+from .extensions import database_unavailable, db, login_manager
 from .i18n import describe
 from .problems import Problem
 
@@ -40,18 +41,48 @@ CSRF_PAGE = (_l("This page has expired"),
              _l("For your security each form carries a token, and this one was missing or out of date "
                 "(for example because the browser was restarted or cookies were cleared). Nothing from this "
                 "page was saved. Go back, reload the page, and enter the answers again."))
+DATABASE_PAGE = (_l("The database could not be reached"),
+                 _l("The database is restarting or out of reach for a moment, so this request could not be "
+                    "completed. Nothing from this page was saved, and everything saved before was kept. Try "
+                    "again in a minute."))
+DATABASE_RETRY_AFTER = 30
+"""Seconds a client is asked to wait (``Retry-After``) when the database could not be reached."""
 REFUSED_PAGE = (_l("Request refused"),
                 _l("Nothing was changed. The audit may have moved on since the page was loaded (for example "
                    "another user submitted, decided or withdrew it meanwhile): go back and reload the page."))
 
 
-def _page(code: int, title: str, message: str):
-    return render_template("errors/error.html", code=code, title=str(title), message=str(message)), code
+def _page(code: int, title: str, message: str, **extra):
+    return render_template("errors/error.html", code=code, title=str(title), message=str(message), **extra), code
+
+
+def _resend_fields() -> list[tuple[str, str]] | None:
+    """The posted form's fields, to offer them again from the error page ("Send again"); ``None`` for a
+    request that was not a form post or that carried files (a browser cannot re-send those from here)."""
+    if request.method != "POST" or request.files or not request.form:
+        return None
+    return list(request.form.items(multi=True))
 
 
 def register(app: Flask) -> None:
-    """Attach the handlers for CSRF failures (400), 403, 404, 405, 413, 429 and 500 to ``app``, and for a
-    :class:`~app.problems.Problem` no view caught (409: the request was refused, nothing was written)."""
+    """Attach the handlers for CSRF failures (400), 403, 404, 405, 413, 429 and 500 to ``app``, for a
+    :class:`~app.problems.Problem` no view caught (409: the request was refused, nothing was written),
+    and for a database that cannot be reached (503, see :func:`app.extensions.database_unavailable`)."""
+
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError):
+        if not database_unavailable(exc):
+            raise exc  # a fault in what was asked: the 500 page (and a traceback in the log)
+        # The transaction is gone with its connection: nothing of this request was committed.
+        db.session.rollback()
+        current_app.logger.error("the database could not be reached: %s", exc)
+        headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+        if api_problems.is_api_request():
+            return api_problems.problem_response(503, Problem("api.database_unavailable"), headers=headers)
+        # The page must not need the database: the signed-in user (an expired row now) is not shown.
+        g._login_user = login_manager.anonymous_user()
+        page, status = _page(503, *DATABASE_PAGE, resend=_resend_fields(), resend_to=request.url)
+        return page, status, headers
 
     @app.errorhandler(Problem)
     def refused(exc: Problem):

@@ -20,12 +20,13 @@ from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import access, jobs
 from ..evaluation import NotReady, evaluate_audit, latest_snapshot, latest_snapshot_stamp
 from ..evidence import services as evidence_services
-from ..extensions import current_ruleset, db, limiter
+from ..extensions import current_ruleset, database_unavailable, db, limiter
 from ..i18n import LIST_SEPARATOR, describe, ui_lang
 from ..jobs import JobRef, JobsUnavailable
 from ..labels import STATUS_NAMES, display_json
@@ -218,16 +219,21 @@ def step(report_id: str, section_id: str):
     return _step_page(audit, section, slots, form_class(formdata=None, data=forms.form_data(slots, typed)))
 
 
-def _save_step(audit: Audit, section: Section, slots: list[forms.Slot], form: FlaskForm) -> Response | str:
+def _save_step(audit: Audit, section: Section, slots: list[forms.Slot], form: FlaskForm) -> Response | str | tuple:
     """Save the posted step; then on to the step asked for, or the page again with what needs the
-    user: refused answers with their messages, or the answers another user changed meanwhile."""
+    user: refused answers with their messages, or the answers another user changed meanwhile; 503
+    with the page again when the database could not be reached (nothing saved)."""
     qn = current_ruleset().questionnaire
     lang = ui_lang()
     typed = qn.load(audit.answers).typed
     form.validate()
+    base_revision = _base_revision(audit)
     try:
         outcome = services.merge_and_save(qn, audit, forms.step_values(form, slots),
-                                          base_revision=_base_revision(audit), user=current_user)
+                                          base_revision=base_revision, user=current_user)
+        for qid, error in outcome.errors.items():
+            forms.question_field(form, qn.questions[qid]).errors.append(describe(error))
+        db.session.commit()
     except StaleDataError:
         # Another save of this audit committed between our read and our write: nothing of ours was
         # written. Show the page again with this user's input; the next save compares properly.
@@ -235,9 +241,17 @@ def _save_step(audit: Audit, section: Section, slots: list[forms.Slot], form: Fl
         flash(_("Someone else saved this audit at the same moment, so nothing on this page was saved. "
                 "Check the answers below and save again."), "warning")
         return redirect(_step_url(audit, section.id))
-    for qid, error in outcome.errors.items():
-        forms.question_field(form, qn.questions[qid]).errors.append(describe(error))
-    db.session.commit()
+    except DBAPIError as exc:
+        if not database_unavailable(exc):
+            raise
+        # The connection died before the commit went through (a database restart): the server rolled
+        # the transaction back, so nothing of this page is stored. The page again, with the typed input
+        # and the revision it was loaded at; if the database is still away, app.errors answers instead.
+        db.session.rollback()
+        current_app.logger.warning("step not saved, the database could not be reached: %s", exc)
+        flash(_("The database could not be reached for a moment. Nothing on this page was saved, and your "
+                "earlier answers were kept. What you typed is still in the form below: save again."), "warning")
+        return _step_page(audit, section, slots, form, revision=base_revision), 503, {"Retry-After": "10"}
     typed = qn.load(audit.answers).typed
     effective = qn.effective_answers(typed)
     for slot in slots:
@@ -286,8 +300,9 @@ def _step_target(audit: Audit, section: Section, visible: list[Section], invalid
 
 
 def _step_page(audit: Audit, section: Section, slots: list[forms.Slot], form: FlaskForm,
-               conflicts: tuple[services.EditConflict, ...] = ()) -> str:
-    """The step page with ``form``, the progress list, the reviewer's comments and ``conflicts``."""
+               conflicts: tuple[services.EditConflict, ...] = (), revision: int | None = None) -> str:
+    """The step page with ``form``, the progress list, the reviewer's comments and ``conflicts``; the
+    form carries ``revision`` (default: the audit's current one) as the revision it was loaded at."""
     qn = current_ruleset().questionnaire
     lang = ui_lang()
     loaded = qn.load(audit.answers)
@@ -329,7 +344,7 @@ def _step_page(audit: Audit, section: Section, slots: list[forms.Slot], form: Fl
                   for q in questions if q["errors"]],
         # The revision the page shows (after this user's own save, if any): saving it again overwrites
         # only what another user saves from now on, and after a conflict it overwrites deliberately.
-        stale=_stale_rows(qn, loaded.stale), revision=audit.revision,
+        stale=_stale_rows(qn, loaded.stale), revision=audit.revision if revision is None else revision,
         conflicts=[{"label": qn.questions[c.question_id].label[lang],
                     "current": display_json(qn, c.question_id, c.current, lang),
                     "actor": c.actor, "at": format_utc(c.at)} for c in conflicts],
