@@ -12,9 +12,10 @@ the local server), one queue of its own.
 
 1. Latency of GET / (the signed-out start page; loopback; one client sends one request every 0.1 s on
    a fixed schedule, each timed from its scheduled start, so time spent waiting behind a busy worker
-   is counted, not skipped). Two servers run side by side, both gunicorn with gunicorn.conf.py and 2
-   sync workers: "queued" with REDIS_URL and one RQ worker (the production shape), and "in-process"
-   without REDIS_URL (PDFs rendered in the web worker, as before jobs existed). Each round,
+   is counted, not skipped). Three servers run side by side, each gunicorn with gunicorn.conf.py and 2
+   sync workers: "queued" with REDIS_URL and one RQ worker (the production shape, WORKER_NICE 10),
+   "queued-nice0" the same with the worker at the web processes' priority (WORKER_NICE 0), and
+   "in-process" without REDIS_URL (PDFs rendered in the web worker, as before jobs existed). Each round,
    interleaved: GET / alone on each server, then on each server GET / while --pdfs report PDFs of
    distinct audits are being produced there (requested at once by --pdfs clients, followed to the
    end). The ratio of medians (under load / alone) is the figure; p95 beside it.
@@ -191,15 +192,20 @@ def p95(values: list[float]) -> float:
 
 def bench_latency(args, url: str, redis_url: str, tmp: Path) -> None:
     rounds, pdfs = args.rounds, args.pdfs
-    _app, report_ids, emails = prepare(url, pdfs * rounds * 2, users=pdfs)
-    queue = f"bench-{uuid.uuid4().hex[:8]}"
+    _app, report_ids, emails = prepare(url, pdfs * rounds * 3, users=pdfs)
     common = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "EDUAUDIT_ENV": "development",
               "WEB_CONCURRENCY": "2", "GUNICORN_ACCESS_LOG": str(tmp / "access.log")}
-    queued_env = {**common, "REDIS_URL": redis_url, "JOB_QUEUE": queue, "PDF_STORE_DIR": str(tmp / "store-q")}
-    inline_env = {**common, "PDF_STORE_DIR": str(tmp / "store-i"), "REDIS_URL": ""}
-    ports = {"queued": free_port(), "in-process": free_port()}
-    procs = start(queued_env, ports["queued"], tmp / "queued.log", worker=True)
-    procs += start(inline_env, ports["in-process"], tmp / "inline.log", worker=False)
+    envs = {  # (environment, with an RQ worker); each queued server has a queue and a store of its own
+        "queued": ({**common, "REDIS_URL": redis_url, "JOB_QUEUE": f"bench-{uuid.uuid4().hex[:8]}",
+                    "PDF_STORE_DIR": str(tmp / "store-q"), "WORKER_NICE": "10"}, True),
+        "queued-nice0": ({**common, "REDIS_URL": redis_url, "JOB_QUEUE": f"bench-{uuid.uuid4().hex[:8]}",
+                          "PDF_STORE_DIR": str(tmp / "store-q0"), "WORKER_NICE": "0"}, True),
+        "in-process": ({**common, "PDF_STORE_DIR": str(tmp / "store-i"), "REDIS_URL": ""}, False),
+    }
+    ports = {kind: free_port() for kind in envs}
+    procs: list[subprocess.Popen] = []
+    for kind, (env, worker) in envs.items():
+        procs += start(env, ports[kind], tmp / f"{kind}.log", worker=worker)
     alone: dict[str, list[float]] = {k: [] for k in ports}
     loaded: dict[str, list[float]] = {k: [] for k in ports}
     try:
@@ -219,10 +225,10 @@ def bench_latency(args, url: str, redis_url: str, tmp: Path) -> None:
     finally:
         stop(procs)
     print("\nGET / latency, ms (median / p95), alone and while PDFs are produced; ratio of medians")
-    print(f"{'server':<12} {'alone':>16} {'under load':>18} {'ratio':>7} {'n (load)':>9}")
+    print(f"{'server':<13} {'alone':>16} {'under load':>18} {'ratio':>7} {'n (load)':>9}")
     for kind in ports:
         a, b = alone[kind], loaded[kind]
-        print(f"{kind:<12} {statistics.median(a):7.1f} / {p95(a):6.1f}  {statistics.median(b):8.1f} / {p95(b):7.1f}"
+        print(f"{kind:<13} {statistics.median(a):7.1f} / {p95(a):6.1f}  {statistics.median(b):8.1f} / {p95(b):7.1f}"
               f"  {statistics.median(b) / statistics.median(a):6.2f}x {len(b):>8}")
 
 

@@ -41,7 +41,8 @@ def _free_port() -> int:
 
 @pytest.fixture
 def production(app, accounts, tmp_path):
-    """(base URL, report id of a complete audit of Test School) with gunicorn and a worker running."""
+    """(base URL, report id of a complete audit of Test School, log folder, the worker's process) with
+    gunicorn and a worker running."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("needs a PostgreSQL TEST_DATABASE_URL")
     from redis import Redis
@@ -77,7 +78,7 @@ def production(app, accounts, tmp_path):
             assert processes[1].poll() is None, (tmp_path / "web.log").read_text()
             assert time.monotonic() < deadline, "gunicorn did not start: " + (tmp_path / "web.log").read_text()
             time.sleep(0.3)
-        yield base, report_id, tmp_path
+        yield base, report_id, tmp_path, processes[0]
     finally:
         for process in processes:
             stop_process(process)
@@ -89,7 +90,7 @@ def production(app, accounts, tmp_path):
 
 
 def test_a_school_downloads_its_pdf_through_the_job_queue_from_gunicorn(production):
-    base, report_id, logs = production
+    base, report_id, logs, worker = production
     web = requests.Session()
     page = web.get(base + "/login", timeout=10)
     assert page.headers["Server"] == "EduAudit"  # no product version advertised
@@ -113,13 +114,15 @@ def test_a_school_downloads_its_pdf_through_the_job_queue_from_gunicorn(producti
     again = web.get(f"{base}/audits/{report_id}/report.pdf?lang=en", allow_redirects=False, timeout=30)
     assert again.status_code == 200 and again.content == pdf.content  # from the store, byte-identical
     assert "GET /audits/" in (logs / "web.log").read_text()  # the access log is on
+    # The worker (and every job it forks) yields the CPU to the web processes: WORKER_NICE, 10 by default.
+    assert os.getpriority(os.PRIO_PROCESS, worker.pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
 
 
 @pytest.mark.browser
 def test_a_school_goes_from_sign_in_to_its_pdf_in_chromium_against_gunicorn(app, production, chromium_path):  # noqa: F811
     from playwright.sync_api import expect, sync_playwright
 
-    base, _report_id, logs = production
+    base, _report_id, logs, _worker = production
     qn = app.extensions["eduaudit.ruleset"].questionnaire
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
