@@ -49,10 +49,14 @@ test: setup
 	$(BIN)/eduaudit rules check
 	$(PYTEST)
 
+# The suite against PostgreSQL (and Redis for the job tests), without the browser tests (run by `make
+# test`) and the production-shape tests (run by `make test-serve`).
 test-pg: setup
-	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PYTEST) -m "not browser"
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PYTEST) -m "not browser and not serve"
 
-# gunicorn (2 workers) + one RQ worker on loopback against PostgreSQL and Redis: a PDF through the queue.
+# gunicorn (2 workers) + one RQ worker on loopback against PostgreSQL and Redis: a PDF through the queue
+# with `requests`, and the school's whole path in headless Chromium (sign in, steps, results, the PDF
+# through the job's progress page). One process: the servers already use both cores.
 test-serve: setup
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
 	  $(BIN)/python -m pytest -q -p no:xdist -m serve tests/test_serve.py
@@ -102,9 +106,10 @@ bench-rules-diff: setup
 	$(BIN)/python bench/bench_rules_diff.py $${FROM:+--from $$FROM}
 
 # Latency of GET / alone and while 4 PDFs are produced (interleaved rounds), and seconds to re-evaluate
-# 10,000 stored audits with 2 workers (PostgreSQL BENCH_DATABASE_URL, Redis BENCH_REDIS_URL).
+# 10,000 stored audits with 2 workers (PostgreSQL BENCH_DATABASE_URL, Redis BENCH_REDIS_URL). A quick
+# run: `make bench-serve AUDITS=1000 ROUNDS=1`.
 bench-serve: setup
-	$(BIN)/python bench/bench_serve.py
+	$(BIN)/python bench/bench_serve.py $${AUDITS:+--audits $$AUDITS} $${ROUNDS:+--rounds $$ROUNDS}
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

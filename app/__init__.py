@@ -130,9 +130,8 @@ def register_sessions(app: Flask) -> None:
     from flask import g, request, session
     from flask_login import current_user
 
-    from .accounts.views import require_mfa
-
     from . import kept
+    from .accounts.views import require_mfa
 
     kept.register(app)  # what the browser keeps until a save is confirmed
 

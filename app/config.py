@@ -137,6 +137,10 @@ DEFAULTS: dict[str, Any] = {
     # A job that fails (its worker was killed, the database went away) is retried after each of these
     # many seconds, then given up; a render stopped by a PDF limit is an answer, not retried.
     "JOB_RETRY_INTERVALS": (10, 60, 300),
+    # Niceness a worker (`python -m app.worker`) adds to itself and so to every job it forks: on a
+    # machine shared with web processes a PDF render then takes the CPU only when pages do not need
+    # it. 0: the web processes' priority; 19: the lowest.
+    "WORKER_NICE": 10,
     # How long a finished or failed job's outcome stays in Redis (seconds).
     "JOB_RESULT_TTL": 24 * 3600,
     # Where rendered PDFs are kept (one file per distinct PDF, see app.pdfstore). None:
@@ -151,7 +155,8 @@ DEFAULTS: dict[str, Any] = {
 ENVIRONMENT_KEYS = ("EDUAUDIT_ENV", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "RULES_DIR", "REPORT_PDF_VARIANT",
                     "REPORT_SIGNING_KEY", "REPORT_SIGNING_CERT", "REPORT_SIGNING_KEY_PASSWORD", "ATTACHMENT_STORAGE",
                     "ATTACHMENT_STORAGE_PATH", "REDIS_URL", "PDF_STORE_DIR", "TRUSTED_PROXIES", "JOB_QUEUE",
-                    "JOB_TIMEOUT", "JOB_RETRY_INTERVALS", "MFA_REQUIRED", "SECURITY_LOG")
+                    "JOB_TIMEOUT", "JOB_RETRY_INTERVALS", "MFA_REQUIRED", "SECURITY_LOG",
+                    "WORKER_NICE")
 """Settings read from environment variables of the same name (``DATABASE_URL`` is read too)."""
 
 
@@ -318,6 +323,11 @@ def finalise_serving(config: dict[str, Any], instance_path: str | os.PathLike[st
         raise ConfigError(f"TRUSTED_PROXIES is {raw!r}; expected the number of reverse proxies in front "
                           "of the app, a whole number from 0 to 10")
     config["TRUSTED_PROXIES"] = proxies
+    nice = str(config.get("WORKER_NICE", 0)).strip()
+    if not (nice.isdigit() and int(nice) <= 19):
+        raise ConfigError(f"WORKER_NICE is {config.get('WORKER_NICE')!r}; expected the niceness a worker adds to "
+                          "itself, a whole number from 0 (the web processes' priority) to 19 (the lowest)")
+    config["WORKER_NICE"] = int(nice)
     try:
         config["JOB_TIMEOUT"] = int(config["JOB_TIMEOUT"])
         intervals = config["JOB_RETRY_INTERVALS"]

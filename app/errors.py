@@ -5,15 +5,16 @@ Requests to the JSON API (``/api/``) get the same errors as RFC 9457 problem det
 
 from __future__ import annotations
 
-from flask import Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from . import kept
 from .api import problems as api_problems
-from .extensions import db, login_manager
+from .extensions import database_unavailable, db, login_manager
 from .i18n import describe, ui_lang
 from .problems import Problem
 
@@ -51,14 +52,22 @@ SESSION_ENDED = _l("Your session ended (you signed out in another tab or window,
                    "elsewhere), so nothing from that page was saved. Sign in again.")
 KEPT = _l("What you typed on this page is kept in this browser and will be filled in again when you open it.")
 """Said beside a refused save whose form keeps its input in the browser (:mod:`app.kept`)."""
+DATABASE_PAGE = (_l("The database could not be reached"),
+                 _l("The database is restarting or out of reach for a moment, so this request could not be "
+                    "completed. Nothing from this page was saved, and everything saved before was kept. Try "
+                    "again in a minute."))
+DATABASE_RETRY_AFTER = 30
+"""Seconds a client is asked to wait (``Retry-After``) when the database could not be reached."""
 REFUSED_PAGE = (_l("Request refused"),
                 _l("Nothing was changed. The audit may have moved on since the page was loaded (for example "
                    "another user submitted, decided or withdrew it meanwhile): go back and reload the page."))
 
 
-def _page(code: int, title: str, message: str, *, again: str | None = None, sign_in: bool = False):
+def _page(code: int, title: str, message: str, *, again: str | None = None, sign_in: bool = False,
+          resend: list[tuple[str, str]] | None = None, resend_to: str | None = None):
     """An error page. ``again``: the page that fills in the input its form kept in the browser (the
-    page says so and links to it); ``sign_in``: a link to sign in again (and then to ``again``)."""
+    page says so and links to it); ``sign_in``: a link to sign in again (and then to ``again``);
+    ``resend``: the posted form's fields, offered again to ``resend_to`` with a "Send again" button."""
     link = None
     if sign_in:
         link = {"url": url_for("accounts.login", **({"next": again} if again else {})),
@@ -66,7 +75,15 @@ def _page(code: int, title: str, message: str, *, again: str | None = None, sign
     elif again:
         link = {"url": again, "text": str(_l("Open the page again"))}
     return render_template("errors/error.html", code=code, title=str(title), message=str(message),
-                           kept=str(KEPT) if again else "", again=link), code
+                           kept=str(KEPT) if again else "", again=link, resend=resend, resend_to=resend_to), code
+
+
+def _resend_fields() -> list[tuple[str, str]] | None:
+    """The posted form's fields, to offer them again from the error page ("Send again"); ``None`` for a
+    request that was not a form post or that carried files (a browser cannot re-send those from here)."""
+    if request.method != "POST" or request.files or not request.form:
+        return None
+    return list(request.form.items(multi=True))
 
 
 def _session_ended() -> bool:
@@ -94,8 +111,24 @@ def _sentences(*parts: object) -> str:
 
 
 def register(app: Flask) -> None:
-    """Attach the handlers for CSRF failures (400), 403, 404, 405, 413, 429 and 500 to ``app``, and for a
-    :class:`~app.problems.Problem` no view caught (409: the request was refused, nothing was written)."""
+    """Attach the handlers for CSRF failures (400), 403, 404, 405, 413, 429 and 500 to ``app``, for a
+    :class:`~app.problems.Problem` no view caught (409: the request was refused, nothing was written),
+    and for a database that cannot be reached (503, see :func:`app.extensions.database_unavailable`)."""
+
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError):
+        if not database_unavailable(exc):
+            raise exc  # a fault in what was asked: the 500 page (and a traceback in the log)
+        # The transaction is gone with its connection: nothing of this request was committed.
+        db.session.rollback()
+        current_app.logger.error("the database could not be reached: %s", exc)
+        headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+        if api_problems.is_api_request():
+            return api_problems.problem_response(503, Problem("api.database_unavailable"), headers=headers)
+        # The page must not need the database: the signed-in user (an expired row now) is not shown.
+        g._login_user = login_manager.anonymous_user()
+        page, status = _page(503, *DATABASE_PAGE, resend=_resend_fields(), resend_to=request.url)
+        return page, status, headers
 
     @app.errorhandler(Problem)
     def refused(exc: Problem):

@@ -13,6 +13,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase
 
 if TYPE_CHECKING:
@@ -48,3 +49,11 @@ RULESET_KEY = "eduaudit.ruleset"
 def current_ruleset() -> RuleSet:
     """The rule set loaded once when the app started (see ``register_ruleset`` in :mod:`app`)."""
     return current_app.extensions[RULESET_KEY]
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached for now (server restarting or down, the
+    connection dropped or refused, the transaction aborted by the server), so the request's work was
+    not written and the same request can succeed a moment later. ``False`` for errors in what was
+    asked (a constraint, a bad statement)."""
+    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)

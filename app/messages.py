@@ -172,6 +172,8 @@ MESSAGES: dict[str, str] = {
                            "minute and try again"),
     "api.server_error": N_("something went wrong on our side; nothing half-written was kept, try again in a "
                            "moment"),
+    "api.database_unavailable": N_("the database could not be reached for a moment; nothing of this request "
+                                   "was saved, try again in a minute"),
     "api.invalid_field": N_("the value is not valid: %(detail)s"),
     "api.invalid": N_("%(count)s value(s) of the request are not valid; see errors"),
     "api.edit_conflict": N_("%(count)s answer(s) were changed by someone else after revision %(revision)s and "

@@ -49,7 +49,8 @@ def execute(func: str, *args: Any) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     """Run a worker until it is stopped (SIGTERM finishes the current job first); ``--burst`` stops
-    when the queue is empty. Exits 2 when ``REDIS_URL`` is not set."""
+    when the queue is empty. The worker lowers its priority by ``WORKER_NICE`` first. Exits 2 when
+    ``REDIS_URL`` is not set."""
     parser = argparse.ArgumentParser(prog="python -m app.worker", description=__doc__.splitlines()[0])
     parser.add_argument("--burst", action="store_true", help="stop when the queue is empty")
     parser.add_argument("--name", help="worker name (default: host and process id)")
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: REDIS_URL is not set; without it jobs run inside the web process and need no worker",
               file=sys.stderr)
         return 2
+    os.nice(app.config["WORKER_NICE"])  # jobs forked from here inherit it: pages come first
     with app.app_context():
         db.engine.dispose()  # no connection of this process is ever shared with a forked job
         connection = app.extensions[jobs.JOBS_KEY].redis

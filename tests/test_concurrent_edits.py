@@ -9,61 +9,12 @@ again after a conflict overwrites deliberately, but only what this user typed.
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import pytest
 import scenario
-from webhelpers import ACCOUNTS
+from webhelpers import ACCOUNTS, form_of
 
 FIRST, SECOND = ACCOUNTS["school"][0], ACCOUNTS["school2"][0]
-
-
-class StepForm(HTMLParser):
-    """The step form's fields as a browser would send them (text, textareas, checked boxes, hidden)."""
-
-    def __init__(self):
-        super().__init__()
-        self.data: dict[str, list[str]] = {}
-        self._textarea: str | None = None
-        self._in_form = False
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form" and a.get("id") == "step-form":
-            self._in_form = True
-        if not self._in_form or "name" not in a:
-            return
-        if tag == "input":
-            kind = a.get("type", "text")
-            if kind in ("radio", "checkbox") and "checked" not in a:
-                return
-            if kind in ("submit", "button"):
-                return
-            self.data.setdefault(a["name"], []).append(a.get("value") or "")
-        elif tag == "textarea":
-            self._textarea = a["name"]
-            self.data.setdefault(a["name"], []).append("")
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.data[self._textarea][-1] += data
-
-    def handle_endtag(self, tag):
-        if tag == "textarea":
-            name = self._textarea
-            if name:  # browsers drop the newline right after <textarea>
-                value = self.data[name][-1]
-                self.data[name][-1] = value[2:] if value.startswith("\r\n") else value.removeprefix("\n")
-            self._textarea = None
-        if tag == "form":
-            self._in_form = False
-
-
-def form_of(html: str) -> dict[str, list[str]]:
-    parser = StepForm()
-    parser.feed(html)
-    assert "csrf_token" in parser.data and "revision" in parser.data, "no step form on the page"
-    return parser.data
 
 
 def send(client, url, form, **changes):

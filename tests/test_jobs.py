@@ -350,3 +350,19 @@ def test_redis_url_puts_the_rate_limit_counters_on_redis():
     assert config["PDF_STORE_DIR"] == "/tmp/instance/pdf-store"
     with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
         finalise_serving({**config, "TRUSTED_PROXIES": "all"}, "/tmp/instance")
+
+
+@pytest.mark.parametrize(("raw", "nice"), [(None, 0), ("0", 0), (" 19 ", 19), (10, 10), ("-5", None), ("20", None),
+                                           ("low", None)])
+def test_worker_nice_is_a_niceness_from_0_to_19(raw, nice):
+    from app.config import ConfigError, finalise_serving
+
+    config = {"TRUSTED_PROXIES": 0, "JOB_TIMEOUT": 180, "JOB_RETRY_INTERVALS": (10,), "PDF_STORE_DIR": "/tmp/s"}
+    if raw is not None:
+        config["WORKER_NICE"] = raw
+    if nice is None:
+        with pytest.raises(ConfigError, match="WORKER_NICE"):
+            finalise_serving(config, "/tmp/instance")
+    else:
+        finalise_serving(config, "/tmp/instance")
+        assert config["WORKER_NICE"] == nice

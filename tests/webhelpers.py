@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from html.parser import HTMLParser
 from typing import Any
 
 from app.reports.render import asset_fetcher as _real_asset_fetcher
@@ -179,3 +180,51 @@ def stop_process(process) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class StepForm(HTMLParser):
+    """The step form's fields as a browser would send them (text, textareas, checked boxes, hidden)."""
+
+    def __init__(self):
+        super().__init__()
+        self.data: dict[str, list[str]] = {}
+        self._textarea: str | None = None
+        self._in_form = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and a.get("id") == "step-form":
+            self._in_form = True
+        if not self._in_form or "name" not in a:
+            return
+        if tag == "input":
+            kind = a.get("type", "text")
+            if kind in ("radio", "checkbox") and "checked" not in a:
+                return
+            if kind in ("submit", "button"):
+                return
+            self.data.setdefault(a["name"], []).append(a.get("value") or "")
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self.data.setdefault(a["name"], []).append("")
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea][-1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            name = self._textarea
+            if name:  # browsers drop the newline right after <textarea>
+                value = self.data[name][-1]
+                self.data[name][-1] = value[2:] if value.startswith("\r\n") else value.removeprefix("\n")
+            self._textarea = None
+        if tag == "form":
+            self._in_form = False
+
+
+def form_of(html: str) -> dict[str, list[str]]:
+    parser = StepForm()
+    parser.feed(html)
+    assert "csrf_token" in parser.data and "revision" in parser.data, "no step form on the page"
+    return parser.data

@@ -20,12 +20,13 @@ from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import access, jobs, kept
 from ..evaluation import NotReady, evaluate_audit, latest_snapshot, latest_snapshot_stamp
 from ..evidence import services as evidence_services
-from ..extensions import current_ruleset, db, limiter
+from ..extensions import current_ruleset, database_unavailable, db, limiter
 from ..i18n import LIST_SEPARATOR, describe, ui_lang
 from ..jobs import JobRef, JobsUnavailable
 from ..labels import STATUS_NAMES, display_json
@@ -218,16 +219,21 @@ def step(report_id: str, section_id: str):
     return _step_page(audit, section, slots, form_class(formdata=None, data=forms.form_data(slots, typed)))
 
 
-def _save_step(audit: Audit, section: Section, slots: list[forms.Slot], form: FlaskForm) -> Response | str:
+def _save_step(audit: Audit, section: Section, slots: list[forms.Slot], form: FlaskForm) -> Response | str | tuple:
     """Save the posted step; then on to the step asked for, or the page again with what needs the
-    user: refused answers with their messages, or the answers another user changed meanwhile."""
+    user: refused answers with their messages, or the answers another user changed meanwhile; 503
+    with the page again when the database could not be reached (nothing saved)."""
     qn = current_ruleset().questionnaire
     lang = ui_lang()
     typed = qn.load(audit.answers).typed
     form.validate()
+    base_revision = _base_revision(audit)
     try:
         outcome = services.merge_and_save(qn, audit, forms.step_values(form, slots),
-                                          base_revision=_base_revision(audit), user=current_user)
+                                          base_revision=base_revision, user=current_user)
+        for qid, error in outcome.errors.items():
+            forms.question_field(form, qn.questions[qid]).errors.append(describe(error))
+        db.session.commit()
     except StaleDataError:
         # Another save of this audit committed between our read and our write: nothing of ours was
         # written. Show the page again with this user's input and the revision it was typed on, so
@@ -235,10 +241,18 @@ def _save_step(audit: Audit, section: Section, slots: list[forms.Slot], form: Fl
         db.session.rollback()
         flash(_("Someone else saved this audit at the same moment, so nothing on this page was saved. "
                 "What you typed is still below: check it and save again."), "warning")
-        return _step_page(audit, section, slots, form, posted=True, revision=_base_revision(audit))
-    for qid, error in outcome.errors.items():
-        forms.question_field(form, qn.questions[qid]).errors.append(describe(error))
-    db.session.commit()
+        return _step_page(audit, section, slots, form, posted=True, revision=base_revision)
+    except DBAPIError as exc:
+        if not database_unavailable(exc):
+            raise
+        # The connection died before the commit went through (a database restart): the server rolled
+        # the transaction back, so nothing of this page is stored. The page again, with the typed input
+        # and the revision it was loaded at; if the database is still away, app.errors answers instead.
+        db.session.rollback()
+        current_app.logger.warning("step not saved, the database could not be reached: %s", exc)
+        flash(_("The database could not be reached for a moment. Nothing on this page was saved, and your "
+                "earlier answers were kept. What you typed is still in the form below: save again."), "warning")
+        return _step_page(audit, section, slots, form, posted=True, revision=base_revision), 503, {"Retry-After": "10"}
     if outcome.saved:
         kept.confirm(kept.step_key(audit.report_id, section.id, audit.version))
     typed = qn.load(audit.answers).typed
@@ -290,7 +304,7 @@ def _step_target(audit: Audit, section: Section, visible: list[Section], invalid
 
 
 def _step_page(audit: Audit, section: Section, slots: list[forms.Slot], form: FlaskForm,
-               conflicts: tuple[services.EditConflict, ...] = (), *, posted: bool = False,
+              conflicts: tuple[services.EditConflict, ...] = (), *, posted: bool = False,
                revision: int | None = None) -> str:
     """The step page with ``form``, the progress list, the reviewer's comments and ``conflicts``.
     ``posted``: the form shows the input just sent (the browser's kept copy is not put back);
@@ -337,7 +351,7 @@ def _step_page(audit: Audit, section: Section, slots: list[forms.Slot], form: Fl
         # The revision the page shows (after this user's own save, if any): saving it again overwrites
         # only what another user saves from now on, and after a conflict it overwrites deliberately.
         stale=_stale_rows(qn, loaded.stale), revision=audit.revision if revision is None else revision,
-        kept_key=kept.step_key(audit.report_id, section.id, audit.version), posted=posted,
+       kept_key=kept.step_key(audit.report_id, section.id, audit.version), posted=posted,
         conflicts=[{"label": qn.questions[c.question_id].label[lang],
                     "current": display_json(qn, c.question_id, c.current, lang),
                     "actor": c.actor, "at": format_utc(c.at)} for c in conflicts],
