@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 import requests
 import scenario
+from browsing import sign_in
 from pypdf import PdfReader
-from test_browser import CHROMIUM_ARGS, _start_and_answer, chromium_path, sign_in  # noqa: F401  (fixture)
+from test_browser import _start_and_answer
 from webhelpers import ACCOUNTS, PASSWORD, REALISTIC, complete, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,30 +120,25 @@ def test_a_school_downloads_its_pdf_through_the_job_queue_from_gunicorn(producti
 
 
 @pytest.mark.browser
-def test_a_school_goes_from_sign_in_to_its_pdf_in_chromium_against_gunicorn(app, production, chromium_path):  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
+def test_a_school_goes_from_sign_in_to_its_pdf_in_chromium_against_gunicorn(app, production, browser):
+    from playwright.sync_api import expect
 
     base, _report_id, logs, _worker = production
     qn = app.extensions["eduaudit.ruleset"].questionnaire
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context(accept_downloads=True).new_page()
-            sign_in(page, base, ACCOUNTS["school"][0])
-            report_id = _start_and_answer(page, base, qn, complete(qn, REALISTIC))
-            expect(page.locator(".cover .verdict__value")).to_contain_text("Prohibited")
-            page.get_by_role("link", name="Download PDF").click()  # queued: the job's progress page
-            page.wait_for_url(f"**/audits/{report_id}/report-jobs/**")
-            expect(page.get_by_role("progressbar")).to_be_visible()
-            download_link = page.locator("#report-job-download")
-            expect(download_link).to_be_visible(timeout=180_000)  # the RQ worker renders it
-            expect(page.get_by_role("progressbar")).to_have_attribute("value", "100")
-            with page.expect_download() as download_info:
-                download_link.click()
-            download = download_info.value
-            data = Path(download.path()).read_bytes()
-        finally:
-            browser.close()
+    page = browser.new_context(accept_downloads=True).new_page()
+    sign_in(page, base, ACCOUNTS["school"][0])
+    report_id = _start_and_answer(page, base, qn, complete(qn, REALISTIC))
+    expect(page.locator(".cover .verdict__value")).to_contain_text("Prohibited")
+    page.get_by_role("link", name="Download PDF").click()  # queued: the job's progress page
+    page.wait_for_url(f"**/audits/{report_id}/report-jobs/**")
+    expect(page.get_by_role("progressbar")).to_be_visible()
+    download_link = page.locator("#report-job-download")
+    expect(download_link).to_be_visible(timeout=180_000)  # the RQ worker renders it
+    expect(page.get_by_role("progressbar")).to_have_attribute("value", "100")
+    with page.expect_download() as download_info:
+        download_link.click()
+    download = download_info.value
+    data = Path(download.path()).read_bytes()
     assert download.suggested_filename == f"eduaudit-{report_id}-v1-draft-en.pdf"
     assert data.startswith(b"%PDF")
     assert report_id in PdfReader(io.BytesIO(data)).pages[0].extract_text()
