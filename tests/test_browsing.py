@@ -23,7 +23,9 @@ PAGES = {
     # As review.js does when a rating is saved: the markup changes while axe's report is on its way to
     # Python, and the person moves on at once (here the page itself, so that the moment is the same on
     # every run). The report is taken as it leaves by wrapping the binding the watch installed.
-    "/saved-then-left": ("A rating saved, then the next page", """<p id="state">Saving</p>
+    "/saved-then-left": (
+        "A rating saved, then the next page",
+        """<p id="state">Saving</p>
 <script>
   const report = window.__axeReport;
   window.__axeReport = (...args) => {
@@ -32,7 +34,8 @@ PAGES = {
     document.getElementById("state").textContent = "Saved";
     return report(...args);
   };
-</script>"""),
+</script>""",
+    ),
     "/next": ("The next page", "<p>Nothing more.</p>"),
 }
 
