@@ -6,11 +6,15 @@ when the document has loaded, again whenever a script changes the markup (a mess
 and hands the result to Python through a binding. A context route holds every main-frame navigation (a link,
 a form, a ``goto``, a reload) until the document being left has reported, and the fixture's teardown waits
 for what the open pages show: no document a test saw goes unchecked, whatever the test does next.
-(Playwright cannot evaluate in a page while one of its navigations is held, hence the in-page run.)
+(Playwright cannot evaluate in a page while one of its navigations is held, hence the in-page run. Nor
+does a binding's reply reach the page then: Chromium answers no call into the document being left until
+the navigation goes on. So the page never waits for a reply: its calls are one-way messages, numbered so
+that Python keeps the latest state of each document.)
 
 After each English document, its URL is loaded once more in Chinese in a shadow context that carries the
 user's cookies (so the same person sees it), never their ``localStorage``, and may only read: every request
-but GET and HEAD is refused there. A page a POST rendered (a form with its errors) is therefore checked in
+but GET and HEAD is refused there. Its navigations are held as well, for a page that moves on by itself (a
+finished job's page does). A page a POST rendered (a form with its errors) is therefore checked in
 Chinese as its GET shows it. Violations of WCAG 2.0/2.1 A and AA (axe's tags ``wcag2a``, ``wcag2aa``,
 ``wcag21a``, ``wcag21aa``) are collected and fail the test at teardown with rule id, target and help.
 
@@ -47,11 +51,15 @@ AXE_VERSION = re.search(r"axe v(\d+\.\d+\.\d+)", AXE_SCRIPT[:200]).group(1)
 
 # In every document: a document id, then axe after "load" and after each burst of markup changes; each
 # result goes to Python through the ``__axeReport`` binding, and ``__axeState`` tells it a run is due.
+# Both are sent, never awaited: while a navigation is held, Chromium delivers no binding's reply to the
+# page, and a page waiting for one would never send the report the navigation waits for. Each message
+# carries the next number of its document, as the order in which Python takes them is not the page's.
 AXE_IN_PAGE = """(() => {
   if (window.top !== window || !location.protocol.startsWith("http")) return;
   const tags = %s;
   const doc = (crypto.randomUUID && crypto.randomUUID()) || String(Math.random());
-  let lastSig = null, timer = null, running = false, again = false;
+  let seq = 0, lastSig = null, timer = null, running = false, again = false;
+  const send = (binding, payload) => { window[binding](doc, ++seq, payload).catch(() => {}); };
   const signature = () => {
     const html = document.documentElement.outerHTML;
     let sig = html.length;
@@ -65,31 +73,31 @@ AXE_IN_PAGE = """(() => {
       do {
         again = false;
         const sig = signature();
-        if (sig === lastSig) { await window.__axeState(doc, "done"); break; }  // nothing new to check
+        if (sig === lastSig) { send("__axeState", "done"); break; }  // nothing new to check
         const results = await axe.run(document, {runOnly: {type: "tag", values: tags},
                                                  resultTypes: ["violations"]});
         lastSig = sig;
-        await window.__axeReport(doc, {
+        send("__axeReport", {
           url: location.href, lang: document.documentElement.lang,
           violations: results.violations.map(v => ({
             id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
             nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary})),
           })),
         });
-        if (again) await window.__axeState(doc, "due");
+        if (again) send("__axeState", "due");
       } while (again || signature() !== lastSig);
     } catch (e) {
-      await window.__axeReport(doc, {url: location.href, error: String(e)});
+      send("__axeReport", {url: location.href, error: String(e)});
     } finally {
       running = false;
     }
   };
   const due = () => {
-    window.__axeState(doc, "due");
+    send("__axeState", "due");
     clearTimeout(timer);
     timer = setTimeout(run, 150);
   };
-  window.__axeState(doc, "loading");
+  send("__axeState", "loading");
   window.addEventListener("load", () => {
     run();
     new MutationObserver(due).observe(document.documentElement,
@@ -120,6 +128,7 @@ class AxeWatch:
         self._contexts: list = []
         self._doc: dict[Any, str] = {}  # page -> id of the document it shows
         self._state: dict[str, str] = {}  # document id -> "loading", "due" or "done"
+        self._seq: dict[str, int] = {}  # document id -> number of the message that set its state
         self._url: dict[str, str] = {}  # document id -> URL of its last check
         self._shadows: dict[int, Any] = {}
         self._seen_zh: set[tuple[int, str]] = set()
@@ -142,17 +151,23 @@ class AxeWatch:
         """A page in a context of its own (as ``Browser.new_page``)."""
         return self.new_context(**options).new_page()
 
-    def _on_state(self, source, doc: str, state: str) -> None:
-        self._doc[source["page"]] = doc
-        self._state[doc] = state
+    def _set_state(self, doc: str, seq: int, state: str) -> None:
+        """Record ``state`` unless a later message of the document came first."""
+        if seq > self._seq.get(doc, 0):
+            self._seq[doc] = seq
+            self._state[doc] = state
 
-    def _on_report(self, source, doc: str, result: dict) -> None:
-        self._state[doc] = "done"
+    def _on_state(self, source, doc: str, seq: int, state: str) -> None:
+        self._doc[source["page"]] = doc
+        self._set_state(doc, seq, state)
+
+    def _on_report(self, source, doc: str, seq: int, result: dict) -> None:
         if "error" in result:
             self.problems.append(f"axe failed on {result['url']}: {result['error']}")
-            return
-        self.checks.append(Check(result["url"], result["lang"], result["violations"]))
-        self._url[doc] = result["url"]
+        else:
+            self.checks.append(Check(result["url"], result["lang"], result["violations"]))
+            self._url[doc] = result["url"]
+        self._set_state(doc, seq, "done")
 
     def _wait(self, page) -> str | None:
         """Wait until the document ``page`` shows has reported its check; its URL (``None``: none to check)."""
@@ -177,14 +192,24 @@ class AxeWatch:
                 self._check_in_chinese(page.context, url)
         route.fallback()
 
+    def _on_shadow_request(self, route) -> None:
+        """A twin's request: GET and HEAD only; a navigation (its own, as a finished job's page makes) is
+        held as in the user's context, so that the document it leaves is checked too."""
+        request = route.request
+        if request.method not in ("GET", "HEAD"):
+            route.abort()
+            return
+        if request.is_navigation_request() and request.frame.parent_frame is None:
+            self._wait(request.frame.page)
+        route.fallback()
+
     def _shadow(self, context):
         """The read-only Chinese twin of ``context`` and its one page."""
         key = id(context)
         if key not in self._shadows:
             shadow = self.browser.new_context(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN,zh"})
             self._instrument(shadow)
-            shadow.route("**/*", lambda route: route.fallback() if route.request.method in ("GET", "HEAD")
-                         else route.abort())
+            shadow.route("**/*", self._on_shadow_request)
             self._shadows[key] = (shadow, shadow.new_page())
         return self._shadows[key]
 
@@ -212,6 +237,8 @@ class AxeWatch:
                 url = self._wait(page)
                 if url is not None:
                     self._check_in_chinese(context, url)
+        for _, twin in self._shadows.values():  # a twin may have moved on by itself since it was checked
+            self._wait(twin)
 
     def report(self) -> str:
         """Every violation found, one rule per block with its targets and help; ``""`` when none."""
