@@ -132,6 +132,16 @@ def test_rules_check_refuses_it_too(tmp_path):
     assert "core/test-rule.yaml:1 [rule test-rule]: a risk rule states which measures lower it" in result.output
 
 
+def test_a_rule_set_older_than_0_8_0_still_loads_without_declarations(tmp_path):
+    # `rules diff --from` an older revision reads that revision's rule files with today's loader
+    root = make_rules_dir(tmp_path, {"core/test-rule.yaml": rule_text(mitigations="")})
+    meta = root / "ruleset.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace('version: "0.8.0"', 'version: "0.7.0"'),
+                    encoding="utf-8")
+    rule = load_ruleset(root).rule("test-rule")
+    assert rule.mitigations == () and rule.no_mitigation is None
+
+
 def test_an_obligation_needs_no_declaration(tmp_path):
     rs = load_ruleset(make_rules_dir(tmp_path, {"core/test-rule.yaml": rule_text(mitigations="").replace(
         "effect: risk", "effect: obligation")}))

@@ -356,7 +356,8 @@ def _examples(data: list[dict], where: list[str | int], jurisdictions: list[str]
 
 
 def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Questionnaire,
-                sources: Mapping[str, Source], parameters: Mapping[str, Mapping[str, str]]) -> Rule | None:
+                sources: Mapping[str, Source], parameters: Mapping[str, Mapping[str, str]],
+                require_measures: bool = True) -> Rule | None:
     rel = ld.rel(path)
     rid = data["id"]
     before = len(ld.problems)
@@ -392,7 +393,7 @@ def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Q
         if cond is not None:
             mitigations.append(Mitigation(m["id"], m["label"], cond, m["lowers"].get("severity", 0),
                                           m["lowers"].get("likelihood", 0), tuple(m_refs)))
-    no_mitigation = _no_mitigation(data, sources, bad)
+    no_mitigation = _no_mitigation(data, sources, bad, require_measures)
     refs = _references(data["references"], sources, lambda i, msg: bad(["references", i, "source"], msg))
     if refs and all(r.unverified for r in refs):
         bad(["references"], "every reference is UNVERIFIED: a rule may not rest only on unverified sources")
@@ -428,13 +429,19 @@ NO_MEASURES_DECLARED = (
     "saying why only removing the condition itself helps")
 
 
-def _no_mitigation(data: Mapping[str, Any], sources: Mapping[str, Source], bad) -> NoMitigation | None:
+MEASURES_REQUIRED_FROM = (0, 8, 0)
+"""The rule set version from which every risk rule must state its measures or why none lowers it. Older
+rule sets (read again by ``rules diff --from`` and for stored assessments) still load as they were."""
+
+
+def _no_mitigation(data: Mapping[str, Any], sources: Mapping[str, Source], bad,
+                   required: bool = True) -> NoMitigation | None:
     """The rule's ``no_mitigation`` declaration, checked against ``mitigations``: a risk rule needs
-    measures or ``mitigations: none`` with ``no_mitigation``; ``none`` needs the declaration, and the
-    declaration needs ``none``. ``bad(path, message)`` is called for each problem."""
+    measures or ``mitigations: none`` with ``no_mitigation`` (when ``required``); ``none`` needs the
+    declaration, and the declaration needs ``none``. ``bad(path, message)`` is called for each problem."""
     declared, nm = data.get("mitigations"), data.get("no_mitigation")
     if declared is None and nm is None:
-        if data["effect"] == "risk":
+        if data["effect"] == "risk" and required:
             bad(["id"], NO_MEASURES_DECLARED)
         return None
     if declared == "none" and nm is None:
@@ -537,6 +544,7 @@ def _load(ld: _Loader, sha256: str | None = None, shown: str = "audit_rules/") -
     cells = tuple(tuple(matrix_data[1]["matrix"][sev][lik] for lik in schema.SCALE) for sev in schema.SCALE)
 
     screening = _build_screening(ld, root / "screening.yaml", screening_data, qn, sources)
+    require_measures = tuple(int(n) for n in meta[1]["version"].split(".")) >= MEASURES_REQUIRED_FROM
 
     rules: list[Rule] = []
     seen: dict[str, str] = {}
@@ -560,7 +568,7 @@ def _load(ld: _Loader, sha256: str | None = None, shown: str = "audit_rules/") -
                                            data["id"], line_of(tree, ["id"])))
                 continue
             seen[data["id"]] = ld.rel(path)
-            rule = _build_rule(ld, path, pack, tree, data, qn, sources, parameters)
+            rule = _build_rule(ld, path, pack, tree, data, qn, sources, parameters, require_measures)
             if rule is not None:
                 rules.append(rule)
     known = {r.id for r in rules} | set(seen)
