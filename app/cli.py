@@ -333,7 +333,8 @@ def rules_check(rules_dir: str | None) -> None:
         failures.append(f"{fail.path}:{line} [{owner} {fail.rule_id}] examples.{fail.kind}[{fail.index}] "
                         f"{fail.message}")
     failures.extend(lint(ruleset))
-    n_examples = sum(len(r.fire_examples) + len(r.silent_examples) for r in ruleset.rules) + \
+    n_examples = sum(len(r.fire_examples) + len(r.silent_examples) + len(r.lowered_examples)
+                     for r in ruleset.rules) + \
         sum(len(a.apply_examples) + len(a.not_apply_examples) for a in ruleset.aggravations)
     if failures:
         for line in failures:

@@ -45,10 +45,21 @@ examples:
     - answers: {fire}
   silent:
     - answers: {{data_categories: [grades]}}
+{mitigations}"""
+
+
+NO_MITIGATION = """\
+mitigations: none
+no_mitigation:
+  reason: {en: Only removing the condition helps., zh: 只有消除该情形本身才有帮助。}
+  references: [{source: gdpr, pinpoint: "Art. 5(1)(c)"}]
 """
+"""A risk rule states which measures lower it, or why none does: the template's default declaration."""
 
 
 def rule_text(id: str = "test-rule", category: str = "facial-recognition",
               when: str = "{q: data_categories, includes: face_templates}", source: str = "pipl",
-              fire: str = "{data_categories: [face_templates]}") -> str:
-    return RULE_TEMPLATE.format(id=id, category=category, when=when, source=source, fire=fire)
+              fire: str = "{data_categories: [face_templates]}", mitigations: str = NO_MITIGATION) -> str:
+    """A risk rule; ``mitigations`` is its YAML block of measures (default: none, with the reason)."""
+    return RULE_TEMPLATE.format(id=id, category=category, when=when, source=source, fire=fire,
+                                mitigations=mitigations)

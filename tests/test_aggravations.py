@@ -19,7 +19,7 @@ mitigations:
     label: {en: Access is logged, zh: 访问有日志}
     when: {q: access_logged, eq: true}
     lowers: {likelihood: 1}
-references:"""
+"""
 
 AGGRAVATIONS = """\
 aggravations:
@@ -50,9 +50,9 @@ aggravations:
 def _ruleset(tmp_path, effect="risk", severity="significant", likelihood="limited", category="data-security",
              aggravations=AGGRAVATIONS):
     rule = (rule_text(id="weak-spot", category=category, when="{q: known_vulnerabilities, eq: true}",
-                      fire="{known_vulnerabilities: true}")
+                      fire="{known_vulnerabilities: true}", mitigations=MITIGATION)
             .replace("effect: risk", f"effect: {effect}").replace("severity: significant", f"severity: {severity}")
-            .replace("likelihood: significant", f"likelihood: {likelihood}").replace("references:", MITIGATION))
+            .replace("likelihood: significant", f"likelihood: {likelihood}"))
     files = {"core/weak-spot.yaml": rule}
     if aggravations is not None:
         files["aggravations.yaml"] = aggravations

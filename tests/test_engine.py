@@ -154,6 +154,8 @@ likelihood: maximum
 jurisdictions: [CN, EU, UK, US]
 when: {q: sensors, includes: classroom_cameras}
 references: [{source: pipl, pinpoint: Art. 6}]
+mitigations: none
+no_mitigation: {reason: {en: Remove the cameras., zh: 拆除摄像头。}, references: [{source: pipl, pinpoint: Art. 6}]}
 examples:
   fire: [{answers: {sensors: [classroom_cameras]}}]
   silent: [{answers: {sensors: [none]}}]
@@ -191,6 +193,8 @@ when:
           - {q: consent_form, eq: separate_explicit}
           - {q: guardian_consent, eq: true}
 references: [{source: pipl, pinpoint: Art. 29}]
+mitigations: none
+no_mitigation: {reason: {en: Obtain the consent., zh: 取得同意。}, references: [{source: pipl, pinpoint: Art. 31}]}
 examples:
   fire: [{answers: {data_categories: [face_templates]}}]
   silent: [{answers: {data_categories: [grades]}}]

@@ -203,7 +203,7 @@ def _with_measure(source: str) -> str:
                "    label: {en: Templates stay on the device, zh: 模板仅保存在设备中}\n"
                "    when: {q: face_storage, eq: on_device}\n    lowers: {severity: 1}\n"
                f"    references:\n      - {{source: {source}, pinpoint: {{en: Art. 32, zh: 第32条}}}}\n")
-    return rule_text().replace("references:\n", measure + "references:\n", 1)
+    return rule_text(mitigations=measure)
 
 
 def test_a_measure_cites_where_the_law_names_it_and_the_trace_carries_it(tmp_path):

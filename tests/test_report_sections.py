@@ -406,3 +406,20 @@ def test_chinese_report_cites_in_chinese_and_the_english_report_is_unchanged(rul
         "Read in the LawRefBook/Laws transcription, not an official gazette."
     assert [len(f["references"]) for f in en["findings"]] == [len(f["references"]) for f in zh["findings"]]
     assert [r["source_id"] for r in _citations(en)] == [r["source_id"] for r in _citations(zh)]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_risk_no_measure_can_lower_says_why_in_the_report(ruleset, lang):
+    """A rule declared ``mitigations: none`` is printed as such, with its reason, instead of "no declared
+    measure lowers it" (which would suggest the school could declare one)."""
+    answers = {**CLEAN_EU, "notice_to_families": "none"}
+    assessment = evaluate(ruleset, ruleset.questionnaire.validate_answers(answers), "EU", dt.date(2026, 9, 1))
+    context = build_report_context(ruleset, assessment, report_id=REPORT_ID, generated_at=GENERATED, lang=lang)
+    declared = [f for f in context["findings"] if ruleset.rule(f["rule_id"]).no_mitigation is not None]
+    assert declared, "expected a finding of a rule with 'mitigations: none'"
+    html = str(render_html(context, fragment=True))
+    for finding in declared:
+        reason = ruleset.rule(finding["rule_id"]).no_mitigation.reason[lang]
+        assert finding["no_mitigation"]["reason"] == reason
+        assert str(escape(reason)) in html
+    assert context["t"]["cannot_be_lowered"] in html

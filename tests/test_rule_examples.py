@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.rules.engine import example_fires
+from app.rules.engine import example_fires, lowered_example_problem
 from app.rules.loader import RuleLoadError, get_ruleset
 
 # A broken rule file must fail a test, not abort collection of the whole suite.
@@ -25,3 +25,11 @@ def test_rule_set_loads():
                          ids=[f"{r.id}-{k}-{i}" for r, k, i, _ in _CASES])
 def test_rule_example(rule, kind, index, example):
     assert example_fires(_RULESET, rule, example) is (kind == "fire")
+
+
+_LOWERED = [(r, i, ex) for r in (_RULESET.rules if _RULESET else ()) for i, ex in enumerate(r.lowered_examples)]
+
+
+@pytest.mark.parametrize(("rule", "index", "example"), _LOWERED, ids=[f"{r.id}-lowered-{i}" for r, i, _ in _LOWERED])
+def test_a_measure_lowers_the_residual_level_in_the_rules_own_example(rule, index, example):
+    assert lowered_example_problem(_RULESET, rule, example) is None

@@ -224,6 +224,10 @@ def _finding(ruleset: RuleSet, finding: Finding, number: int, lang: str, bib: _B
         # each measure with where the audit's own law names it (numbered in the bibliography)
         "mitigations": [{"label": labels.get(m, m), "references": measure_refs.get(m, [])}
                         for m in finding.mitigations_applied],
+        # a risk no measure can lower (``mitigations: none``): why, and where the audit's law says so
+        "no_mitigation": None if rule.no_mitigation is None else {
+            "reason": rule.no_mitigation.reason[lang],
+            "references": [bib.cite(r) for r in rule.no_mitigation.references if bib.local(r.source)]},
         # core rules on the same fact that this jurisdiction's rule overrides: stated once, here
         "merged": [{"rule_id": rid, "title": ruleset.rule(rid).title[lang]} for rid in finding.merged],
         "evidence": evidence,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .model import LEVEL_RANK, Aggravation, Example, Rule, RuleSet
+from .model import LEVEL_RANK, Aggravation, Example, LoweredExample, Rule, RuleSet
 from .questionnaire import Questionnaire
 from .schema import JURISDICTIONS, OVERRIDE_LEVEL, SCALE
 
@@ -437,11 +437,42 @@ def aggravation_applies(ruleset: RuleSet, aggravation: Aggravation, example: Exa
         aggravation.when(_example_answers(ruleset, example))
 
 
+def lowered_example_problem(ruleset: RuleSet, rule: Rule, example: LoweredExample) -> str | None:
+    """Why one of ``rule``'s ``lowered`` examples fails, or ``None`` when it holds: without the measure
+    the rule fires with no measure applied (residual level = inherent level); with it the rule still
+    fires, the example's mitigation is applied, the inherent level is the same and the residual level
+    is lower."""
+    base = example.without
+    where = f"({base.jurisdiction}, {base.as_of.isoformat()})"
+    levels = []
+    for ex in (base, example.with_measure):
+        answers = _example_answers(ruleset, ex)
+        if not fire(rule, answers, ex.jurisdiction, ex.as_of):
+            return f"did not fire {'with' if levels else 'without'} the measure {where}"
+        levels.append(_finding(ruleset, rule, answers, ex.jurisdiction, ex.as_of))
+    bare, mitigated = levels
+    if bare.mitigations_applied:
+        return f"without the measure, measures already apply: {', '.join(bare.mitigations_applied)} {where}"
+    if example.mitigation not in mitigated.mitigations_applied:
+        return f"the measure '{example.mitigation}' did not apply {where}"
+    if mitigated.risk_level != bare.risk_level:
+        return f"the measure's answers changed the inherent level ({bare.risk_level} -> {mitigated.risk_level}) {where}"
+    if LEVEL_RANK[mitigated.residual_risk_level] >= LEVEL_RANK[bare.residual_risk_level]:
+        return (f"the residual level is not lower with the measure ({bare.residual_risk_level} -> "
+                f"{mitigated.residual_risk_level}) {where}")
+    return None
+
+
 def run_examples(ruleset: RuleSet) -> list[ExampleFailure]:
-    """Run every rule's own examples (``fire`` ones must fire, ``silent`` ones must not) and every
+    """Run every rule's own examples (``fire`` ones must fire, ``silent`` ones must not, ``lowered``
+    ones show a measure lowering the residual level, see :func:`lowered_example_problem`) and every
     aggravation's (``apply`` ones must apply, ``not_apply`` ones must not)."""
     failures: list[ExampleFailure] = []
     for rule in ruleset.rules:
+        for i, lowered in enumerate(rule.lowered_examples):
+            problem = lowered_example_problem(ruleset, rule, lowered)
+            if problem:
+                failures.append(ExampleFailure(rule.id, rule.path, "lowered", i, problem))
         for kind, examples in (("fire", rule.fire_examples), ("silent", rule.silent_examples)):
             for i, ex in enumerate(examples):
                 fired = example_fires(ruleset, rule, ex)

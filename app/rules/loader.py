@@ -45,7 +45,9 @@ from .model import (
     Aggravation,
     Example,
     Framework,
+    LoweredExample,
     Mitigation,
+    NoMitigation,
     Reference,
     Requirement,
     RiskMatrix,
@@ -354,7 +356,8 @@ def _examples(data: list[dict], where: list[str | int], jurisdictions: list[str]
 
 
 def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Questionnaire,
-                sources: Mapping[str, Source], parameters: Mapping[str, Mapping[str, str]]) -> Rule | None:
+                sources: Mapping[str, Source], parameters: Mapping[str, Mapping[str, str]],
+                require_measures: bool = True) -> Rule | None:
     rel = ld.rel(path)
     rid = data["id"]
     before = len(ld.problems)
@@ -379,7 +382,8 @@ def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Q
     when = compile_at(data["when"], ["when"])
     mitigations = []
     seen_mit: set[str] = set()
-    for i, m in enumerate(data.get("mitigations", [])):
+    declared = data.get("mitigations", [])
+    for i, m in enumerate(declared if isinstance(declared, list) else []):
         if m["id"] in seen_mit:
             bad(["mitigations", i, "id"], f"duplicate mitigation id '{m['id']}'")
         seen_mit.add(m["id"])
@@ -389,6 +393,7 @@ def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Q
         if cond is not None:
             mitigations.append(Mitigation(m["id"], m["label"], cond, m["lowers"].get("severity", 0),
                                           m["lowers"].get("likelihood", 0), tuple(m_refs)))
+    no_mitigation = _no_mitigation(data, sources, bad, require_measures)
     refs = _references(data["references"], sources, lambda i, msg: bad(["references", i, "source"], msg))
     if refs and all(r.unverified for r in refs):
         bad(["references"], "every reference is UNVERIFIED: a rule may not rest only on unverified sources")
@@ -397,6 +402,8 @@ def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Q
     examples = {kind: _examples(data["examples"][kind], ["examples", kind], data["jurisdictions"], start, qn, bad,
                                 "rule's")
                 for kind in ("fire", "silent")}
+    lowered = _lowered_examples(data["examples"].get("lowered", []), data["jurisdictions"], start, qn, bad,
+                                seen_mit)
 
     if len(ld.problems) != before or when is None:
         return None
@@ -412,7 +419,73 @@ def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Q
         legal_review=data.get("legal_review"), when=when, when_raw=data["when"], mitigations=tuple(mitigations),
         references=tuple(refs), fire_examples=examples["fire"], silent_examples=examples["silent"],
         overrides=tuple(data.get("overrides", ())), effective_note_zh=effective_note_zh,
+        no_mitigation=no_mitigation, lowered_examples=lowered,
     )
+
+
+NO_MEASURES_DECLARED = (
+    "a risk rule states which measures lower it: list them under 'mitigations' (each citing where the law or "
+    "guidance names it), or write 'mitigations: none' with 'no_mitigation: {reason: {en, zh}, references}' "
+    "saying why only removing the condition itself helps")
+
+
+MEASURES_REQUIRED_FROM = (0, 8, 0)
+"""The rule set version from which every risk rule must state its measures or why none lowers it. Older
+rule sets (read again by ``rules diff --from`` and for stored assessments) still load as they were."""
+
+
+def _no_mitigation(data: Mapping[str, Any], sources: Mapping[str, Source], bad,
+                   required: bool = True) -> NoMitigation | None:
+    """The rule's ``no_mitigation`` declaration, checked against ``mitigations``: a risk rule needs
+    measures or ``mitigations: none`` with ``no_mitigation`` (when ``required``); ``none`` needs the
+    declaration, and the declaration needs ``none``. ``bad(path, message)`` is called for each problem."""
+    declared, nm = data.get("mitigations"), data.get("no_mitigation")
+    if declared is None and nm is None:
+        if data["effect"] == "risk" and required:
+            bad(["id"], NO_MEASURES_DECLARED)
+        return None
+    if declared == "none" and nm is None:
+        bad(["mitigations"], "'mitigations: none' needs 'no_mitigation: {reason: {en, zh}, references}' saying "
+                             "why no measure lowers the risk")
+        return None
+    if nm is None:
+        return None
+    if declared != "none":
+        bad(["no_mitigation"], "'no_mitigation' goes with 'mitigations: none', not with a list of measures")
+        return None
+    refs = _references(nm["references"], sources,
+                       lambda j, msg: bad(["no_mitigation", "references", j, "source"], msg))
+    if refs and all(r.unverified for r in refs):
+        bad(["no_mitigation", "references"], "every reference is UNVERIFIED: say where the law or guidance "
+                                             "supports that no measure lowers the risk")
+    return NoMitigation(nm["reason"], tuple(refs))
+
+
+def _lowered_examples(data: list[dict], jurisdictions: list[str], start: dt.date | None, qn: Questionnaire, bad,
+                      mitigations: set[str]) -> tuple[LoweredExample, ...]:
+    """A rule's ``examples.lowered``: each names one of the rule's ``mitigations`` (ids); its answers
+    without and with the measure are checked like any example's. ``bad(path, message)`` per problem."""
+    where = ["examples", "lowered"]
+    plain = _examples(data, where, jurisdictions, start, qn, bad, "rule's")
+
+    def bad_measure(path: list[str | int], message: str) -> None:
+        # path is [*where, i, "answers", question]: name the measure's answer, once (the base answers'
+        # own problems were reported above)
+        i, question = path[2], path[-1]
+        if question in data[i]["measure"]:
+            bad([*where, i, "measure", question], message.replace("example answer", "example measure", 1))
+
+    merged = _examples([{**ex, "answers": {**ex["answers"], **ex["measure"]}} for ex in data], where,
+                       jurisdictions, start, qn, bad_measure, "rule's")
+    out: list[LoweredExample] = []
+    for i, ex in enumerate(data):
+        if ex["mitigation"] not in mitigations:
+            bad([*where, i, "mitigation"], f"example names unknown mitigation '{ex['mitigation']}' (not one of "
+                                           "the rule's mitigations)")
+    if len(plain) == len(merged) == len(data):
+        out = [LoweredExample(ex["mitigation"], base, with_measure)
+               for ex, base, with_measure in zip(data, plain, merged, strict=True)]
+    return tuple(out)
 
 
 def load_ruleset(root: Path | str | None = None, *, use_cache: bool = True) -> RuleSet:
@@ -471,6 +544,7 @@ def _load(ld: _Loader, sha256: str | None = None, shown: str = "audit_rules/") -
     cells = tuple(tuple(matrix_data[1]["matrix"][sev][lik] for lik in schema.SCALE) for sev in schema.SCALE)
 
     screening = _build_screening(ld, root / "screening.yaml", screening_data, qn, sources)
+    require_measures = tuple(int(n) for n in meta[1]["version"].split(".")) >= MEASURES_REQUIRED_FROM
 
     rules: list[Rule] = []
     seen: dict[str, str] = {}
@@ -494,7 +568,7 @@ def _load(ld: _Loader, sha256: str | None = None, shown: str = "audit_rules/") -
                                            data["id"], line_of(tree, ["id"])))
                 continue
             seen[data["id"]] = ld.rel(path)
-            rule = _build_rule(ld, path, pack, tree, data, qn, sources, parameters)
+            rule = _build_rule(ld, path, pack, tree, data, qn, sources, parameters, require_measures)
             if rule is not None:
                 rules.append(rule)
     known = {r.id for r in rules} | set(seen)

@@ -143,6 +143,28 @@ class Example:
 
 
 @dataclass(frozen=True, slots=True)
+class LoweredExample:
+    """A rule's example of one of its measures at work (``examples.lowered``): ``without`` fires the rule
+    with none of its measures in place, so the residual level equals the inherent one; ``with_measure``
+    (the same answers plus the measure's, same jurisdiction and date) still fires it, applies
+    ``mitigation`` and gives a lower residual level."""
+
+    mitigation: str
+    without: Example
+    with_measure: Example
+
+
+@dataclass(frozen=True, slots=True)
+class NoMitigation:
+    """A risk rule's declaration that no measure lowers it (``mitigations: none``): ``reason`` ({en, zh})
+    says why the only remedy is to remove the condition itself (after which the rule no longer fires);
+    ``references`` cite where the law or guidance says so."""
+
+    reason: Mapping[str, str]
+    references: tuple[Reference, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """One rule, loaded from ``audit_rules/<pack>/<id>.yaml``. ``severity``/``likelihood`` are
     indexes into :data:`app.rules.schema.SCALE` (0 = negligible .. 3 = maximum)."""
@@ -172,6 +194,9 @@ class Rule:
     silent_examples: tuple[Example, ...]
     overrides: tuple[str, ...] = ()
     effective_note_zh: str | None = None
+    no_mitigation: NoMitigation | None = None
+    """Set when the rule declares ``mitigations: none``; a risk rule has mitigations or this."""
+    lowered_examples: tuple[LoweredExample, ...] = ()
 
     def effective_note_in(self, lang: str) -> str | None:
         return in_lang(self.effective_note, self.effective_note_zh, lang)

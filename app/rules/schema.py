@@ -284,6 +284,17 @@ def _examples(*kinds: str) -> dict:
             "properties": {k: {"type": "array", "minItems": 1, "items": _EXAMPLE} for k in kinds}}
 
 
+def _rule_examples() -> dict:
+    """A rule's examples: must fire, must stay silent, and optionally ``lowered``: one of its measures at
+    work (``answers`` fire the rule without the measure, ``answers`` plus ``measure`` with it)."""
+    out = _examples("fire", "silent")
+    lowered = {**_EXAMPLE, "required": ["mitigation", "answers", "measure"],
+               "properties": {**_EXAMPLE["properties"], "mitigation": {"type": "string", "pattern": ID_PATTERN},
+                              "measure": {"type": "object", "minProperties": 1}}}
+    out["properties"] = {**out["properties"], "lowered": {"type": "array", "minItems": 1, "items": lowered}}
+    return out
+
+
 _EFFECTIVE = {
     "type": "object",
     "additionalProperties": False,
@@ -299,6 +310,28 @@ _STEPS = {
     },
 }
 """Whole steps on the severity and likelihood axes: what a mitigation lowers, an aggravation raises."""
+
+_MITIGATIONS = {
+    "type": ["array", "string"],
+    "pattern": "^none$",
+    "minItems": 1,
+    "items": {
+        "type": "object",
+        "required": ["id", "label", "when", "lowers"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "pattern": ID_PATTERN},
+            "label": _TEXT,
+            "when": CONDITION,
+            "lowers": _STEPS,
+            # where the law or guidance names the measure (printed beside it, not as the rule's basis)
+            "references": REFERENCES,
+        },
+    },
+}
+"""A rule's measures that lower its residual level, or the string ``none`` (then ``no_mitigation`` says
+why no measure can). The string keyword applies only to a string, the array ones only to a list, so a
+wrong measure is named as such."""
 
 RULE: dict = {
     "type": "object",
@@ -322,24 +355,15 @@ RULE: dict = {
         "legal_review": _TEXT,
         "overrides": {"type": "array", "uniqueItems": True, "items": {"type": "string", "pattern": ID_PATTERN}},
         "when": CONDITION,
-        "mitigations": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["id", "label", "when", "lowers"],
-                "additionalProperties": False,
-                "properties": {
-                    "id": {"type": "string", "pattern": ID_PATTERN},
-                    "label": _TEXT,
-                    "when": CONDITION,
-                    "lowers": _STEPS,
-                    # where the law or guidance names the measure (printed beside it, not as the rule's basis)
-                    "references": REFERENCES,
-                },
-            },
+        "mitigations": _MITIGATIONS,
+        "no_mitigation": {
+            "type": "object",
+            "required": ["reason", "references"],
+            "additionalProperties": False,
+            "properties": {"reason": _TEXT, "references": REFERENCES},
         },
         "references": REFERENCES,
-        "examples": _examples("fire", "silent"),
+        "examples": _rule_examples(),
     },
 }
 
