@@ -227,17 +227,10 @@ def chromium_path():
 @pytest.fixture
 def live_server(app):
     """The app served on a free loopback port in a thread: its base URL."""
-    import threading
+    from webhelpers import served
 
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with served(app) as base_url:
+        yield base_url
 
 
 @pytest.fixture

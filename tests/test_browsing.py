@@ -4,12 +4,10 @@ on its way is still checked, without holding the navigation for long."""
 
 from __future__ import annotations
 
-import threading
-
 import browsing
 import pytest
 from browsing import CHROMIUM_ARGS, AxeWatch
-from werkzeug.serving import make_server
+from webhelpers import served
 from werkzeug.wrappers import Request, Response
 
 pytestmark = pytest.mark.browser
@@ -52,13 +50,8 @@ def site():
         lang = "zh-Hans" if request.accept_languages.best_match(["en", "zh"]) == "zh" else "en"
         return Response(PAGE.format(lang=lang, title=title, body=body), mimetype="text/html")
 
-    server = make_server("127.0.0.1", 0, serve, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="axe-site", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with served(serve, name="axe-site") as base_url:
+        yield base_url
 
 
 @pytest.fixture

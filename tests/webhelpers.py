@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from collections.abc import Mapping
 from html.parser import HTMLParser
 from typing import Any
@@ -166,6 +168,22 @@ def logout(client):
 
 ACCOUNT_WORDS = {word for email, _role, org in ACCOUNTS.values() for word in re.findall(r"[A-Za-z]+", f"{email} {org}")}
 """Latin words of the test users' e-mails and organisation names (shown in the page header)."""
+
+
+@contextlib.contextmanager
+def served(wsgi_app, name: str = "live-server"):
+    """``wsgi_app`` served on a free loopback port in a thread while the block runs: its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
 
 
 def stop_process(process) -> None:
