@@ -204,3 +204,14 @@ def test_a_streamed_write_that_fails_midway_leaves_nothing_in_the_store(tmp_path
     assert store.path(key, ".csv").read_bytes() == b"a,b\n"
     with pytest.raises(ValueError, match="ending in"):
         store.path(key, ".exe")
+
+
+def test_with_redis_down_the_full_export_is_written_in_the_web_process_and_served(app, anon_client, caplog):
+    _seed(app)
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/5"  # nothing listens on port 1
+    jobs.init_app(app)
+    response = anon_client.get("/published/export.json")
+    assert response.status_code == 200 and len(response.json["audits"]) == 30
+    assert "Redis unreachable" in caplog.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(StoredPdf)) == 1

@@ -309,8 +309,7 @@ def export_job(job_id: str):
                            status_url=url_for("registry.export_job_status", job_id=job_id),
                            page_url=url_for("registry.export_job", job_id=job_id),
                            back_url=url_for("registry.products"), download_label=_("Download the export"),
-                           wait_note=_("This page follows the export as it is written; every published audit "
-                                       "takes a few seconds."))
+                           wait_note=_("This page follows the export as it is written."))
 
 
 @bp.get("/published/export-jobs/<job_id>.json")
