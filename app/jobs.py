@@ -223,14 +223,21 @@ STAGE_LABELS = {"queued": _l("Waiting for a free worker…"), "evaluating": _l("
 """What a progress page says for each stage of a PDF job."""
 
 
-def progress_view(ref: JobRef, download_url: str | None) -> dict[str, Any]:
-    """A PDF job for its progress page and the page's script: ``state``, ``ready`` (the PDF is stored),
-    ``percent`` (0-100), ``message`` (the stage, in the interface language), ``download_url`` (the
+EXPORT_STAGE_LABELS = {"queued": STAGE_LABELS["queued"], "writing": _l("Writing the export…"),
+                       "done": _l("The export is ready.")}
+"""What a progress page says for each stage of a full export job."""
+
+
+def progress_view(ref: JobRef, download_url: str | None,
+                  labels: dict[str, Any] = STAGE_LABELS) -> dict[str, Any]:
+    """A job producing a stored file (a PDF, an export) for its progress page and the page's script:
+    ``state``, ``ready`` (the file is stored), ``percent`` (0-100), ``message`` (the stage from
+    ``labels``, which has ``queued`` and ``done``, in the interface language), ``download_url`` (the
     given one once ready, else ``None``)."""
     ready = ref.state == "finished" and "key" in (ref.result or {})
-    stage = "done" if ready else (ref.stage if ref.state == "started" and ref.stage in STAGE_LABELS else "queued")
+    stage = "done" if ready else (ref.stage if ref.state == "started" and ref.stage in labels else "queued")
     return {"state": ref.state, "ready": ready, "percent": int(round(100 * (1.0 if ready else ref.progress))),
-            "message": str(STAGE_LABELS[stage]), "download_url": download_url if ready else None}
+            "message": str(labels[stage]), "download_url": download_url if ready else None}
 
 
 # -- running a job ------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ ACTION_STATES = ("open", "done")
 ACTION_SOURCES = ("reviewer", "school")
 """Who set an action-plan item: the reviewer (through a rating) or the school itself."""
 
-STORED_PDF_KINDS = ("report", "comparison")
+STORED_PDF_KINDS = ("report", "comparison", "export")
 """What a stored PDF is: an audit's report, or a public comparison of products."""
 
 
@@ -313,9 +313,11 @@ class StoredPdf(db.Model):
     served from the store, byte for byte the same.
 
     ``kind`` is ``report`` (an audit's report; ``issued_report_id`` is the :class:`IssuedReport`
-    recorded with it, in the same transaction) or ``comparison`` (a public comparison PDF, not an
-    issued report). ``sha256`` and ``size_bytes`` are those of the stored file; a file whose bytes no
-    longer match is not served. The unique ``key`` is what makes a retried job record nothing twice.
+    recorded with it, in the same transaction), ``comparison`` (a public comparison PDF, not an
+    issued report) or ``export`` (the registry's full export of every published audit, a JSON or CSV
+    file, see :mod:`app.registry.jobs`). ``sha256`` and ``size_bytes`` are those of the stored file;
+    a file whose bytes no longer match is not served. The unique ``key`` is what makes a retried job
+    record nothing twice.
     """
 
     __tablename__ = "stored_pdfs"

@@ -56,9 +56,20 @@ def find_stored(key: str) -> tuple[StoredPdf, bytes] | None:
     return row, data
 
 
-def forget_stored(key: str) -> None:
-    """Drop the record (not the issued report) of a PDF whose file is missing or damaged, and its file,
-    so that it is rendered and recorded again. Flushes."""
+def forget_stored(key: str, suffix: str = ".pdf") -> None:
+    """Drop the record (not the issued report) of a stored file (a PDF unless ``suffix`` says) whose
+    file is missing or damaged, and its file, so that it is written and recorded again. Flushes."""
     db.session.execute(sa.delete(StoredPdf).where(StoredPdf.key == key))
-    current_store().delete(key)
+    current_store().delete(key, suffix)
     db.session.flush()
+
+
+def record_stored(key: str, kind: str, sha256: str, size_bytes: int) -> None:
+    """Record the file just stored under ``key`` (a :class:`StoredPdf` of ``kind``, with the file's
+    SHA-256 and size) and commit; a record another job made first is kept. For jobs, which commit
+    their own work."""
+    db.session.add(StoredPdf(key=key, kind=kind, sha256=sha256, size_bytes=size_bytes))
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()

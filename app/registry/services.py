@@ -17,6 +17,11 @@ whatever the number of audits or products (GROUP BY in the database, not loops i
 from __future__ import annotations
 
 import base64
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
 import re
 import secrets
 import unicodedata
@@ -448,6 +453,10 @@ def comparison(product_ids: list[int]) -> list[dict[str, Any]]:
 EXPORT_SCHEMA = "https://eduaudit.example/schemas/published-audits/2.0"
 """``$id`` of app/static/schemas/published-audits-2.0.schema.json, written into every JSON export."""
 EXPORT_SCHEMA_VERSION = "2.0"
+CSV_BOM = "\ufeff"
+"""UTF-8 byte order mark at the start of CSV files, so spreadsheet programs read Chinese names right."""
+EXPORT_FORMATS = {"json": "application/json", "csv": "text/csv"}
+"""Export formats and their media types."""
 CSV_COLUMNS = ("public_id", "product_id", "product", "vendor", "vendor_country", "category", "product_version",
                "jurisdiction", "deployment_month", "verdict", "rule_set_version", "school_kind", "school_name",
                "published_at", "findings_count", "high_or_worse_categories", "rule_ids")
@@ -500,3 +509,67 @@ def csv_safe(value: str) -> str:
     """A cell that spreadsheet programs will not run as a formula (OWASP CSV injection): text starting
     with = + - @ tab or CR gets a leading apostrophe."""
     return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def json_chunks(records: Iterator[dict[str, Any]], scope: dict[str, Any],
+                generated_at: dt.datetime | None = None) -> Iterator[str]:
+    """The JSON export document (schema :data:`EXPORT_SCHEMA`) of ``records`` (:func:`export_records`)
+    and ``scope``, as text chunks written as the records come (memory does not grow with them).
+    ``generated_at``: UTC time written into it, default now."""
+    at = generated_at or dt.datetime.now(dt.UTC)
+    head = {"$schema": EXPORT_SCHEMA, "schema_version": EXPORT_SCHEMA_VERSION,
+            "generated_at": as_utc(at).strftime("%Y-%m-%dT%H:%M:%SZ"), "scope": scope}
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "audits": ['
+    first = True
+    for record in records:
+        yield ("" if first else ",") + "\n" + json.dumps(record, ensure_ascii=False)
+        first = False
+    yield "\n]}\n"
+
+
+def csv_chunks(records: Iterator[dict[str, Any]], *, flush_at: int = 64 * 1024) -> Iterator[str]:
+    """The CSV export (BOM, header :data:`CSV_COLUMNS`, one row per record, cells :func:`csv_safe`) as
+    text chunks of about ``flush_at`` characters, written as the records come."""
+    yield CSV_BOM
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for record in records:
+        writer.writerow([csv_safe(v) for v in csv_row(record)])
+        if buffer.tell() > flush_at:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def export_chunks(fmt: str, records: Iterator[dict[str, Any]], scope: dict[str, Any]) -> Iterator[str]:
+    """The export of ``records`` in ``fmt`` (a key of :data:`EXPORT_FORMATS`) as text chunks. Raises
+    ``ValueError`` for another format."""
+    if fmt == "json":
+        return json_chunks(records, scope)
+    if fmt == "csv":
+        return csv_chunks(records)
+    raise ValueError(f"an export is {' or '.join(EXPORT_FORMATS)}, not {fmt[:20]!r}")
+
+
+def registry_state() -> dict[str, Any]:
+    """What the full export's content depends on, read cheaply (no scan of the publications, one pass
+    over the published products): the number of publications, the id and public id of the latest, and a digest
+    of the published products' names, categories, vendors and vendor countries (which a later audit
+    may fill in). Any publication, withdrawal or such change gives another value.
+
+    Count and latest id alone would not do: SQLite reuses the id of a withdrawn latest publication,
+    so the latest one's random public id is part of it."""
+    P = Publication
+    count, latest = db.session.execute(sa.select(sa.func.count(P.id), sa.func.max(P.id))).one()
+    latest_public_id = db.session.scalar(sa.select(P.public_id).where(P.id == latest)) if latest else None
+    products = (sa.select(Product.id, Product.name, Product.category, Vendor.name, Vendor.country)
+                .join(Vendor, Vendor.id == Product.vendor_id)
+                .where(sa.exists().where(P.product_id == Product.id)).order_by(Product.id)
+                .execution_options(yield_per=1000))
+    digest = hashlib.sha256()
+    for row in db.session.execute(products):
+        digest.update(json.dumps(list(row), ensure_ascii=False).encode("utf-8"))
+    return {"publications": count, "latest": latest, "latest_public_id": latest_public_id,
+            "products": digest.hexdigest(), "schema_version": EXPORT_SCHEMA_VERSION}

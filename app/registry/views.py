@@ -3,16 +3,14 @@ PDF), exports (CSV and JSON) of a product, a comparison, or every published audi
 side: publishing an approved audit, withdrawing the publication (signed in, :func:`app.access.audit_for`).
 
 Only published audits are reachable on the public pages (:class:`app.models.Publication`); a
-product that no published audit names is not listed and its page is 404. Exports stream row by row.
+product that no published audit names is not listed and its page is 404. Exports stream row by row;
+with background workers (``REDIS_URL``) the full export is written by a job and served from the store.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
-import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,8 +29,6 @@ from . import bp, charts, comparison, forms, services
 from . import jobs as registry_jobs
 
 PAGE_SIZE = 50
-CSV_BOM = "\ufeff"
-"""UTF-8 byte order mark at the start of CSV files, so spreadsheet programs read Chinese names right."""
 ORDER = comparison.ORDER
 
 
@@ -198,10 +194,11 @@ def compare_job(job_id: str):
     if ref.state == "failed" or ref.state == "finished" and "key" not in (ref.result or {}):
         return _finished_comparison(ref, ref.meta.get("lang", "en"))
     download = _comparison_download(ref)
-    return render_template("registry/compare_job.html", job=jobs.progress_view(ref, download),
+    return render_template("registry/job.html", job=jobs.progress_view(ref, download),
+                           title=_("Preparing the comparison PDF"), back_label=_("Back to the comparison"),
                            status_url=url_for("registry.compare_job_status", job_id=job_id),
                            page_url=url_for("registry.compare_job", job_id=job_id),
-                           compare_url=download.replace("/compare.pdf", "/compare", 1))
+                           back_url=download.replace("/compare.pdf", "/compare", 1))
 
 
 @bp.get("/compare/jobs/<job_id>.json")
@@ -212,42 +209,15 @@ def compare_job_status(job_id: str):
 
 
 def _export(product_ids: list[int] | None, fmt: str, scope: dict[str, Any], filename: str) -> Response:
-    records = services.export_records(product_ids)
-    if fmt == "json":
-        body: Iterator[str] = _json_stream(records, scope)
-        mimetype = "application/json"
-    elif fmt == "csv":
-        body = _csv_stream(records)
-        mimetype = "text/csv"
-    else:
+    if fmt not in services.EXPORT_FORMATS:
         abort(404)
-    return Response(stream_with_context(body), mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename={filename}.{fmt}"})
+    body = services.export_chunks(fmt, services.export_records(product_ids), scope)
+    return Response(stream_with_context(body), mimetype=services.EXPORT_FORMATS[fmt],
+                    headers=_export_headers(filename, fmt))
 
 
-def _json_stream(records: Iterator[dict[str, Any]], scope: dict[str, Any]) -> Iterator[str]:
-    head = {"$schema": services.EXPORT_SCHEMA, "schema_version": services.EXPORT_SCHEMA_VERSION,
-            "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "scope": scope}
-    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "audits": ['
-    first = True
-    for record in records:
-        yield ("" if first else ",") + "\n" + json.dumps(record, ensure_ascii=False)
-        first = False
-    yield "\n]}\n"
-
-
-def _csv_stream(records: Iterator[dict[str, Any]]) -> Iterator[str]:
-    yield CSV_BOM
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(services.CSV_COLUMNS)
-    for record in records:
-        writer.writerow([services.csv_safe(v) for v in services.csv_row(record)])
-        if buffer.tell() > 64 * 1024:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+def _export_headers(filename: str, fmt: str) -> dict[str, str]:
+    return {"Content-Disposition": f"attachment; filename={filename}.{fmt}"}
 
 
 @bp.get("/products/<id:product_id>/export.<fmt>")
@@ -269,10 +239,85 @@ def compare_export(fmt: str):
     return _export(ids, fmt, {"kind": "comparison", "products": ids}, "eduaudit-comparison")
 
 
+FULL_EXPORT_NAME = "eduaudit-published-audits"
+
+
 @bp.get("/published/export.<fmt>")
 def published_export(fmt: str):
-    """Every published audit as CSV or JSON."""
-    return _export(None, fmt, {"kind": "all", "products": None}, "eduaudit-published-audits")
+    """Every published audit as CSV or JSON: streamed in the request without background workers;
+    with them, written once per state of the registry by a job (a redirect to its progress page)
+    and then served from the store."""
+    if fmt not in services.EXPORT_FORMATS:
+        abort(404)
+    if jobs.queue() is None:
+        return _export(None, fmt, registry_jobs.FULL_SCOPE, FULL_EXPORT_NAME)
+    ref = registry_jobs.request_full_export(fmt)
+    if not ref.done:
+        return redirect(url_for("registry.export_job", job_id=ref.id), 303)
+    return _finished_export(ref, fmt)
+
+
+def _finished_export(ref: JobRef, fmt: str):
+    result = ref.result or {}
+    path = registry_jobs.stored_export(result["key"], fmt) if ref.state == "finished" and "key" in result else None
+    if path is not None:
+        size = path.stat().st_size
+        return Response(_file_chunks(path), mimetype=services.EXPORT_FORMATS[fmt],
+                        headers={**_export_headers(FULL_EXPORT_NAME, fmt), "Content-Length": str(size)})
+    kind = result.get("problem", {}).get("kind")
+    if ref.state == "finished" and "key" in result:
+        # stored and then lost (a store cleaned, a damaged file): the next request writes it again
+        kind = "lost"
+    current_app.logger.error("export job %s ended without a file: %s", ref.id, kind or ref.error)
+    message = (_("The server's disk is full, so the export could not be stored. The problem has been logged; "
+                 "try again later.") if kind == "store_full" else
+               _("Something went wrong while writing the export, and the problem has been logged. Try again in "
+                 "a few minutes; each product's page offers its own export meanwhile."))
+    page = render_template("registry/compare_error.html", message=message,
+                           heading=_("The export could not be produced"))
+    return page, 507 if kind == "store_full" else 503, {"Retry-After": "120"}
+
+
+def _file_chunks(path: Path, size: int = 64 * 1024) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(size):
+            yield chunk
+
+
+def _export_job(job_id: str) -> JobRef:
+    try:
+        ref = jobs.status(job_id)
+    except jobs.JobsUnavailable:
+        abort(Response(render_template("registry/compare_error.html", heading=_("The export could not be produced"),
+                                       message=_("The service that writes exports cannot be reached at the moment. "
+                                                 "Try again in a few minutes.")), 503))
+    if ref is None or ref.meta.get("kind") != "export":
+        abort(404)
+    return ref
+
+
+@bp.get("/published/export-jobs/<job_id>")
+def export_job(job_id: str):
+    """The progress of a full export job, then its download link (as a comparison PDF's)."""
+    ref = _export_job(job_id)
+    fmt = ref.meta["format"]
+    if ref.state == "failed" or ref.state == "finished" and "key" not in (ref.result or {}):
+        return _finished_export(ref, fmt)
+    download = url_for("registry.published_export", fmt=fmt)
+    return render_template("registry/job.html", job=jobs.progress_view(ref, download, jobs.EXPORT_STAGE_LABELS),
+                           title=_("Preparing the export"), back_label=_("Back to the products"),
+                           status_url=url_for("registry.export_job_status", job_id=job_id),
+                           page_url=url_for("registry.export_job", job_id=job_id),
+                           back_url=url_for("registry.products"), download_label=_("Download the export"),
+                           wait_note=_("This page follows the export as it is written."))
+
+
+@bp.get("/published/export-jobs/<job_id>.json")
+def export_job_status(job_id: str):
+    """The export job's progress for the page's script (as the report job's)."""
+    ref = _export_job(job_id)
+    return jobs.progress_view(ref, url_for("registry.published_export", fmt=ref.meta["format"]),
+                              jobs.EXPORT_STAGE_LABELS)
 
 
 @bp.post("/audits/<report_id>/publish")
