@@ -90,8 +90,9 @@ def _page(audit: Audit, form: forms.AttachForm | None, code: int = 200):
     if form is not None:
         form.question.choices = _question_choices(audit)
         form.request.choices = _request_choices(audit)
-        if form.request.data in (None, "") and request.args.get("request", "") in dict(form.request.choices):
-            form.request.data = request.args["request"]
+        asked = request.args.get("request", "")
+        if not form.request.data and asked and asked in dict(form.request.choices):
+            form.request.data = asked
         if form.question.data is None:
             wanted = request.args.get("question")
             chosen_id = form.request.data if form.request.data in dict(form.request.choices) else ""
