@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from .i18n import ui_lang
 from .reports.texts import LEVEL_LABELS, RATING_LABELS, REVIEW_TARGET_LABELS, STATUS_LABELS
+from .rules.model import RuleSet
 from .rules.questionnaire import Questionnaire
 
 STATUS_NAMES = {status: (lambda status=status: STATUS_LABELS[status][ui_lang()]) for status in STATUS_LABELS}
@@ -81,3 +82,13 @@ def display_json(qn: Questionnaire, qid: str, value: Any, lang: str) -> str:
     if qid not in loaded.typed:
         return str(value)
     return qn.display(qn.questions[qid], loaded.typed[qid], lang)
+
+
+def target_label(ruleset: RuleSet, kind: str, target_id: str, lang: str) -> str:
+    """A finding's rule title or a section's title in ``lang`` (the id if the rule set lost it)."""
+    try:
+        if kind == "finding":
+            return ruleset.rule(target_id).title[lang]
+        return ruleset.questionnaire.section(target_id).title[lang]
+    except KeyError:
+        return target_id

@@ -81,6 +81,9 @@ MESSAGES: dict[str, str] = {
     "review.action_not_found": N_("action %(action_id)s is not on this audit's action plan"),
     "review.action_already_done": N_("action %(action_id)s is already done"),
     "review.done_note_missing": N_("say in the note what was done"),
+    "review.request_needs_document": N_("action %(action_id)s asks for a document: attach the document in "
+                                        "answer to it on the audit's documents page"),
+    "review.request_document_missing": N_("say which document the school should provide"),
     "review.nothing_to_carry": N_("submission %(number)s has no earlier submission to carry ratings from"),
     "review.nothing_to_change": N_("say what must change: write a comment or rate at least one finding or section"),
     # -- the registry and publishing (app/registry/services.py) ---------------------------------------
@@ -149,6 +152,10 @@ MESSAGES: dict[str, str] = {
                             "remove one first"),
     "evidence.already_attached": N_("“%(file_name)s” is already attached to this answer"),
     "evidence.not_attached": N_("“%(file_name)s” is not attached to the current version of the audit"),
+    "evidence.unknown_request": N_("there is no document request %(action_id)s on this audit"),
+    "evidence.request_done": N_("the request for “%(request)s” was already answered"),
+    "evidence.answers_request": N_("“%(file_name)s” answered the regulator's request for “%(request)s” and "
+                                   "stays on record; attach a corrected document beside it if needed"),
     # -- personal API tokens (app/accounts/tokens.py) ------------------------------------------------
     "token.name_empty": N_("the token's name must not be empty"),
     "token.name_too_long": N_("the token's name has %(length)s characters; at most %(limit)s are allowed"),

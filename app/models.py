@@ -70,8 +70,12 @@ ACTION_STATES = ("open", "done")
 ACTION_SOURCES = ("reviewer", "school")
 """Who set an action-plan item: the reviewer (through a rating) or the school itself."""
 
+ACTION_KINDS = ("action", "document_request")
+"""What an action-plan item asks: something to do, or a document the reviewer asked for on a finding or
+section (done when the school attaches a document in answer)."""
+
 STORED_PDF_KINDS = ("report", "comparison", "export")
-"""What a stored PDF is: an audit's report, or a public comparison of products."""
+"""What a stored file is: an audit's report PDF, a public comparison PDF, or the full published-audits export."""
 
 
 def one_of(column: str, values: tuple[str, ...]) -> str:
@@ -418,6 +422,10 @@ class ActionItem(db.Model):
     ``submission_number`` is the submission it was first set on (``None`` for a school's item added
     before any submission). Items belong to the audit, not to a version: an open item stays on the
     plan of every later version until it is done. Its changes are in the trail (``action_*`` events).
+
+    ``kind`` (:data:`ACTION_KINDS`) is ``document_request`` for a document the reviewer asked for on a
+    finding or section (no rating; ``action`` says which document): it is done when the school attaches
+    a document in answer, ``attachment_id`` then naming that :class:`Attachment`.
     """
 
     __tablename__ = "action_items"
@@ -437,12 +445,16 @@ class ActionItem(db.Model):
     done_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     done_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(sa.String(20), default="action", server_default="action")
+    attachment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("attachments.id", ondelete="RESTRICT"))
 
     rating: Mapped[Rating | None] = relationship(back_populates="action_item")
+    attachment: Mapped[Attachment | None] = relationship()
 
     __table_args__ = (
         sa.CheckConstraint(one_of("state", ACTION_STATES), name="state"),
         sa.CheckConstraint(one_of("source", ACTION_SOURCES), name="source"),
+        sa.CheckConstraint(one_of("kind", ACTION_KINDS), name="kind"),
     )
 
     def overdue_on(self, today: dt.date) -> bool:

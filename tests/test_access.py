@@ -247,6 +247,11 @@ TABLE: dict[tuple[str, str], list[tuple[str, dict]]] = {
         submitted=row(LOGIN, 403, 403, REVIEW, 404, 403, 403),
         approved=row(LOGIN, 403, 403, 403, 404, 403, 403),
         missing=row(LOGIN, 403, 403, 404, 404, 403, 403)))],
+    ("review.request_document", "POST"): [("/audits/{id}/review/document-requests", by_state(  # empty: back
+        draft=row(LOGIN, 403, 403, 404, 404, 403, 403),
+        submitted=row(LOGIN, 403, 403, REVIEW, 404, 403, 403),
+        approved=row(LOGIN, 403, 403, 403, 404, 403, 403),
+        missing=row(LOGIN, 403, 403, 404, 404, 403, 403)))],
     ("review.add_action", "POST"): [("/audits/{id}/actions", by_state(  # empty form: refused, back to the page
         draft=row(LOGIN, OVERVIEW, 404, 404, 404, 404, 404),
         submitted=row(LOGIN, OVERVIEW, 404, 403, 404, 404, 404),

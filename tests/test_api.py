@@ -526,7 +526,8 @@ def test_the_action_plan_lists_every_item_with_all_its_fields(app, planned):
     items = {item["id"]: item for item in listed.json["actions"]}
     assert set(items) == {theirs, own}
     assert items[theirs] | {"created_at": None, "due_date": None} == {
-        "id": theirs, "source": "reviewer", "action": "Sign a DPA", "owner": "Head", "due_date": None, "state": "open",
+        "id": theirs, "source": "reviewer", "kind": "action", "attachment_id": None, "action": "Sign a DPA",
+        "owner": "Head", "due_date": None, "state": "open",
         "overdue": False, "done_note": "", "done_at": None, "created_at": None, "created_by": "officer@regulator.test",
         "target_kind": "finding", "target_id": rule, "submission_number": 1,
         "rating": {"submission": 1, "target_kind": "finding", "target_id": rule}}

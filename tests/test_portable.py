@@ -218,7 +218,8 @@ def worked(app, accounts, monkeypatch):
 def _actions(audit):
     from app.review import services as review_services
 
-    return [{"source": i.source, "action": i.action, "owner": i.owner, "due_date": i.due_date, "state": i.state,
+    return [{"source": i.source, "kind": i.kind, "attachment": i.attachment.sha256 if i.attachment else None,
+             "action": i.action, "owner": i.owner, "due_date": i.due_date, "state": i.state,
              "done_note": i.done_note, "done_at": i.done_at, "created_at": i.created_at, "created_by": i.created_by_id,
              "target": (i.target_kind, i.target_id), "submission_number": i.submission_number,
              "rating": None if i.rating is None else (i.rating.submission.number, i.rating.target_id, i.rating.value)}

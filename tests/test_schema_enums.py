@@ -55,6 +55,7 @@ PORTABLE_1: dict[str, Any] = {
 PORTABLE_2: dict[str, Any] = {  # version 1's lists, and the action plan's and the documents'
     **PORTABLE_1,
     f"{PORTABLE}/actions/items/properties/source": models.ACTION_SOURCES,
+    f"{PORTABLE}/actions/items/properties/kind": models.ACTION_KINDS,
     f"{PORTABLE}/actions/items/properties/state": models.ACTION_STATES,
     f"{PORTABLE}/actions/items/properties/target_kind": (*models.REVIEW_TARGETS, None),
     f"{PORTABLE}/actions/items/properties/rating/oneOf/1/properties/target_kind": models.REVIEW_TARGETS,

@@ -100,7 +100,8 @@ def action_output(item: ActionItem, today: dt.date) -> dict[str, Any]:
     """The fields of :class:`.schemas.ActionOutput` (``overdue`` as of ``today``)."""
     creator = db.session.get(User, item.created_by_id) if item.created_by_id else None
     rating = item.rating
-    return {"id": item.id, "source": item.source, "action": item.action, "owner": item.owner,
+    return {"id": item.id, "source": item.source, "kind": item.kind, "attachment_id": item.attachment_id,
+            "action": item.action, "owner": item.owner,
             "due_date": item.due_date, "state": item.state, "overdue": item.overdue_on(today),
             "done_note": item.done_note, "done_at": as_utc(item.done_at) if item.done_at else None,
             "created_at": as_utc(item.created_at), "created_by": creator.email if creator else None,

@@ -10,6 +10,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from ..models import (
+    ACTION_KINDS,
     ACTION_SOURCES,
     ACTION_STATES,
     ATTACHMENT_MEDIA_TYPES,
@@ -295,6 +296,12 @@ class ActionOutput(ma.Schema):
     id = fields.Integer(required=True)
     source = fields.String(required=True, validate=validate.OneOf(ACTION_SOURCES),
                            metadata={"description": "reviewer (set by a rating) or school (the school's own)"})
+    kind = fields.String(required=True, validate=validate.OneOf(ACTION_KINDS),
+                         metadata={"description": "action, or document_request: a document the reviewer asked "
+                                                  "for (``action`` says which), done when the school attaches it"})
+    attachment_id = fields.Integer(allow_none=True, required=True,
+                                   metadata={"description": "the document that answered a document request "
+                                                            "(see /audits/<report_id>/attachments), else null"})
     action = fields.String(required=True)
     owner = fields.String(required=True)
     due_date = fields.Date(required=True)

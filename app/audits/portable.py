@@ -125,7 +125,7 @@ def export_audit(audit: Audit, *, store: AttachmentStore, now: dt.datetime | Non
                             "audit_version": r.audit_version, "status": r.status, "school_name": r.school_name}
                            for r in reports],
         "submissions": [_submission(s) for s in submissions],
-        "actions": [_action(item) for item in actions],
+        "actions": [_action(item, [a.id for a in attachments]) for item in actions],
         "attachments": [_attachment(a) for a in attachments],
         "documents": _documents(attachments, store),
         "trail": [{**row, "at": _at(event.at)} for row, event in zip(trail.export_rows(audit), trail.events(audit),
@@ -152,9 +152,12 @@ def _submission(s: Submission) -> dict[str, Any]:
                         for r in s.ratings]}
 
 
-def _action(item: ActionItem) -> dict[str, Any]:
+def _action(item: ActionItem, attachment_ids: list[int]) -> dict[str, Any]:
+    """One action-plan item; ``attachment`` is the index in ``attachment_ids`` (the exported
+    attachments, in order) of the document that answered a request, or ``None``."""
     rating = item.rating
-    return {"source": item.source, "action": item.action, "owner": item.owner,
+    return {"source": item.source, "kind": item.kind, "action": item.action, "owner": item.owner,
+            "attachment": attachment_ids.index(item.attachment_id) if item.attachment_id is not None else None,
             "due_date": item.due_date.isoformat(), "created_at": _at(item.created_at),
             "created_by": _email(item.created_by_id), "state": item.state, "done_note": item.done_note,
             "done_at": _at(item.done_at), "target_kind": item.target_kind, "target_id": item.target_id,
@@ -365,14 +368,17 @@ def _import(document: dict[str, Any], content: dict[str, Any], school: Organisat
     ratings: dict[tuple[int, str, str], Rating] = {}
     for s in content["submissions"]:
         _add_submission(s, audit, refs, regulators, ratings)
-    for n, item in enumerate(content["actions"]):
-        _add_action(n, item, audit, ratings)
+    attachments = []
     for a in content["attachments"]:
-        db.session.add(Attachment(audit_id=audit.id, question_id=a["question_id"], file_name=a["file_name"],
-                                  media_type=a["media_type"], size_bytes=a["size_bytes"], sha256=a["sha256"],
-                                  added_in_version=a["added_in_version"],
-                                  removed_in_version=a["removed_in_version"],
-                                  uploaded_by_id=_user_id(a["uploaded_by"]), uploaded_at=_parse_at(a["uploaded_at"])))
+        attachment = Attachment(audit_id=audit.id, question_id=a["question_id"], file_name=a["file_name"],
+                                media_type=a["media_type"], size_bytes=a["size_bytes"], sha256=a["sha256"],
+                                added_in_version=a["added_in_version"], removed_in_version=a["removed_in_version"],
+                                uploaded_by_id=_user_id(a["uploaded_by"]), uploaded_at=_parse_at(a["uploaded_at"]))
+        db.session.add(attachment)
+        attachments.append(attachment)
+    db.session.flush()
+    for n, item in enumerate(content["actions"]):
+        _add_action(n, item, audit, ratings, attachments)
     for row in content["trail"]:
         db.session.add(AuditEvent(audit_id=audit.id, actor_id=None, actor=row["actor"], kind=row["kind"],
                                   at=_parse_at(row["at"]), details=row["details"]))
@@ -426,7 +432,14 @@ def _add_submission(s: dict[str, Any], audit: Audit, refs: dict[int, AssessmentS
     db.session.flush()
 
 
-def _add_action(n: int, item: dict[str, Any], audit: Audit, ratings: dict[tuple[int, str, str], Rating]) -> None:
+def _add_action(n: int, item: dict[str, Any], audit: Audit, ratings: dict[tuple[int, str, str], Rating],
+                attachments: list[Attachment]) -> None:
+    """Add one action-plan item; files written before document requests existed carry no ``kind``
+    (an action) and no ``attachment``."""
+    index = item.get("attachment")
+    if index is not None and index >= len(attachments):
+        raise PortableError("portable.invalid", path=f"content/actions/{n}/attachment",
+                            error=f"no attachment at index {index}")
     rating = None
     if item["rating"] is not None:
         key = (item["rating"]["submission"], item["rating"]["target_kind"], item["rating"]["target_id"])
@@ -439,5 +452,6 @@ def _add_action(n: int, item: dict[str, Any], audit: Audit, ratings: dict[tuple[
                               created_at=_parse_at(item["created_at"]), created_by_id=_user_id(item["created_by"]),
                               state=item["state"], done_note=item["done_note"], done_at=_parse_at(item["done_at"]),
                               target_kind=item["target_kind"], target_id=item["target_id"],
-                              submission_number=item["submission_number"]))
+                              submission_number=item["submission_number"], kind=item.get("kind", "action"),
+                              attachment=attachments[index] if index is not None else None))
     db.session.flush()

@@ -1,4 +1,5 @@
-"""The attach form (a question and a document) and the remove button's form (its CSRF token)."""
+"""The attach form (a question, the document request it answers if any, and a document) and the remove
+button's form (its CSRF token)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ class AttachForm(FlaskForm):
     """Which answer the document supports (choices grouped by step) and the document itself."""
 
     question = SelectField(_l("The answer it supports"), validators=[DataRequired(_l("Choose a question."))])
+    request = SelectField(_l("It answers the regulator's request"), default="")
     document = FileField(_l("The document"))
 
     def validate_document(self, field: FileField) -> None:
@@ -26,7 +28,8 @@ class AttachForm(FlaskForm):
         """The validated form as an immutable value (the document read into memory: its size is
         bounded by the route's request limit)."""
         document: FileStorage = self.document.data
-        return Upload(question_id=self.question.data, file_name=document.filename or "", data=document.stream.read())
+        return Upload(question_id=self.question.data, file_name=document.filename or "", data=document.stream.read(),
+                      request_id=int(self.request.data) if self.request.data else None)
 
 
 class RemoveForm(FlaskForm):

@@ -8,6 +8,10 @@ size and SHA-256 only. Every addition and removal is an event of the audit's tra
 :class:`EvidenceError` with a code that says what is wrong (``evidence.*`` in
 :data:`app.messages.MESSAGES`).
 
+A document may answer a reviewer's document request (an action-plan item of kind
+``document_request``): attached in answer to it, it is linked to the request and the request is done,
+its note naming the document and its SHA-256.
+
 Attachments freeze with the answers (see :class:`app.models.Attachment`): they can be added and
 removed only while the audit is editable; removing one that an earlier, submitted version carried
 ends it with the current version and keeps it for the earlier ones.
@@ -15,6 +19,7 @@ ends it with the current version and keeps it for the earlier ones.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import unicodedata
 from dataclasses import dataclass
@@ -25,7 +30,7 @@ import sqlalchemy as sa
 
 from .. import trail
 from ..extensions import db
-from ..models import Attachment, Audit, User
+from ..models import ActionItem, Attachment, Audit, Submission, User
 from ..problems import Problem
 from ..rules.questionnaire import Questionnaire
 from .storage import AttachmentStore
@@ -52,11 +57,13 @@ class EvidenceError(Problem, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Upload:
-    """One document as a user sent it: the question it supports, its name and its bytes."""
+    """One document as a user sent it: the question it supports, its name and its bytes, and the id of
+    the document request it answers (``None``: none)."""
 
     question_id: str
     file_name: str
     data: bytes
+    request_id: int | None = None
 
 
 def clean_file_name(name: str) -> str:
@@ -127,6 +134,57 @@ def find(audit: Audit, attachment_id: int) -> Attachment | None:
     return attachment if attachment is not None and attachment.audit_id == audit.id else None
 
 
+def requests_of(audit: Audit, *, open_only: bool = True) -> list[ActionItem]:
+    """The audit's document requests (only those still waiting for a document unless ``open_only``
+    is false), oldest first."""
+    stmt = sa.select(ActionItem).where(ActionItem.audit_id == audit.id, ActionItem.kind == "document_request")
+    if open_only:
+        stmt = stmt.where(ActionItem.state == "open")
+    return list(db.session.scalars(stmt.order_by(ActionItem.id)))
+
+
+def find_request(audit: Audit, request_id: int) -> ActionItem:
+    """The open document request ``request_id`` of ``audit``. Raises :class:`EvidenceError`
+    (``evidence.unknown_request``) if there is none with that id, or ``evidence.request_done`` if it
+    was already answered."""
+    item = db.session.get(ActionItem, request_id)
+    if item is None or item.audit_id != audit.id or item.kind != "document_request":
+        raise EvidenceError("evidence.unknown_request", action_id=request_id)
+    if item.state != "open":
+        raise EvidenceError("evidence.request_done", request=item.action)
+    return item
+
+
+def request_question(questionnaire: Questionnaire, request: ActionItem) -> str | None:
+    """The question a document request's answer is best attached to: for a finding, the first answer
+    the finding rests on (its evidence in the submission the request was made on); for a section,
+    its first question; ``None`` if neither is known."""
+    if request.target_kind == "section":
+        try:
+            return questionnaire.section(request.target_id or "").questions[0].id
+        except (KeyError, IndexError):
+            return None
+    submission = db.session.scalar(sa.select(Submission).where(
+        Submission.audit_id == request.audit_id, Submission.number == request.submission_number))
+    if submission is None:
+        return None
+    for finding in submission.assessment.read_result().findings:
+        if finding.rule_id == request.target_id:
+            return next((e.question for e in finding.evidence if e.question in questionnaire.questions), None)
+    return None
+
+
+def _answer(audit: Audit, request: ActionItem, attachment: Attachment, user: User | None) -> None:
+    """Link ``request`` to ``attachment`` and mark it done, its note naming the document and its
+    SHA-256; an "action_done" trail event says which attachment answered it."""
+    note = f"{attachment.file_name} (SHA-256 {attachment.sha256})"
+    request.attachment = attachment
+    request.state, request.done_note, request.done_at = "done", note, dt.datetime.now(dt.UTC)
+    db.session.flush()
+    trail.record(audit, "action_done", user, {"action_id": request.id, "note": note, "attachment_id": attachment.id,
+                                              "file_name": attachment.file_name, "sha256": attachment.sha256})
+
+
 def _details(attachment: Attachment) -> dict[str, object]:
     return {"question": attachment.question_id, "file_name": attachment.file_name,
             "media_type": attachment.media_type, "size": attachment.size_bytes, "sha256": attachment.sha256,
@@ -137,17 +195,20 @@ def add(questionnaire: Questionnaire, audit: Audit, upload: Upload, user: User |
         max_bytes: int, max_count: int) -> Attachment:
     """Check ``upload`` and attach it to the answer of ``upload.question_id`` in the audit's current
     version (flushed; the bytes are in ``store`` before this returns), with an "attachment_added"
-    trail event by ``user``.
+    trail event by ``user``. With ``upload.request_id`` the document answers that document request:
+    the request is linked to it and done (an "action_done" event follows, see :func:`find_request`).
 
     Raises :class:`EvidenceError` when the audit's answers are frozen, the question does not exist,
-    the file has no usable name, is empty or larger than ``max_bytes``, is not an allowed kind of
-    document (see :func:`media_type`), is already attached to that answer, or the version already
-    carries ``max_count`` documents. Nothing is stored then.
+    the request is not an open document request of the audit, the file has no usable name, is empty
+    or larger than ``max_bytes``, is not an allowed kind of document (see :func:`media_type`), is
+    already attached to that answer, or the version already carries ``max_count`` documents. Nothing
+    is stored then.
     """
     if not audit.editable:
         raise EvidenceError("evidence.frozen", report_id=audit.report_id, status=audit.status)
     if upload.question_id not in questionnaire.questions:
         raise EvidenceError("evidence.unknown_question", question=upload.question_id)
+    request = find_request(audit, upload.request_id) if upload.request_id is not None else None
     file_name = clean_file_name(upload.file_name)
     if len(upload.data) > max_bytes:
         raise EvidenceError("evidence.too_large", file_name=file_name, size=f"{len(upload.data):,}",
@@ -166,6 +227,8 @@ def add(questionnaire: Questionnaire, audit: Audit, upload: Upload, user: User |
     db.session.add(attachment)
     db.session.flush()
     trail.record(audit, "attachment_added", user, _details(attachment))
+    if request is not None:
+        _answer(audit, request, attachment, user)
     return attachment
 
 
@@ -176,12 +239,16 @@ def remove(audit: Audit, attachment: Attachment, user: User | None) -> str | Non
     An attachment added in this version (never submitted) is deleted: the SHA-256 of its bytes is
     returned, for :func:`forget_unused` once the change is committed. One an earlier version carried
     stays on record for that version (``None`` is returned). Raises :class:`EvidenceError` when the
-    audit's answers are frozen or the attachment is not part of the current version.
+    audit's answers are frozen, the attachment is not part of the current version, or it would be
+    deleted while it answers a document request (the answer stays on record: ``evidence.answers_request``).
     """
     if not audit.editable:
         raise EvidenceError("evidence.frozen", report_id=audit.report_id, status=audit.status)
     if attachment.audit_id != audit.id or attachment not in attachments_of(audit):
         raise EvidenceError("evidence.not_attached", file_name=attachment.file_name)
+    answered = db.session.scalar(sa.select(ActionItem).where(ActionItem.attachment_id == attachment.id).limit(1))
+    if answered is not None and attachment.added_in_version == audit.version:
+        raise EvidenceError("evidence.answers_request", file_name=attachment.file_name, request=answered.action)
     details = {**_details(attachment), "version": audit.version}
     unused = None
     if attachment.added_in_version == audit.version:

@@ -13,6 +13,7 @@ limit is raised for this request (as on ``/verify``).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -25,7 +26,8 @@ from wtforms.fields.choices import SelectChoice
 from .. import access
 from ..extensions import csrf, current_ruleset, db
 from ..i18n import describe, ui_lang
-from ..models import Attachment, Audit
+from ..labels import target_label
+from ..models import ActionItem, Attachment, Audit
 from ..timefmt import format_utc
 from . import bp, forms, services
 from .download import document_response, store
@@ -63,14 +65,40 @@ def attachment_row(audit: Audit, attachment: Attachment) -> dict[str, Any]:
             "url": url_for("evidence.download", report_id=audit.report_id, attachment_id=attachment.id)}
 
 
+def _request_choices(audit: Audit) -> list[tuple[str, str]]:
+    """The request select's choices: none, then each open document request of the audit."""
+    return [("", _("None: the document is not one the regulator asked for"))] + [
+        (str(r.id), r.action) for r in services.requests_of(audit)]
+
+
+def _request_rows(audit: Audit, can_edit: bool) -> list[dict[str, Any]]:
+    """The regulator's open document requests as the page lists them (plain data), each with the link
+    that opens the attach form preselected to it and to the question it rests on."""
+    ruleset, lang, today = current_ruleset(), ui_lang(), dt.date.today()
+    return [{"id": r.id, "document": r.action, "owner": r.owner, "due": r.due_date.isoformat(),
+             "overdue": r.overdue_on(today), "concerns": target_label(ruleset, r.target_kind or "", r.target_id or "",
+                                                                     lang),
+             "url": url_for("evidence.attachments", report_id=audit.report_id, request=r.id) + "#attach-title"
+             if can_edit else None}
+            for r in services.requests_of(audit)]
+
+
 def _page(audit: Audit, form: forms.AttachForm | None, code: int = 200):
     can_edit = access.allowed(current_user, "edit", audit)
     if can_edit and form is None:
         form = forms.AttachForm(formdata=None)
     if form is not None:
         form.question.choices = _question_choices(audit)
+        form.request.choices = _request_choices(audit)
+        asked = request.args.get("request", "")
+        if not form.request.data and asked and asked in dict(form.request.choices):
+            form.request.data = asked
         if form.question.data is None:
             wanted = request.args.get("question")
+            chosen_id = form.request.data if form.request.data in dict(form.request.choices) else ""
+            chosen = db.session.get(ActionItem, int(chosen_id)) if chosen_id else None
+            if chosen is not None and not wanted:  # from a request's "Attach": the answer its concern rests on
+                wanted = services.request_question(current_ruleset().questionnaire, chosen)
             section = request.args.get("section")
             if section and not wanted:  # from a step's "Save and attach": its first question
                 try:
@@ -83,7 +111,7 @@ def _page(audit: Audit, form: forms.AttachForm | None, code: int = 200):
     return render_template(
         "evidence/attachments.html",
         audit={"report_id": audit.report_id, "product": audit.product_name, "version": audit.version},
-        attachments=rows, form=form if can_edit else None,
+        attachments=rows, form=form if can_edit else None, requests=_request_rows(audit, can_edit),
         remove_form=forms.RemoveForm(formdata=None) if can_edit else None,
         limit_mib=services.mib(limit), frozen=not audit.editable), code
 
@@ -113,6 +141,7 @@ def attachments(report_id: str):
         csrf.protect()  # raises CSRFError (the "page has expired" page, 400) without a valid token
         form = forms.AttachForm()
         form.question.choices = _question_choices(audit)
+        form.request.choices = _request_choices(audit)
         valid = form.validate()
     except RequestEntityTooLarge:
         form = forms.AttachForm(formdata=None)
@@ -133,6 +162,8 @@ def attachments(report_id: str):
     db.session.commit()
     flash(_("“%(name)s” is attached. Its SHA-256 fingerprint is %(sha)s.", name=attachment.file_name,
             sha=attachment.sha256), "success")
+    if upload.request_id is not None:
+        flash(_("The regulator's request is answered with this document and marked done."), "success")
     return redirect(url_for("evidence.attachments", report_id=audit.report_id))
 
 

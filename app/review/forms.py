@@ -85,6 +85,18 @@ class ActionForm(FlaskForm):
     due_date = DateField(_l("Due date"), validators=[Optional()])
 
 
+class DocumentRequestForm(FlaskForm):
+    """The reviewer asks the school for a document on a finding or section (choices "finding:<id>" or
+    "section:<id>", set per request from the submission's targets)."""
+
+    target = SelectField(_l("Concerns"), validators=[DataRequired(_l("Choose the finding or section."))])
+    document = TextAreaField(_l("The document to provide"), validators=[Length(max=ACTION_MAX)],
+                             render_kw={"rows": 2, "maxlength": ACTION_MAX,
+                                        "placeholder": _l("for example: the signed data processing agreement")})
+    owner = StringField(_l("Owner"), validators=[Length(max=OWNER_MAX)], render_kw={"maxlength": OWNER_MAX})
+    due_date = DateField(_l("Due date"), validators=[Optional()])
+
+
 class DoneForm(FlaskForm):
     """Mark an action-plan item done, with a note of what was done."""
 

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..labels import target_label
 from ..models import DECISIONS, Audit, AuditEvent
 from ..reports.texts import RATING_LABELS, REVIEW_TARGET_LABELS, STATUS_LABELS
 from ..rules.model import RuleSet
@@ -26,14 +27,18 @@ ACTION_HEADINGS = {
            "set_in": "set in submission {n}", "set_before": "added before the first submission",
            "carried": "carried over to submission {n}", "added_at": "{at}: added by {who}",
            "done_at": "{at}: done ({note})", "closed_by_review": "rated acceptable by the reviewer in submission {n}",
-           "no_actions": "No actions were set.", "overdue_count": "{count} action(s) overdue"},
+           "no_actions": "No actions were set.", "overdue_count": "{count} action(s) overdue",
+           "document_request": "Document requested: {document}",
+           "answered_with": "Answered with “{name}” (SHA-256 {sha256})"},
     "zh": {"tracked": "行动及其进展", "state": "状态", "history": "记录",
            "from_reviewer": "审核人员设定", "from_school": "学校自行添加", "general": "一般",
            "open": "未完成", "done": "已完成", "overdue": "已逾期",
            "set_in": "于第 {n} 次提交设定", "set_before": "于首次提交前添加",
            "carried": "延续至第 {n} 次提交", "added_at": "{at}：由 {who} 添加",
            "done_at": "{at}：已完成（{note}）", "closed_by_review": "审核人员在第 {n} 次提交中评为可接受",
-           "no_actions": "未设定任何行动。", "overdue_count": "{count} 项行动已逾期"},
+           "no_actions": "未设定任何行动。", "overdue_count": "{count} 项行动已逾期",
+           "document_request": "要求提供文件：{document}",
+           "answered_with": "已提供“{name}”（SHA-256 {sha256}）"},
 }
 """Wording of the action plan's items (the report, the audit's page, the review page)."""
 WHO = {"en": {"reviewer": "the reviewer", "school": "the school"}, "zh": {"reviewer": "审核人员", "school": "学校"}}
@@ -62,16 +67,6 @@ HEADINGS = {
 }
 
 
-def target_label(ruleset: RuleSet, kind: str, target_id: str, lang: str) -> str:
-    """A finding's rule title or a section's title in ``lang`` (the id if the rule set lost it)."""
-    try:
-        if kind == "finding":
-            return ruleset.rule(target_id).title[lang]
-        return ruleset.questionnaire.section(target_id).title[lang]
-    except KeyError:
-        return target_id
-
-
 def cover_status(audit: Audit) -> str:
     """The status the report's cover prints for ``audit``'s current answers: ``draft`` while changes
     requested on the last submission are being made (those answers are a new version nobody has
@@ -83,8 +78,11 @@ def action_rows(audit: Audit, lang: str, today: dt.date, ruleset: RuleSet | None
     """The audit's action plan in ``lang`` as of ``today``: ``rows`` (one per item, oldest first: ``id``,
     ``source`` label, ``target`` (what it concerns, or "General"), ``target_id`` (rule or section id or
     ""), ``action``, ``owner``, ``due`` ISO date, ``state`` (``id`` open|done|overdue, ``label``),
-    ``done_note``, ``history`` (lines, oldest first)), ``overdue`` (count), ``open`` (count) and
-    ``t`` (headings). Items of every version are listed: an open item stays until it is done."""
+    ``done_note``, ``history`` (lines, oldest first), ``kind`` (``action`` or ``document_request``; for a
+    request ``action`` reads "Document requested: …"), ``document`` (the answering document's
+    ``name`` and ``sha256``, or ``None``), ``answered`` (a sentence naming them, or "")), ``overdue``
+    (count), ``open`` (count) and ``t`` (headings). Items of every version are listed: an open item
+    stays until it is done."""
     from ..extensions import current_ruleset
 
     ruleset = ruleset or current_ruleset()
@@ -98,6 +96,7 @@ def action_rows(audit: Audit, lang: str, today: dt.date, ruleset: RuleSet | None
     rows = []
     for item in services.actions_of(audit):
         state = "overdue" if item.overdue_on(today) else item.state
+        document = {"name": item.attachment.file_name, "sha256": item.attachment.sha256} if item.attachment else None
         history = [t["set_in"].format(n=item.submission_number) if item.source == "reviewer"
                    else t["set_before"] if item.submission_number is None
                    else t["set_in"].format(n=item.submission_number)]
@@ -116,8 +115,11 @@ def action_rows(audit: Audit, lang: str, today: dt.date, ruleset: RuleSet | None
             "id": item.id, "source": t["from_reviewer"] if item.source == "reviewer" else t["from_school"],
             "target": target_label(ruleset, item.target_kind, item.target_id, lang) if item.target_kind
             else t["general"], "target_kind": item.target_kind or "", "target_id": item.target_id or "",
-            "action": item.action, "owner": item.owner, "due": item.due_date.isoformat(),
-            "state": {"id": state, "label": t[state]}, "done_note": item.done_note, "history": history})
+            "action": t["document_request"].format(document=item.action) if item.kind == "document_request"
+            else item.action, "owner": item.owner, "due": item.due_date.isoformat(),
+            "state": {"id": state, "label": t[state]}, "done_note": item.done_note, "history": history,
+            "kind": item.kind, "document": document,
+            "answered": t["answered_with"].format(**document) if document else ""})
     overdue = sum(r["state"]["id"] == "overdue" for r in rows)
     return {"rows": rows, "overdue": overdue, "open": sum(r["state"]["id"] != "done" for r in rows), "t": t,
             "overdue_text": t["overdue_count"].format(count=overdue) if overdue else ""}

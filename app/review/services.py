@@ -225,10 +225,11 @@ def save_reviews(ruleset: RuleSet, submission: Submission, reviewer: User, items
 
 
 def open_action_for(audit_id: int, target_kind: str, target_id: str) -> ActionItem | None:
-    """The open reviewer's action-plan item of the audit on that finding or section, if any."""
+    """The open reviewer's action-plan item of the audit on that finding or section, if any (document
+    requests on it are not: they are answered by a document, not by a rating)."""
     return db.session.scalar(sa.select(ActionItem).where(
         ActionItem.audit_id == audit_id, ActionItem.target_kind == target_kind, ActionItem.target_id == target_id,
-        ActionItem.state == "open").order_by(ActionItem.id.desc()).limit(1))
+        ActionItem.state == "open", ActionItem.kind == "action").order_by(ActionItem.id.desc()).limit(1))
 
 
 def _set_action(submission: Submission, rating: Rating, reviewer: User, item: ReviewInput) -> None:
@@ -270,9 +271,12 @@ def _set_action(submission: Submission, rating: Rating, reviewer: User, item: Re
 
 
 def _action_details(item: ActionItem) -> dict[str, Any]:
-    return {"action_id": item.id, "source": item.source, "target": f"{item.target_kind}:{item.target_id}"
-            if item.target_kind else "", "action": item.action, "owner": item.owner,
-            "due_date": item.due_date.isoformat(), "submission": item.submission_number}
+    details = {"action_id": item.id, "source": item.source, "target": f"{item.target_kind}:{item.target_id}"
+               if item.target_kind else "", "action": item.action, "owner": item.owner,
+               "due_date": item.due_date.isoformat(), "submission": item.submission_number}
+    if item.kind != "action":
+        details["kind"] = item.kind
+    return details
 
 
 def check_action(action: str, owner: str, due_date: dt.date | None, today: dt.date) -> None:
@@ -313,13 +317,16 @@ def add_action(audit: Audit, user: User, action: str, owner: str, due_date: dt.d
 def close_action(audit: Audit, item: ActionItem, user: User, note: str) -> None:
     """Mark ``item`` done with ``note`` (what was done); recorded in the trail.
 
-    Raises :class:`ReviewError` if the item is not ``audit``'s, is already done, or the note is empty
-    or longer than 5,000 characters.
+    Raises :class:`ReviewError` if the item is not ``audit``'s, is already done, is a document request
+    (answered by attaching a document, see :func:`app.evidence.services.add`), or the note is empty or longer
+    than 5,000 characters.
     """
     if item.audit_id != audit.id:
         raise ReviewError("review.action_not_found", action_id=item.id)
     if item.state == "done":
         raise ReviewError("review.action_already_done", action_id=item.id)
+    if item.kind == "document_request":
+        raise ReviewError("review.request_needs_document", action_id=item.id)
     note = (note or "").strip()
     if not note:
         raise ReviewError("review.done_note_missing")
@@ -328,6 +335,35 @@ def close_action(audit: Audit, item: ActionItem, user: User, note: str) -> None:
     item.state, item.done_note, item.done_at = "done", note, dt.datetime.now(dt.UTC)
     db.session.flush()
     trail.record(audit, "action_done", user, {"action_id": item.id, "note": note})
+
+
+def request_document(ruleset: RuleSet, submission: Submission, reviewer: User, target_kind: str, target_id: str,
+                     document: str, owner: str, due_date: dt.date | None,
+                     *, today: dt.date | None = None) -> ActionItem:
+    """Ask the school for a document (``document`` says which: "the signed DPA") on a finding or
+    section of ``submission``: an open action-plan item of kind ``document_request``, with ``owner``
+    and ``due_date`` like any action; recorded in the trail (``action_added``).
+
+    Raises :class:`ReviewError` if the submission is already decided, the target is not one of its
+    findings or sections, or the document, owner or due date is missing, too long or (the date) past.
+    """
+    if submission.decision is not None:
+        raise ReviewError("review.already_decided", number=submission.number, decision=submission.decision)
+    if target_kind not in REVIEW_TARGETS:
+        raise ReviewError("review.unknown_target_kind", target_kind=target_kind, target_kinds=REVIEW_TARGETS)
+    if target_id not in review_targets(ruleset, submission)[target_kind]:
+        raise ReviewError("review.not_in_submission", target_kind=target_kind, target_id=target_id)
+    if not (document or "").strip():
+        raise ReviewError("review.request_document_missing")
+    check_action(document, owner, due_date, today or dt.date.today())
+    item = ActionItem(audit_id=submission.audit_id, source="reviewer", kind="document_request",
+                      target_kind=target_kind, target_id=target_id, submission_number=submission.number,
+                      created_by_id=reviewer.id, action=document.strip(), owner=owner.strip(),
+                      due_date=due_date)
+    db.session.add(item)
+    db.session.flush()
+    trail.record(submission.audit, "action_added", reviewer, _action_details(item))
+    return item
 
 
 def actions_of(audit: Audit) -> list[ActionItem]:

@@ -191,9 +191,19 @@ def _review_page(audit: Audit, submission: Any, targets: list[dict[str, Any]], f
                   "unrated": len(concerns["unrated"])},
         carry_form=forms.CarryOverForm() if can_review and previous is not None and previous.ratings else None,
         plan=report.action_rows(audit, lang, dt.date.today()),
+        request_form=_request_form(targets, submission) if can_review else None,
         results_url=url_for("audits.results", report_id=audit.report_id),
     )
     return page, status
+
+
+def _request_form(targets: list[dict[str, Any]], submission: Any, formdata: Any = None) -> forms.DocumentRequestForm:
+    """The "ask for a document" form, its choices the submission's findings and sections."""
+    form = forms.DocumentRequestForm(formdata=formdata) if formdata is not None else forms.DocumentRequestForm(
+        formdata=None, owner=_("School administrator"),
+        due_date=services.default_due_date(dt.date.today(), submission.assessment.as_of))
+    form.target.choices = [(f"{t['kind']}:{t['id']}", t["title"]) for t in targets]
+    return form
 
 
 def _blank_form(form_class: Any, targets: list[dict[str, Any]], submission: Any, today: dt.date) -> Any:
@@ -335,6 +345,27 @@ def carry_over(report_id: str):
                 flash(_("%(num)s rating(s) were not carried over because their action is done: rate them "
                         "again.", num=len(skipped)), "warning")
     return redirect(url_for("review.review", report_id=audit.report_id))
+
+
+@bp.post("/audits/<report_id>/review/document-requests")
+@access.roles_required("reviewer")
+def request_document(report_id: str):
+    """Ask the school for a document on a finding or section: it becomes an item of the action plan,
+    answered when the school attaches the document."""
+    audit = access.audit_for(report_id, "review")
+    submission = services.latest_submission(audit, current_user.organisation_id)
+    form = _request_form(_targets(submission, ui_lang()), submission, request.form)
+    if form.validate():
+        kind, _sep, target_id = (form.target.data or "").partition(":")
+        _commit_or_flash(lambda: services.request_document(
+            current_ruleset(), submission, current_user, kind, target_id, form.document.data or "",
+            form.owner.data or "", form.due_date.data), _("Document requested. The school sees it on its action "
+                                                          "plan and its documents page."))
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "warning")
+    return redirect(url_for("review.review", report_id=audit.report_id) + "#request-title")
 
 
 @bp.post("/audits/<report_id>/decision")
