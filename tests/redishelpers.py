@@ -43,7 +43,9 @@ def use_redis(app, queue: str, **extra) -> None:
 @contextmanager
 def on_redis(app, **extra) -> Iterator[tuple[object, str]]:
     """``app``'s jobs on a queue of their own in the tests' Redis: yields (connection, queue name);
-    the queue's keys are deleted afterwards."""
+    the queue's keys and its jobs are deleted afterwards (a job's id can repeat across runs when it
+    is keyed by content, e.g. the full export's registry state, so a job left from an earlier run
+    must not be joined by the next)."""
     connection = redis_or_skip()
     queue = f"test-{uuid.uuid4().hex[:12]}"
     use_redis(app, queue, **extra)
@@ -52,3 +54,6 @@ def on_redis(app, **extra) -> Iterator[tuple[object, str]]:
     finally:
         for key in connection.scan_iter(f"rq:*{queue}*"):
             connection.delete(key)
+        for key in connection.scan_iter("rq:job:*"):
+            if connection.hget(key, "origin") == queue.encode():
+                connection.delete(key)
