@@ -143,7 +143,7 @@ SAMPLES = {
     "length": 5001, "limit": 5000, "min": 2, "max": 10, "count": 1, "number": 1, "missing": 3, "conflicts": 1,
     "oldest": 8, "youngest": 12, "first": "2000-01-01", "last": "2100-12-31", "due_date": "2026-01-01",
     "report_id": "EA-ABCDEFGHIJ", "name": "Test School", "email": "head@school.test", "environment": "production",
-    "value": "castle", "values": ["castle"], "type": "text", "target_id": "context",
+    "value": "castle", "values": ["castle"], "type": "text", "target_id": "context", "request": "signed DPA",
     "status": "submitted", "decision": "changes_requested", "decisions": list(DECISIONS),
     "rating": "must_be_corrected", "ratings": list(RATINGS), "target_kind": "section",
     "target_kinds": list(REVIEW_TARGETS), "role": "reviewer", "roles": list(ROLES), "org_kind": "regulator",
