@@ -35,9 +35,12 @@ gunicorn.SERVER_SOFTWARE = gunicorn.http.wsgi.SERVER_SOFTWARE = "EduAudit"
 
 
 def post_fork(server, worker):
-    """Each worker gets database connections of its own: none opened before the fork is shared."""
+    """Each worker gets database connections of its own: none opened before the fork is shared.
+    Another WSGI app served with this file (the benchmark's bare Flask page) has no database: skipped."""
     from app.extensions import db
 
     app = server.app.wsgi()
+    if "sqlalchemy" not in getattr(app, "extensions", {}):
+        return
     with app.app_context():
         db.engine.dispose(close=False)
