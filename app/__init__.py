@@ -55,12 +55,13 @@ def register_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
 def register_extensions(app: Flask) -> None:
     from . import jobs, models  # noqa: F401  (the tables must be on db.metadata before migrations look)
     from .extensions import babel, csrf, db, limiter, migrate
-    from .i18n import select_locale
+    from .i18n import install_template_gettext, select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     limiter.init_app(app)
     jobs.init_app(app)
     register_login(app)

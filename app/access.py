@@ -39,7 +39,8 @@ def _role(user: Any) -> str | None:
 
 
 def visible_audits(user: Any) -> sa.Select:
-    """A SELECT of the audits ``user`` may see (empty for roles that see none)."""
+    """A SELECT of the audits ``user`` may see (empty for roles that see none): from the audits table
+    alone, all of its filter in the WHERE clause (:func:`app.audits.services.list_audits` reuses that clause)."""
     role = _role(user)
     stmt = sa.select(Audit)
     if role == "school_admin":

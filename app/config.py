@@ -80,6 +80,8 @@ DEFAULTS: dict[str, Any] = {
     "RULES_DIR": None,
     # Rendered results pages kept per process (app.audits.rendered), each about 150 KB; 0: none.
     "RESULTS_CACHE_SIZE": 64,
+    # Rendered contents of questionnaire steps kept per process (app.audits.rendered), each about 15 KB; 0: none.
+    "STEP_CACHE_SIZE": 256,
     # Interface language ("en" or "zh") when neither the header's switch nor the browser's
     # Accept-Language chooses one. The report follows the interface language unless ?lang= asks.
     "BABEL_DEFAULT_LOCALE": "en",

@@ -18,12 +18,14 @@ commits its own small writes (it runs at the start of a request, before any view
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import secrets
 
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context, request
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import SESSION_END_REASONS, User, UserSession
@@ -106,6 +108,14 @@ def _end(row: UserSession, reason: str, now: dt.datetime) -> None:
     row.ended_reason = reason
 
 
+@functools.cache
+def _session_statement() -> sa.Select:
+    """The session with a given ``id_sha256``, its user and the user's organisation (every page's header
+    shows it) in one query; built once per process (it runs on every request of a signed-in user)."""
+    return (sa.select(UserSession).where(UserSession.id_sha256 == sa.bindparam("id_sha256"))
+            .options(joinedload(UserSession.user).joinedload(User.organisation)))
+
+
 def load_session_user(secret: str) -> User | None:
     """Flask-Login's user loader: the user of the live session whose id is ``secret``, or ``None``
     when there is no such session, it has ended, it timed out now (it is ended, reason
@@ -113,7 +123,7 @@ def load_session_user(secret: str) -> User | None:
     ``last_seen_at`` (at most every :data:`LAST_SEEN_RESOLUTION`) and commits what it wrote."""
     if not secret or len(secret) > 100:
         return None
-    row = db.session.scalar(sa.select(UserSession).where(UserSession.id_sha256 == digest(secret)))
+    row = db.session.scalar(_session_statement(), {"id_sha256": digest(secret)})
     if row is None or row.ended_at is not None:
         return None
     user = row.user

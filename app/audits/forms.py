@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -197,9 +199,31 @@ def _field(questionnaire: Questionnaire, question: Question, lang: str) -> Field
 
 
 def step_form_class(questionnaire: Questionnaire, slots: list[Slot], lang: str = "en") -> type[FlaskForm]:
-    """A FlaskForm class with one field per slot; the HTML name of each field is the question id."""
+    """A FlaskForm class with one field per slot; the HTML name of each field is the question id.
+
+    Kept per questionnaire object, set of questions and language (at most :data:`FORM_CLASSES_KEPT`,
+    least recently used out): a class holds only the fields' definitions, never a value, so every
+    request of a step can share it instead of building it (about a tenth of a step page's work)."""
+    key = (id(questionnaire), tuple(s.question.id for s in slots), lang)
+    with _form_classes_lock:
+        kept = _form_classes.get(key)
+        if kept is not None and kept[0] is questionnaire:
+            _form_classes.move_to_end(key)
+            return kept[1]
     attrs: dict[str, Any] = {FIELD_PREFIX + s.question.id: _field(questionnaire, s.question, lang) for s in slots}
-    return type("StepForm", (FlaskForm,), attrs)
+    form_class = type("StepForm", (FlaskForm,), attrs)
+    with _form_classes_lock:
+        _form_classes[key] = (questionnaire, form_class)
+        _form_classes.move_to_end(key)
+        while len(_form_classes) > FORM_CLASSES_KEPT:
+            _form_classes.popitem(last=False)
+    return form_class
+
+
+FORM_CLASSES_KEPT = 512
+"""Step form classes kept per process (:func:`step_form_class`): a few per step and language."""
+_form_classes: OrderedDict[tuple[int, tuple[str, ...], str], tuple[Questionnaire, type[FlaskForm]]] = OrderedDict()
+_form_classes_lock = threading.Lock()
 
 
 def form_data(slots: list[Slot], answers: Mapping[str, Any]) -> dict[str, Any]:

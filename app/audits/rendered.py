@@ -1,5 +1,6 @@
 """Rendered results pages kept per process, so a GET of an unchanged audit does not evaluate the
-rules and render the report again.
+rules and render the report again; and the content of questionnaire steps, so a GET of a step of an
+unchanged audit does not build and render its form again.
 
 An entry is keyed by everything the page shows: the audit (id and ``revision``, which changes with
 every change of its row: answers, status, version), the rule set's SHA-256, the report's and the
@@ -13,14 +14,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
 from flask import current_app
+from markupsafe import Markup
 
 EXTENSION_KEY = "eduaudit.rendered_results"
+STEPS_EXTENSION_KEY = "eduaudit.rendered_steps"
+
+CSRF_PLACEHOLDER = "csrf-" + secrets.token_hex(16)
+"""Stands for the CSRF token in kept content (a form is kept for everyone who may see it; the token is
+each session's own): random per process, so no answer text can contain it by chance or design."""
+
+
+def with_csrf_token(html: str, token: str) -> Markup:
+    """Kept ``html`` with its one :data:`CSRF_PLACEHOLDER` replaced by ``token`` (a CSRF token is URL-safe
+    base64 and dots: nothing to escape). Raises ``ValueError`` if the placeholder is not there exactly once."""
+    if html.count(CSRF_PLACEHOLDER) != 1:
+        raise ValueError("kept content must hold the CSRF placeholder exactly once")
+    return Markup(html.replace(CSRF_PLACEHOLDER, token))
 
 
 class RenderedPages:
@@ -52,11 +68,21 @@ class RenderedPages:
 
 
 def pages() -> RenderedPages:
-    """The current app's store (created on first use; ``RESULTS_CACHE_SIZE`` entries, 0 switches it off)."""
-    store = current_app.extensions.get(EXTENSION_KEY)
+    """The current app's store of results pages (created on first use; ``RESULTS_CACHE_SIZE`` entries, 0
+    switches it off)."""
+    return _store(EXTENSION_KEY, "RESULTS_CACHE_SIZE")
+
+
+def steps() -> RenderedPages:
+    """The current app's store of step contents (created on first use; ``STEP_CACHE_SIZE`` entries, 0
+    switches it off)."""
+    return _store(STEPS_EXTENSION_KEY, "STEP_CACHE_SIZE")
+
+
+def _store(name: str, size_setting: str) -> RenderedPages:
+    store = current_app.extensions.get(name)
     if store is None:
-        store = current_app.extensions.setdefault(
-            EXTENSION_KEY, RenderedPages(int(current_app.config["RESULTS_CACHE_SIZE"])))
+        store = current_app.extensions.setdefault(name, RenderedPages(int(current_app.config[size_setting])))
     return store
 
 

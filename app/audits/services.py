@@ -9,6 +9,7 @@ never silently dropped.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,22 +49,29 @@ LIST_SNAPSHOT_COLUMNS = (AssessmentSnapshot.verdict, AssessmentSnapshot.created_
 
 
 def list_audits(visible: sa.Select) -> list[tuple[Audit, AssessmentSnapshot | None]]:
-    """The audits of ``visible`` (a SELECT of :class:`Audit`, see :func:`app.access.visible_audits`)
-    with their latest snapshot (``None`` if never evaluated), most recently changed first.
+    """The audits of ``visible`` (a SELECT of :class:`Audit` from its table alone, filtered by a WHERE
+    clause, as :func:`app.access.visible_audits` builds it) with their latest snapshot (``None`` if never
+    evaluated), most recently changed first.
 
     Only the columns a list shows are loaded (names, jurisdiction, status, version, dates; the snapshot's
     verdict, date and rule set): reading another attribute of these objects raises, so the answers'
-    and results' JSON is never fetched for a list.
+    and results' JSON is never fetched for a list. The statement is built once per process and only
+    ``visible``'s WHERE clause is added per call (building it anew took about 0.7 ms of every list).
     """
+    where = visible.whereclause
+    stmt = _list_statement() if where is None else _list_statement().where(where)
+    return [(audit, assessment) for audit, assessment in db.session.execute(stmt)]
+
+
+@functools.cache
+def _list_statement() -> sa.Select:
     latest = (sa.select(AssessmentSnapshot.audit_id, sa.func.max(AssessmentSnapshot.id).label("assessment_id"))
               .group_by(AssessmentSnapshot.audit_id).subquery())
-    ids = visible.with_only_columns(Audit.id).subquery()
-    stmt = (sa.select(Audit, AssessmentSnapshot).where(Audit.id.in_(sa.select(ids.c.id)))
+    return (sa.select(Audit, AssessmentSnapshot)
             .outerjoin(latest, latest.c.audit_id == Audit.id)
             .outerjoin(AssessmentSnapshot, AssessmentSnapshot.id == latest.c.assessment_id)
             .order_by(Audit.updated_at.desc(), Audit.id.desc())
             .options(load_only(*LIST_COLUMNS, raiseload=True), load_only(*LIST_SNAPSHOT_COLUMNS, raiseload=True)))
-    return [(audit, assessment) for audit, assessment in db.session.execute(stmt)]
 
 
 def create_audit(questionnaire: Questionnaire, *, product_name: str, vendor_name: str,

@@ -20,6 +20,8 @@ from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -213,10 +215,9 @@ def step(report_id: str, section_id: str):
         return redirect(_step_url(audit, later[0].id) if later else url_for("audits.results",
                                                                               report_id=audit.report_id))
     slots = forms.step_slots(qn, section, typed)
-    form_class = forms.step_form_class(qn, slots, lang)
     if request.method == "POST":
-        return _save_step(audit, section, slots, form_class())
-    return _step_page(audit, section, slots, form_class(formdata=None, data=forms.form_data(slots, typed)))
+        return _save_step(audit, section, slots, forms.step_form_class(qn, slots, lang)())
+    return _step_page(audit, section, slots, None)
 
 
 def _save_step(audit: Audit, section: Section, slots: list[forms.Slot], form: FlaskForm) -> Response | str | tuple:
@@ -303,12 +304,52 @@ def _step_target(audit: Audit, section: Section, visible: list[Section], invalid
     return None
 
 
-def _step_page(audit: Audit, section: Section, slots: list[forms.Slot], form: FlaskForm,
-              conflicts: tuple[services.EditConflict, ...] = (), *, posted: bool = False,
+def _step_page(audit: Audit, section: Section, slots: list[forms.Slot], form: FlaskForm | None,
+               conflicts: tuple[services.EditConflict, ...] = (), *, posted: bool = False,
                revision: int | None = None) -> str:
     """The step page with ``form``, the progress list, the reviewer's comments and ``conflicts``.
-    ``posted``: the form shows the input just sent (the browser's kept copy is not put back);
-    ``revision``: the revision the form says it was loaded at (default: the audit's current one)."""
+    ``form`` ``None``: the form of the stored answers (a plain GET), whose rendered content is kept per
+    audit revision (see :func:`_step_body`). ``posted``: the form shows the input just sent (the
+    browser's kept copy is not put back); ``revision``: the revision the form says it was loaded at
+    (default: the audit's current one)."""
+    qn = current_ruleset().questionnaire
+    lang = ui_lang()
+    comments = _review_comments(audit, section.id, {s.question.id for s in slots})
+    documents: dict[str, list[dict[str, str]]] = {}
+    for attachment in evidence_services.attachments_of(audit):
+        documents.setdefault(attachment.question_id, []).append({
+            "file_name": attachment.file_name,
+            "url": url_for("evidence.download", report_id=audit.report_id, attachment_id=attachment.id)})
+    page = {"audit": {"report_id": audit.report_id, "product": audit.product_name, "vendor": audit.vendor_name,
+                      "updated": format_utc(audit.updated_at)},
+            "section": {"id": section.id, "title": section.title[lang], "intro": (section.intro or {}).get(lang)}}
+    if form is None:
+        # Everything the content shows: the stored answers (revision), the questionnaire, the language,
+        # the step, the reviewer's comments and the documents attached. The CSRF token is put in after.
+        key = (audit.id, audit.revision, current_ruleset().sha256, lang, section.id,
+               rendered.digest(comments), rendered.digest(documents))
+        kept_body = rendered.steps().get(key)
+        if kept_body is None:
+            typed = qn.load(audit.answers).typed
+            form = forms.step_form_class(qn, slots, lang)(formdata=None, data=forms.form_data(slots, typed))
+            kept_body = {"body": _step_body(audit, section, slots, form, comments, documents, page,
+                                            csrf_value=rendered.CSRF_PLACEHOLDER),
+                         "problems": False}
+            rendered.steps().put(key, kept_body)
+        body = rendered.with_csrf_token(kept_body["body"], generate_csrf())
+        return render_template("audits/step.html", body=body, problems=kept_body["problems"], **page)
+    body = _step_body(audit, section, slots, form, comments, documents, page, csrf_value=generate_csrf(),
+                      conflicts=conflicts, posted=posted, revision=revision)
+    return render_template("audits/step.html", body=body,
+                           problems=any(forms.question_field(form, s.question).errors for s in slots), **page)
+
+
+def _step_body(audit: Audit, section: Section, slots: list[forms.Slot], form: FlaskForm,
+               comments: dict[str, Any], documents: dict[str, list[dict[str, str]]], page: dict[str, Any], *,
+               csrf_value: str, conflicts: tuple[services.EditConflict, ...] = (), posted: bool = False,
+               revision: int | None = None) -> Markup:
+    """The step page's content (``audits/_step_body.html``) as HTML: ``page`` holds ``audit`` and
+    ``section`` as the page shows them, ``csrf_value`` goes in the form's CSRF field."""
     qn = current_ruleset().questionnaire
     lang = ui_lang()
     loaded = qn.load(audit.answers)
@@ -325,24 +366,13 @@ def _step_page(audit: Audit, section: Section, slots: list[forms.Slot], form: Fl
             "show_if": forms.condition_json(slot), "hidden": not qn.is_visible(q, effective),
             "exclusive": list(q.exclusive),
             "option_help": {o.id: o.help[lang] for o in q.options if o.help},
+            "comments": comments["questions"].get(q.id, []), "documents": documents.get(q.id, []),
         })
     steps = _steps(qn, loaded.typed, section.id)
     previous, following = _neighbours(visible, section.id)
     current = next(s for s in steps if s["current"])
-    comments = _review_comments(audit, section.id, {s.question.id for s in slots})
-    documents: dict[str, list[dict[str, str]]] = {}
-    for attachment in evidence_services.attachments_of(audit):
-        documents.setdefault(attachment.question_id, []).append({
-            "file_name": attachment.file_name,
-            "url": url_for("evidence.download", report_id=audit.report_id, attachment_id=attachment.id)})
-    for q in questions:
-        q["comments"] = comments["questions"].get(q["id"], [])
-        q["documents"] = documents.get(q["id"], [])
-    return render_template(
-        "audits/step.html",
-        audit={"report_id": audit.report_id, "product": audit.product_name, "vendor": audit.vendor_name,
-               "updated": format_utc(audit.updated_at)},
-        section={"id": section.id, "title": section.title[lang], "intro": (section.intro or {}).get(lang)},
+    return Markup(render_template(
+        "audits/_step_body.html", **page, csrf_value=csrf_value,
         questions=questions, form=form, steps=steps, current=current, total=len(steps),
         has_previous=previous is not None, is_last=following is None,
         open_questions=[{"id": q["id"], "label": q["label"]} for q in questions if q["open"] and not q["hidden"]],
@@ -351,12 +381,12 @@ def _step_page(audit: Audit, section: Section, slots: list[forms.Slot], form: Fl
         # The revision the page shows (after this user's own save, if any): saving it again overwrites
         # only what another user saves from now on, and after a conflict it overwrites deliberately.
         stale=_stale_rows(qn, loaded.stale), revision=audit.revision if revision is None else revision,
-       kept_key=kept.step_key(audit.report_id, section.id, audit.version), posted=posted,
+        kept_key=kept.step_key(audit.report_id, section.id, audit.version), posted=posted,
         conflicts=[{"label": qn.questions[c.question_id].label[lang],
                     "current": display_json(qn, c.question_id, c.current, lang),
                     "actor": c.actor, "at": format_utc(c.at)} for c in conflicts],
         section_comments=comments["section"],
-    )
+    ))
 
 
 def _editable_or_redirect(report_id: str) -> Audit | Response:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..labels import target_label
-from ..models import DECISIONS, Audit, AuditEvent
+from ..models import DECISIONS, Audit, AuditEvent, Submission
 from ..reports.texts import RATING_LABELS, REVIEW_TARGET_LABELS, STATUS_LABELS
 from ..rules.model import RuleSet
 from ..timefmt import format_utc
@@ -67,6 +67,10 @@ HEADINGS = {
 }
 
 
+_UNREAD = object()
+"""``action_rows``'s default for ``latest``: not read yet (``None`` means "no submission")."""
+
+
 def cover_status(audit: Audit) -> str:
     """The status the report's cover prints for ``audit``'s current answers: ``draft`` while changes
     requested on the last submission are being made (those answers are a new version nobody has
@@ -74,7 +78,8 @@ def cover_status(audit: Audit) -> str:
     return "draft" if audit.status == "changes_requested" else audit.status
 
 
-def action_rows(audit: Audit, lang: str, today: dt.date, ruleset: RuleSet | None = None) -> dict[str, Any]:
+def action_rows(audit: Audit, lang: str, today: dt.date, ruleset: RuleSet | None = None, *,
+                latest: Submission | None | object = _UNREAD) -> dict[str, Any]:
     """The audit's action plan in ``lang`` as of ``today``: ``rows`` (one per item, oldest first: ``id``,
     ``source`` label, ``target`` (what it concerns, or "General"), ``target_id`` (rule or section id or
     ""), ``action``, ``owner``, ``due`` ISO date, ``state`` (``id`` open|done|overdue, ``label``),
@@ -82,19 +87,24 @@ def action_rows(audit: Audit, lang: str, today: dt.date, ruleset: RuleSet | None
     request ``action`` reads "Document requested: …"), ``document`` (the answering document's
     ``name`` and ``sha256``, or ``None``), ``answered`` (a sentence naming them, or "")), ``overdue``
     (count), ``open`` (count) and ``t`` (headings). Items of every version are listed: an open item
-    stays until it is done."""
+    stays until it is done. ``latest``: the audit's latest submission when the caller already read it
+    (``None`` for none); read here when not given."""
     from ..extensions import current_ruleset
 
     ruleset = ruleset or current_ruleset()
     t = ACTION_HEADINGS[lang]
-    latest = services.latest_submission(audit)
+    items = services.actions_of(audit)
+    if not items:  # most audits before a review: no history to read
+        return {"rows": [], "overdue": 0, "open": 0, "t": t, "overdue_text": ""}
+    if latest is _UNREAD:
+        latest = services.latest_submission(audit)
     events: dict[int, list[AuditEvent]] = {}
     for event in db.session.scalars(sa.select(AuditEvent).where(
             AuditEvent.audit_id == audit.id, AuditEvent.kind.in_(("action_added", "action_done")))
             .order_by(AuditEvent.id)):
         events.setdefault(event.details.get("action_id"), []).append(event)
     rows = []
-    for item in services.actions_of(audit):
+    for item in items:
         state = "overdue" if item.overdue_on(today) else item.state
         document = {"name": item.attachment.file_name, "sha256": item.attachment.sha256} if item.attachment else None
         history = [t["set_in"].format(n=item.submission_number) if item.source == "reviewer"
@@ -139,7 +149,7 @@ def review_context(ruleset: RuleSet, audit: Audit, lang: str) -> dict[str, Any] 
     only: the report is shared with parents.
     """
     submission = services.latest_submission(audit)
-    plan = action_rows(audit, lang, dt.date.today(), ruleset)
+    plan = action_rows(audit, lang, dt.date.today(), ruleset, latest=submission)
     if submission is None:
         return {"t": HEADINGS[lang], "submission": None, "actions": plan} if plan["rows"] else None
     t = HEADINGS[lang]

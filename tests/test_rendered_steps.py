@@ -1,0 +1,122 @@
+"""A step's content is kept per audit revision (app.audits.rendered): what a GET serves from the store
+must be what rendering would give, with each session's own CSRF token, and anything the step shows that
+changes (answers, documents, language) must give a fresh page."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+import scenario
+from flask_babel import force_locale
+from webhelpers import csrf_token, login
+
+from app.audits import forms, rendered
+from app.extensions import current_ruleset
+
+CSRF_FIELD = re.compile(r'<input id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)">')
+
+
+def kept_steps(app) -> int:
+    with app.test_request_context():
+        return len(rendered.steps())
+
+
+def test_two_colleagues_share_the_kept_step_each_with_their_own_token_and_both_save(app, client, accounts):
+    with app.app_context():
+        report_id = scenario.make_audit("draft")
+    colleague = app.test_client()
+    assert login(colleague, accounts["school2"]).status_code == 302
+    url = f"/audits/{report_id}/steps/product"
+    first, second = client.get(url), colleague.get(url)
+    assert first.status_code == second.status_code == 200
+    assert kept_steps(app) == 1  # the second page came from the store
+    tokens = [CSRF_FIELD.findall(page.text) for page in (first, second)]
+    assert len(tokens[0]) == len(tokens[1]) == 1 and tokens[0] != tokens[1]
+    assert rendered.CSRF_PLACEHOLDER not in first.text + second.text
+    # each token is its session's: both forms save
+    for who, page in ((client, first), (colleague, second)):
+        response = who.post(url, data={"csrf_token": CSRF_FIELD.findall(page.text)[0], "action": "continue",
+                                       "product_description": f"Saved by {'first' if who is client else 'second'}"})
+        assert response.status_code == 302, response.text
+    # the other's token is refused: the kept content never carries one session's token to another
+    refused = client.post(url, data={"csrf_token": tokens[1][0], "action": "continue"})
+    assert refused.status_code == 400
+
+
+def test_a_saved_answer_shows_on_the_next_get_of_the_step(app, client):
+    with app.app_context():
+        report_id = scenario.make_audit("draft")
+    url = f"/audits/{report_id}/steps/product"
+    page = client.get(url)
+    assert "A new description" not in page.text
+    client.post(url, data={"csrf_token": csrf_token(page.text), "action": "continue",
+                           "product_description": "A new description"})
+    assert "A new description" in client.get(url).text
+
+
+def test_a_document_attached_to_an_answer_shows_on_its_step_at_once(app, client):
+    with app.app_context():
+        report_id = scenario.make_audit("draft")
+        section = current_ruleset().questionnaire.questions["legal_basis"].section_id
+    url = f"/audits/{report_id}/steps/{section}"
+    assert "DPA signed.pdf" not in client.get(url).text  # kept now
+    token = csrf_token(client.get("/account/password").text)
+    response = client.post(f"/audits/{report_id}/attachments", content_type="multipart/form-data",
+                           data={"csrf_token": token, "question": "legal_basis",
+                                 "document": (io.BytesIO(scenario.PDF_BYTES), "DPA signed.pdf")})
+    assert response.status_code == 302
+    # attaching changes no answer (the audit's revision stays): the documents are part of the key
+    assert "DPA signed.pdf" in client.get(url).text
+
+
+def test_the_chinese_step_is_kept_apart_from_the_english_one(app, client):
+    with app.app_context():
+        report_id = scenario.make_audit("draft")
+        title = current_ruleset().questionnaire.section("product").title
+    url = f"/audits/{report_id}/steps/product"
+    assert f"<h1>{title['en']}</h1>" in client.get(url).text
+    client.post("/language", data={"csrf_token": csrf_token(client.get(url).text), "lang": "zh"})
+    page = client.get(url).text
+    assert f"<h1>{title['zh']}</h1>" in page and f"<h1>{title['en']}</h1>" not in page
+    assert kept_steps(app) == 2
+
+
+def test_kept_content_without_exactly_one_placeholder_is_refused():
+    assert rendered.with_csrf_token(f"<p>{rendered.CSRF_PLACEHOLDER}</p>", "tok.en") == "<p>tok.en</p>"
+    for html in ("<p>no form</p>", f"{rendered.CSRF_PLACEHOLDER}{rendered.CSRF_PLACEHOLDER}"):
+        with pytest.raises(ValueError, match="exactly once"):
+            rendered.with_csrf_token(html, "token")
+
+
+def test_switched_off_store_still_serves_every_step(app, client):
+    app.config["STEP_CACHE_SIZE"] = 0
+    with app.app_context():
+        report_id = scenario.make_audit("draft")
+    url = f"/audits/{report_id}/steps/product"
+    pages = [client.get(url) for _ in range(2)]
+    assert all(p.status_code == 200 and len(CSRF_FIELD.findall(p.text)) == 1 for p in pages)
+    assert kept_steps(app) == 0
+
+
+def test_step_form_classes_are_shared_per_questions_and_language(app):
+    with app.app_context():
+        qn = current_ruleset().questionnaire
+        section = qn.section("product")
+        slots = forms.step_slots(qn, section, {})
+        en = forms.step_form_class(qn, slots, "en")
+        assert forms.step_form_class(qn, slots, "en") is en
+        assert forms.step_form_class(qn, slots, "zh") is not en
+        assert forms.step_form_class(qn, slots[:2], "en") is not en
+        label = forms.step_form_class(qn, slots, "zh").__dict__[forms.FIELD_PREFIX + slots[0].question.id]
+        assert label.kwargs["label"] == slots[0].question.label["zh"]
+
+
+def test_templates_translate_in_the_locale_forced_inside_a_request(app):
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        template = app.jinja_env.from_string("{{ _('Products') }}")
+        assert template.render() == "Products"
+        with force_locale("zh"):
+            assert template.render() == "产品"
+        assert template.render() == "Products"
