@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -264,21 +265,38 @@ class ProductRow:
 def list_products(*, query: str = "", category: str = "", limit: int = 50, offset: int = 0) -> tuple[
         list[ProductRow], int]:
     """Products with at least one published audit, matching ``query`` (normalised substring of the
-    product's or vendor's name) and ``category``; by name. Returns ``(rows, total)``; two statements."""
+    product's or vendor's name) and ``category``; by name. Returns ``(rows, total)``; two statements
+    (built once per process for each combination of filters, with the values as parameters)."""
+    key = normalise_name(query)
+    count_stmt, page_stmt = _product_list_statements(bool(key), bool(category))
+    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    if key:
+        params["like"] = f"%{key.replace('%', '').replace('_', ' ')}%"
+    if category:
+        params["category"] = category
+    connection = db.session.connection()  # columns only: no ORM work per statement
+    total = connection.execute(count_stmt, params).scalar()
+    rows = connection.execute(page_stmt, params)
+    return [ProductRow(*row) for row in rows], int(total or 0)
+
+
+@functools.cache
+def _product_list_statements(by_name: bool, by_category: bool) -> tuple[sa.Select, sa.Select]:
+    """(count, page) statements of :func:`list_products` for one combination of filters."""
     counts = (sa.select(Publication.product_id, sa.func.count().label("n"),
                         sa.func.max(Publication.verdict_rank).label("worst"))
               .group_by(Publication.product_id).subquery())
     stmt = (sa.select(Product.id, Product.name, Vendor.name, Product.category, counts.c.n, counts.c.worst)
             .join(counts, counts.c.product_id == Product.id).join(Vendor, Vendor.id == Product.vendor_id))
-    key = normalise_name(query)
-    if key:
-        like = f"%{key.replace('%', '').replace('_', ' ')}%"
+    if by_name:
+        like = sa.bindparam("like", type_=sa.String)
         stmt = stmt.where(sa.or_(Product.normalised_name.like(like), Vendor.normalised_name.like(like)))
-    if category:
-        stmt = stmt.where(Product.category == category)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
-    rows = db.session.execute(stmt.order_by(Product.normalised_name, Product.id).limit(limit).offset(offset))
-    return [ProductRow(*row) for row in rows], int(total or 0)
+    if by_category:
+        stmt = stmt.where(Product.category == sa.bindparam("category", type_=sa.String))
+    count = sa.select(sa.func.count()).select_from(stmt.subquery())
+    page = (stmt.order_by(Product.normalised_name, Product.id)
+            .limit(sa.bindparam("limit", type_=sa.Integer)).offset(sa.bindparam("offset", type_=sa.Integer)))
+    return count, page
 
 
 def published_product_ids(product_ids: list[int]) -> list[int]:
@@ -407,28 +425,15 @@ def comparison(product_ids: list[int]) -> list[dict[str, Any]]:
     ``audits``, ``verdicts``, ``high_share`` (category -> share 0..1 of its published audits with a
     finding of that category at high or worse), ``top_findings`` (up to 5 ``{rule_id, count}``),
     ``jurisdictions`` (code -> count). Products without a published audit are left out."""
-    heads = db.session.execute(
-        sa.select(Product.id, Product.name, Vendor.name, Vendor.country, Product.category, Product.website)
-        .join(Vendor, Vendor.id == Product.vendor_id).where(Product.id.in_(product_ids))).all()
-    in_ids = Publication.product_id.in_(product_ids)
-    verdicts = _counts(db.session.execute(
-        sa.select(Publication.product_id, Publication.verdict, sa.func.count()).where(in_ids)
-        .group_by(Publication.product_id, Publication.verdict)))
-    high = _counts(db.session.execute(
-        sa.select(PublishedFinding.product_id, PublishedFinding.category,
-                  sa.func.count(sa.distinct(PublishedFinding.publication_id)))
-        .where(PublishedFinding.product_id.in_(product_ids), PublishedFinding.level_rank >= HIGH_RANK)
-        .group_by(PublishedFinding.product_id, PublishedFinding.category)))
-    rules = _counts(db.session.execute(
-        sa.select(PublishedFinding.product_id, PublishedFinding.rule_id,
-                  sa.func.count(sa.distinct(PublishedFinding.publication_id)))
-        .where(PublishedFinding.product_id.in_(product_ids))
-        # Grouped by category too (a rule has one category; _counts adds up any split): the order of
-        # ix_published_findings_product_stats, so the database reads that index alone, without sorting.
-        .group_by(PublishedFinding.product_id, PublishedFinding.category, PublishedFinding.rule_id)))
-    jurisdictions = _counts(db.session.execute(
-        sa.select(Publication.product_id, Publication.jurisdiction, sa.func.count()).where(in_ids)
-        .group_by(Publication.product_id, Publication.jurisdiction)))
+    heads_stmt, verdicts_stmt, high_stmt, rules_stmt, jurisdictions_stmt = _comparison_statements()
+    ids = {"ids": list(product_ids)}
+    # Columns only, no entities: run on the session's connection, without the ORM's per-statement work.
+    connection = db.session.connection()
+    heads = connection.execute(heads_stmt, ids).all()
+    verdicts = _counts(connection.execute(verdicts_stmt, ids))
+    high = _counts(connection.execute(high_stmt, ids))
+    rules = _counts(connection.execute(rules_stmt, ids))
+    jurisdictions = _counts(connection.execute(jurisdictions_stmt, ids))
     by_id = {row[0]: row for row in heads}
     out = []
     for pid in product_ids:
@@ -446,6 +451,31 @@ def comparison(product_ids: list[int]) -> list[dict[str, Any]]:
             "jurisdictions": jurisdictions[pid],
         })
     return out
+
+
+@functools.cache
+def _comparison_statements() -> tuple[sa.Select, ...]:
+    """The five statements of :func:`comparison`, built once per process; the product ids are the
+    expanding parameter ``ids``."""
+    ids = sa.bindparam("ids", expanding=True)
+    heads = (sa.select(Product.id, Product.name, Vendor.name, Vendor.country, Product.category, Product.website)
+             .join(Vendor, Vendor.id == Product.vendor_id).where(Product.id.in_(ids)))
+    verdicts = (sa.select(Publication.product_id, Publication.verdict, sa.func.count())
+                .where(Publication.product_id.in_(ids)).group_by(Publication.product_id, Publication.verdict))
+    high = (sa.select(PublishedFinding.product_id, PublishedFinding.category,
+                      sa.func.count(sa.distinct(PublishedFinding.publication_id)))
+            .where(PublishedFinding.product_id.in_(ids), PublishedFinding.level_rank >= HIGH_RANK)
+            .group_by(PublishedFinding.product_id, PublishedFinding.category))
+    rules = (sa.select(PublishedFinding.product_id, PublishedFinding.rule_id,
+                       sa.func.count(sa.distinct(PublishedFinding.publication_id)))
+             .where(PublishedFinding.product_id.in_(ids))
+             # Grouped by category too (a rule has one category; _counts adds up any split): the order of
+             # ix_published_findings_product_stats, so the database reads that index alone, without sorting.
+             .group_by(PublishedFinding.product_id, PublishedFinding.category, PublishedFinding.rule_id))
+    jurisdictions = (sa.select(Publication.product_id, Publication.jurisdiction, sa.func.count())
+                     .where(Publication.product_id.in_(ids))
+                     .group_by(Publication.product_id, Publication.jurisdiction))
+    return heads, verdicts, high, rules, jurisdictions
 
 
 # -- exports --------------------------------------------------------------------------------------
