@@ -139,7 +139,8 @@ def save_step(questionnaire: Questionnaire, audit: Audit, values: Mapping[str, A
     if changed:
         audit.answers = stored
         audit.updated_at = dt.datetime.now(dt.UTC)
-    mirror_answers(audit, questionnaire.load(stored).typed)
+    if audit.product_id is None or not MIRRORED.isdisjoint(changed):
+        mirror_answers(audit, questionnaire.load(stored).typed)
     db.session.flush()
     if changed:
         trail.record(audit, "answers_saved", user, {"revision": audit.revision, "changed": changed})
@@ -313,6 +314,12 @@ def school_name(audit: Audit) -> str | None:
     """The name of the school the audit belongs to (its organisation), shown on the report's cover;
     ``None`` for an audit without one (created before accounts existed and not adopted)."""
     return audit.organisation.name if audit.organisation is not None else None
+
+
+MIRRORED = frozenset({"product_name", "vendor_name", "jurisdiction", "product_kind", "vendor_country",
+                      "product_website"})
+"""The answers :func:`mirror_answers` copies or links: a save that changes none of them (and an audit
+already linked to its product) needs no mirroring."""
 
 
 def mirror_answers(audit: Audit, typed: Mapping[str, Any]) -> None:

@@ -226,7 +226,6 @@ def _save_step(audit: Audit, section: Section, slots: list[forms.Slot], form: Fl
     with the page again when the database could not be reached (nothing saved)."""
     qn = current_ruleset().questionnaire
     lang = ui_lang()
-    typed = qn.load(audit.answers).typed
     form.validate()
     base_revision = _base_revision(audit)
     try:
