@@ -128,3 +128,45 @@ def test_watch_list_cameras_in_a_new_york_school_are_banned(date, rule):
 def test_live_viewing_without_a_sign_to_the_pupil(sign, fires):
     answers = {"product_kind": "monitoring", "live_viewing": True, "live_view_sign": sign}
     assert (_levels(answers, "UK").get(LIVE) == "medium") is fires
+
+
+PERMISSIONS = "app-requests-device-permissions-beyond-its-function"
+BEFORE_CONSENT = "app-collects-before-anyone-agrees"
+US_BEFORE_CONSENT = "us-coppa-collection-before-parental-consent-or-school-authorisation"
+US_BEYOND_NEED = "us-ftc-mandatory-collection-beyond-need"
+
+
+@pytest.mark.parametrize(
+    ("answers", "asked"),
+    [
+        ({"sensors": ["pupil_devices"]}, True),
+        ({"sensors": ["classroom_cameras"]}, False),
+        (GRADEBOOK, False),
+    ],
+    ids=["app-on-pupils-devices", "cameras-only", "gradebook"],
+)
+def test_app_questions_are_asked_only_for_apps_on_pupils_or_parents_devices(answers, asked):
+    assert [_visible(qid, answers) for qid in ("excess_device_permissions", "collects_before_consent")] == [asked] * 2
+
+
+@pytest.mark.parametrize("jurisdiction", ["CN", "EU", "UK"])
+def test_permissions_beyond_the_function_and_collection_before_consent_are_each_medium(jurisdiction):
+    answers = {"sensors": ["pupil_devices"], "excess_device_permissions": ["location"], "collects_before_consent": True}
+    levels = _levels(answers, jurisdiction)
+    assert (levels[PERMISSIONS], levels[BEFORE_CONSENT]) == ("medium", "medium")
+
+
+@pytest.mark.parametrize("answer", [["none"], ["unknown"]])
+def test_permissions_that_serve_pupils_or_are_not_known_fire_nothing(answer):
+    answers = {"sensors": ["pupil_devices"], "excess_device_permissions": answer, "collects_before_consent": False}
+    assert not set(_levels(answers, "EU")) & {PERMISSIONS, BEFORE_CONSENT}
+
+
+def test_in_the_us_coppa_reads_the_same_facts_for_children_under_13_only():
+    base = {"sensors": ["pupil_devices"], "use_mandatory": True, "necessity_documented": False,
+            "data_categories": ["names_contact", "grades"], "excess_device_permissions": ["contacts"],
+            "collects_before_consent": True}
+    young = _levels({**base, "pupil_min_age": 8}, "US")
+    assert {US_BEFORE_CONSENT, US_BEYOND_NEED} <= set(young)
+    assert not {US_BEFORE_CONSENT, US_BEYOND_NEED} & set(_levels({**base, "pupil_min_age": 14}, "US"))
+    assert not {PERMISSIONS, BEFORE_CONSENT} & set(young)  # the core rules leave the US to COPPA
