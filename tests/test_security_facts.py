@@ -93,3 +93,17 @@ def test_breach_timing_is_asked_only_after_a_breach(ruleset):
     # a timing answer left over from a breach answer since withdrawn does not fire anything
     answers = {"jurisdiction": "EU", "breach_occurred": False, "breach_regulator_told": "not_told"}
     assert _finding(ruleset, answers, rule_id=NOTICE_RULES["EU"]) is None
+
+
+def test_new_york_schools_have_their_own_deadlines_for_any_pupil_data(ruleset):
+    rule_id = "us-ny-school-breach-told-after-education-law-deadlines"
+    answers = {"jurisdiction": "US", "us_state": "ny", "school_sector": "public", "school_type": "primary",
+               "breach_occurred": True, "data_categories": ["names_contact", "grades"],
+               "breach_regulator_told": "within_72_hours", "breach_families_told": "later"}
+    as_of = dt.date(2025, 3, 1)
+    assert _finding(ruleset, answers, "US", as_of, rule_id=rule_id) is not None
+    # grades are not covered by the business statute, so only the Education Law rule speaks
+    assert _finding(ruleset, answers, "US", as_of, rule_id=NOTICE_RULES["US"]) is None
+    assert _finding(ruleset, {**answers, "breach_families_told": "within_60_days"}, "US", as_of,
+                    rule_id=rule_id) is None
+    assert _finding(ruleset, {**answers, "school_sector": "private"}, "US", as_of, rule_id=rule_id) is None
