@@ -78,10 +78,11 @@ DEFAULTS: dict[str, Any] = {
     # None: the repository's audit_rules/ (or EDUAUDIT_RULES_DIR), see app.rules.loader. The loader's
     # disk cache of validated rule data is EDUAUDIT_RULES_CACHE_DIR ("off" switches it off).
     "RULES_DIR": None,
-    # Rendered results pages kept per process (app.audits.rendered), each about 150 KB; 0: none.
+    # Rendered results pages kept per process (app.pagecache), each about 150 KB; 0: none.
     "RESULTS_CACHE_SIZE": 64,
-    # Rendered contents of questionnaire steps kept per process (app.audits.rendered), each about 15 KB; 0: none.
-    "STEP_CACHE_SIZE": 256,
+    # Parts of pages kept per process (app.pagecache): rendered contents of questionnaire steps (about
+    # 15 KB each) and the registry's comparisons (charts and tables, about 20 KB); 0: none.
+    "PAGE_PARTS_CACHE_SIZE": 256,
     # Interface language ("en" or "zh") when neither the header's switch nor the browser's
     # Accept-Language chooses one. The report follows the interface language unless ?lang= asks.
     "BABEL_DEFAULT_LOCALE": "en",

@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import access, jobs, kept
+from .. import pagecache as rendered
 from ..evaluation import NotReady, evaluate_audit, latest_snapshot, latest_snapshot_stamp
 from ..evidence import services as evidence_services
 from ..extensions import current_ruleset, database_unavailable, db, limiter
@@ -43,7 +44,7 @@ from ..review import services as review_services
 from ..rules.questionnaire import AnswerError, Question, Questionnaire, Section
 from ..timefmt import as_utc, format_utc
 from ..trail import wording as trail_wording
-from . import bp, forms, rendered, services
+from . import bp, forms, services
 from . import jobs as audit_jobs
 
 
@@ -325,16 +326,16 @@ def _step_page(audit: Audit, section: Section, slots: list[forms.Slot], form: Fl
     if form is None:
         # Everything the content shows: the stored answers (revision), the questionnaire, the language,
         # the step, the reviewer's comments and the documents attached. The CSRF token is put in after.
-        key = (audit.id, audit.revision, current_ruleset().sha256, lang, section.id,
+        key = ("step", audit.id, audit.revision, current_ruleset().sha256, lang, section.id,
                rendered.digest(comments), rendered.digest(documents))
-        kept_body = rendered.steps().get(key)
+        kept_body = rendered.parts().get(key)
         if kept_body is None:
             typed = qn.load(audit.answers).typed
             form = forms.step_form_class(qn, slots, lang)(formdata=None, data=forms.form_data(slots, typed))
             kept_body = {"body": _step_body(audit, section, slots, form, comments, documents, page,
                                             csrf_value=rendered.CSRF_PLACEHOLDER),
                          "problems": False}
-            rendered.steps().put(key, kept_body)
+            rendered.parts().put(key, kept_body)
         body = rendered.with_csrf_token(kept_body["body"], generate_csrf())
         return render_template("audits/step.html", body=body, problems=kept_body["problems"], **page)
     body = _step_body(audit, section, slots, form, comments, documents, page, csrf_value=generate_csrf(),

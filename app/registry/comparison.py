@@ -9,6 +9,7 @@ from typing import Any
 from flask import url_for
 from flask_babel import gettext as _
 
+from .. import pagecache
 from ..extensions import current_ruleset
 from ..reports.texts import CATEGORY_LABELS, LEVEL_LABELS, LEVEL_LETTERS
 from ..rules.schema import CATEGORIES, VERDICTS
@@ -61,8 +62,23 @@ def product_head(p: dict[str, Any], lang: str) -> dict[str, Any]:
 def comparison_context(ids: list[int], lang: str) -> dict[str, Any]:
     """The comparison of the published products ``ids`` in ``lang``: ``products`` (head, audits, top
     findings, jurisdictions), ``ids`` (those found, in order), ``table`` (share of high findings per
-    category) and the two charts (SVG markup). Fewer products than asked when some have no publication."""
+    category) and the two charts (SVG markup). Fewer products than asked when some have no publication.
+
+    Built from the registry's figures (:func:`services.comparison`, five statements, always read); the
+    rest (labels, charts) is kept per process for the same figures, language and rule set (rule titles),
+    so a comparison whose figures have not changed is not built again. Nothing is invalidated by hand:
+    other figures give another key."""
     rows = services.comparison(ids)
+    key = ("comparison", lang, current_ruleset().sha256, pagecache.digest(rows))
+    store = pagecache.parts()
+    context = store.get(key)
+    if context is None:
+        context = _context(rows, lang)
+        store.put(key, context)
+    return context
+
+
+def _context(rows: list[dict[str, Any]], lang: str) -> dict[str, Any]:
     letters, labels = level_letters(lang), level_labels(lang)
     products = [{**product_head(r["product"], lang), "audits": r["audits"],
                  "top": [{"title": rule_title(f["rule_id"], lang), "rule_id": f["rule_id"], "count": f["count"]}

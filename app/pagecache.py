@@ -1,6 +1,7 @@
 """Rendered results pages kept per process, so a GET of an unchanged audit does not evaluate the
-rules and render the report again; and the content of questionnaire steps, so a GET of a step of an
-unchanged audit does not build and render its form again.
+rules and render the report again; and parts of other pages: the content of questionnaire steps, so a
+GET of a step of an unchanged audit does not build and render its form again, and the registry's
+comparisons, keyed by the data they show.
 
 An entry is keyed by everything the page shows: the audit (id and ``revision``, which changes with
 every change of its row: answers, status, version), the rule set's SHA-256, the report's and the
@@ -24,7 +25,7 @@ from flask import current_app
 from markupsafe import Markup
 
 EXTENSION_KEY = "eduaudit.rendered_results"
-STEPS_EXTENSION_KEY = "eduaudit.rendered_steps"
+PARTS_EXTENSION_KEY = "eduaudit.rendered_parts"
 
 CSRF_PLACEHOLDER = "csrf-" + secrets.token_hex(16)
 """Stands for the CSRF token in kept content (a form is kept for everyone who may see it; the token is
@@ -73,10 +74,11 @@ def pages() -> RenderedPages:
     return _store(EXTENSION_KEY, "RESULTS_CACHE_SIZE")
 
 
-def steps() -> RenderedPages:
-    """The current app's store of step contents (created on first use; ``STEP_CACHE_SIZE`` entries, 0
-    switches it off)."""
-    return _store(STEPS_EXTENSION_KEY, "STEP_CACHE_SIZE")
+def parts() -> RenderedPages:
+    """The current app's store of page parts: the contents of questionnaire steps, the registry's
+    comparisons (created on first use; ``PAGE_PARTS_CACHE_SIZE`` entries, 0 switches it off). Each key
+    starts with the kind of part."""
+    return _store(PARTS_EXTENSION_KEY, "PAGE_PARTS_CACHE_SIZE")
 
 
 def _store(name: str, size_setting: str) -> RenderedPages:

@@ -1,6 +1,7 @@
-"""A step's content is kept per audit revision (app.audits.rendered): what a GET serves from the store
-must be what rendering would give, with each session's own CSRF token, and anything the step shows that
-changes (answers, documents, language) must give a fresh page."""
+"""Parts of pages kept per process (app.pagecache). A step's content is kept per audit revision: what a
+GET serves from the store must be what rendering would give, with each session's own CSRF token, and
+anything the step shows that changes (answers, documents, language) must give a fresh page. A registry
+comparison is kept per figures: a new publication shows at once."""
 
 from __future__ import annotations
 
@@ -12,15 +13,16 @@ import scenario
 from flask_babel import force_locale
 from webhelpers import csrf_token, login
 
-from app.audits import forms, rendered
+from app import pagecache as rendered
+from app.audits import forms
 from app.extensions import current_ruleset
 
 CSRF_FIELD = re.compile(r'<input id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)">')
 
 
-def kept_steps(app) -> int:
+def kept_parts(app) -> int:
     with app.test_request_context():
-        return len(rendered.steps())
+        return len(rendered.parts())
 
 
 def test_two_colleagues_share_the_kept_step_each_with_their_own_token_and_both_save(app, client, accounts):
@@ -31,7 +33,7 @@ def test_two_colleagues_share_the_kept_step_each_with_their_own_token_and_both_s
     url = f"/audits/{report_id}/steps/product"
     first, second = client.get(url), colleague.get(url)
     assert first.status_code == second.status_code == 200
-    assert kept_steps(app) == 1  # the second page came from the store
+    assert kept_parts(app) == 1  # the second page came from the store
     tokens = [CSRF_FIELD.findall(page.text) for page in (first, second)]
     assert len(tokens[0]) == len(tokens[1]) == 1 and tokens[0] != tokens[1]
     assert rendered.CSRF_PLACEHOLDER not in first.text + second.text
@@ -80,7 +82,7 @@ def test_the_chinese_step_is_kept_apart_from_the_english_one(app, client):
     client.post("/language", data={"csrf_token": csrf_token(client.get(url).text), "lang": "zh"})
     page = client.get(url).text
     assert f"<h1>{title['zh']}</h1>" in page and f"<h1>{title['en']}</h1>" not in page
-    assert kept_steps(app) == 2
+    assert kept_parts(app) == 2
 
 
 def test_kept_content_without_exactly_one_placeholder_is_refused():
@@ -91,13 +93,13 @@ def test_kept_content_without_exactly_one_placeholder_is_refused():
 
 
 def test_switched_off_store_still_serves_every_step(app, client):
-    app.config["STEP_CACHE_SIZE"] = 0
+    app.config["PAGE_PARTS_CACHE_SIZE"] = 0
     with app.app_context():
         report_id = scenario.make_audit("draft")
     url = f"/audits/{report_id}/steps/product"
     pages = [client.get(url) for _ in range(2)]
     assert all(p.status_code == 200 and len(CSRF_FIELD.findall(p.text)) == 1 for p in pages)
-    assert kept_steps(app) == 0
+    assert kept_parts(app) == 0
 
 
 def test_step_form_classes_are_shared_per_questions_and_language(app):
@@ -120,3 +122,25 @@ def test_templates_translate_in_the_locale_forced_inside_a_request(app):
         with force_locale("zh"):
             assert template.render() == "产品"
         assert template.render() == "Products"
+
+
+def test_a_new_publication_changes_the_comparison_at_once(app, anon_client):
+    from registry_helpers import school_id, seed_products, seed_publications
+
+    from app.extensions import db
+
+    with app.app_context():
+        ids = seed_products(2)
+        seed_publications(ids, 4, organisation_id=school_id(), seed=1)
+        db.session.commit()
+    url = "/compare?" + "&".join(f"p={i}" for i in ids)
+    audits = re.compile(r"(\d+) audits?</span>")
+    first = anon_client.get(url)
+    assert first.status_code == 200 and anon_client.get(url).text == first.text  # kept, the same page
+    assert kept_parts(app) == 1
+    with app.app_context():
+        seed_publications(ids, 2, organisation_id=school_id(), seed=2)
+        db.session.commit()
+    second = anon_client.get(url)
+    assert second.status_code == 200 and kept_parts(app) == 2
+    assert len(audits.findall(first.text)) == 2 and audits.findall(first.text) != audits.findall(second.text)
