@@ -144,3 +144,23 @@ def test_a_new_publication_changes_the_comparison_at_once(app, anon_client):
     second = anon_client.get(url)
     assert second.status_code == 200 and kept_parts(app) == 2
     assert len(audits.findall(first.text)) == 2 and audits.findall(first.text) != audits.findall(second.text)
+
+
+def test_the_product_list_shows_a_new_product_at_once_and_keeps_searches_apart(app, anon_client):
+    from registry_helpers import school_id, seed_products, seed_publications
+
+    from app.extensions import db
+
+    with app.app_context():
+        ids = seed_products(2, prefix="Alpha")
+        seed_publications(ids, 2, organisation_id=school_id(), seed=1)
+        db.session.commit()
+    first = anon_client.get("/products")
+    assert first.status_code == 200 and "Alpha" in first.text and anon_client.get("/products").text == first.text
+    assert "Alpha" not in anon_client.get("/products?q=Beta").text
+    with app.app_context():
+        more = seed_products(1, prefix="Beta")
+        seed_publications(more, 1, organisation_id=school_id(), seed=2)
+        db.session.commit()
+    assert "Beta" in anon_client.get("/products").text
+    assert "Beta" in anon_client.get("/products?q=Beta").text

@@ -9,6 +9,7 @@ with background workers (``REDIS_URL``) the full export is written by a job and 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,9 @@ from urllib.parse import urlencode
 from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
-from .. import access, jobs
+from .. import access, jobs, pagecache
 from ..extensions import current_ruleset, db, limiter
 from ..i18n import describe, ui_lang
 from ..jobs import JobRef
@@ -43,14 +45,23 @@ def products():
     page = max(1, request.args.get("page", 1, type=int) or 1)
     rows, total = services.list_products(query=query, category=category, limit=PAGE_SIZE,
                                          offset=(page - 1) * PAGE_SIZE)
-    kinds = [(o.id, o.label[lang]) for o in current_ruleset().questionnaire.questions["product_kind"].options]
-    return render_template(
-        "registry/products.html", query=query, category=category, kinds=kinds, total=total, page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
-        rows=[{"id": r.id, "name": r.name, "vendor": r.vendor, "category": comparison.kind_label(r.category, lang),
-               "audits": r.audits,
-               "worst": level_badge(VERDICTS[r.worst_rank], lang),
-               "url": url_for("registry.product", product_id=r.id)} for r in rows])
+    # The content is a function of the rows read and the request's values alone: kept per those (and the
+    # language and rule set, whose labels it shows), so unchanged rows are not rendered again.
+    key = ("products", lang, current_ruleset().sha256, query, category, page, total,
+           pagecache.digest([dataclasses.astuple(r) for r in rows]))
+    store = pagecache.parts()
+    body = store.get(key)
+    if body is None:
+        kinds = [(o.id, o.label[lang]) for o in current_ruleset().questionnaire.questions["product_kind"].options]
+        body = {"html": Markup(render_template(
+            "registry/_products_body.html", query=query, category=category, kinds=kinds, total=total, page=page,
+            pages=max(1, -(-total // PAGE_SIZE)),
+            rows=[{"id": r.id, "name": r.name, "vendor": r.vendor,
+                   "category": comparison.kind_label(r.category, lang), "audits": r.audits,
+                   "worst": level_badge(VERDICTS[r.worst_rank], lang),
+                   "url": url_for("registry.product", product_id=r.id)} for r in rows]))}
+        store.put(key, body)
+    return render_template("registry/products.html", body=body["html"])
 
 
 @bp.get("/products/suggest")
