@@ -45,3 +45,17 @@ def test_the_post_fork_hook_imports_nothing_of_the_app_for_an_app_without_a_data
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=CONF.parent).stdout
     assert out.strip() == "[]"
+
+
+def test_worker_recycling_is_rare_and_spread_by_a_tenth_of_its_period(monkeypatch):
+    # Every 2,000 requests (+0..200) recycled a worker every second or two under load, and the two workers
+    # left within the same few hundred milliseconds (a leaving worker takes 0.1-0.5 s to exit).
+    monkeypatch.delenv("GUNICORN_MAX_REQUESTS", raising=False)
+    monkeypatch.delenv("GUNICORN_MAX_REQUESTS_JITTER", raising=False)
+    conf = runpy.run_path(str(CONF))
+    assert conf["max_requests"] >= 20000 and conf["max_requests_jitter"] == conf["max_requests"] // 10
+    monkeypatch.setenv("GUNICORN_MAX_REQUESTS", "50000")
+    conf = runpy.run_path(str(CONF))
+    assert (conf["max_requests"], conf["max_requests_jitter"]) == (50000, 5000)
+    monkeypatch.setenv("GUNICORN_MAX_REQUESTS", "0")
+    assert runpy.run_path(str(CONF))["max_requests"] == 0  # never (gunicorn's own meaning of 0)
