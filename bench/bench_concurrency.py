@@ -33,11 +33,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from werkzeug.serving import make_server  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.audits import services  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.models import Audit  # noqa: E402
-
-EMAIL, PASSWORD = "bench-admin@school.example", "bench-password-long-enough"
+from bench.web_prepare import EMAIL, PASSWORD, finished_audit  # noqa: E402
 
 
 def make_app(folder: Path):
@@ -47,25 +43,6 @@ def make_app(folder: Path):
     with app.app_context():
         flask_migrate.upgrade()
     return app
-
-
-def finished_audit(app) -> str:
-    """A report id whose answers are complete (the realistic EU classroom case of the tests)."""
-    from webhelpers import REALISTIC, complete
-
-    qn = app.extensions["eduaudit.ruleset"].questionnaire
-    answers = complete(qn, REALISTIC)
-    typed = qn.validate_answers(answers)
-    with app.app_context():
-        from app.accounts.services import create_org, create_user
-
-        school = create_org("Bench Primary School", "school")
-        create_user(email=EMAIL, name="Bench Admin", password=PASSWORD, role="school_admin", organisation=school)
-        audit = services.create_audit(qn, product_name=typed["product_name"], vendor_name=typed["vendor_name"],
-                                      organisation=school)
-        services.save_step(qn, audit, typed)
-        db.session.commit()
-        return db.session.get(Audit, audit.id).report_id
 
 
 def sign_in(opener, base: str) -> None:

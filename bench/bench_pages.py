@@ -27,12 +27,12 @@ busy machine's other processes do not add to: what to read when the machine is s
 
 def measure(requests: int, database: Path, facts: dict) -> dict[str, float]:
     """Median ms per page in this process (the tree on sys.path first is the one measured), on a
-    database made by :func:`bench.bench_web.prepare`."""
+    database made by that tree's code (bench/web_prepare.py)."""
     sys.path.insert(0, str(Path(os.environ["PYTHONPATH"]) / "tests"))
+    from web_prepare import EMAIL, PASSWORD  # from this file's folder (the script's), whatever the tree
     from webhelpers import csrf_token
 
     from app import create_app
-    from bench.bench_concurrency import EMAIL, PASSWORD
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SECRET_KEY": "bench"})
     anon, client = app.test_client(), app.test_client()
@@ -77,28 +77,25 @@ def main() -> None:
         print(json.dumps(measure(args.requests, Path(args.measure[0]), json.loads(args.measure[1]))))
         return
     sys.path.insert(0, str(ROOT))
-    from bench.bench_web import prepare
+    from bench.web_prepare import export, prepare_with
 
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
-        template = Path(tmp) / "template.sqlite3"
-        facts = json.dumps(prepare(template))
         trees = {"app": ROOT}
         if args.baseline:
-            tree = Path(tmp) / "baseline"
-            tree.mkdir()
-            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.baseline], capture_output=True,
-                                     check=True).stdout
-            subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-            trees = {"before": tree, "app": ROOT}
+            trees = {"before": export(args.baseline, Path(tmp) / "baseline"), "app": ROOT}
+        # Each tree's database made by its own code and migrations (a revision's schema may differ).
+        templates = {name: Path(tmp) / f"{name}-template.sqlite3" for name in trees}
+        facts = {name: json.dumps(prepare_with(tree, templates[name])) for name, tree in trees.items()}
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
         for n in range(args.rounds):
             for name, tree in trees.items():
                 database = Path(tmp) / f"{name}-{n}" / "bench.sqlite3"
                 database.parent.mkdir()
-                shutil.copy(template, database)
+                shutil.copy(templates[name], database)
                 # this file runs in the other tree's process too, with that tree's app first on the path
                 out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--measure", str(database),
-                                      facts, "--requests", str(args.requests), "--clock", args.clock], cwd=tree,
+                                      facts[name], "--requests", str(args.requests), "--clock", args.clock],
+                                     cwd=tree,
                                      env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True, text=True,
                                      check=True).stdout
                 runs[name].append(json.loads(out.strip().splitlines()[-1]))

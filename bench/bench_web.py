@@ -1,13 +1,16 @@
 """Web pages against the framework's floor: the app and a bare Flask page of the same size, both
-under gunicorn with the same sync workers, loaded by wrk over loopback in interleaved rounds.
+under gunicorn with the same sync workers and the same settings (the production gunicorn.conf.py),
+loaded by wrk over loopback in interleaved rounds.
 
 Run: `make bench-web` (= `.venv/bin/python bench/bench_web.py`). Needs `wrk` (Debian package `wrk`,
 installed by scripts/install-system-deps.sh) and gunicorn (the dev extra). Prints, per page, the
 app's requests per second, its share of the bare page's, p50/p99 latency and p99 against the bare
-page's; with `--baseline REV` the same pages are also served from that git revision (exported with
-`git archive` into a temporary folder, same database), interleaved with the others in every round,
-so before and after come from one run. Asserts nothing; a run that got error statuses or the
-sign-in page says so and stops. Record figures in docs/benchmarks.md.
+page's, and the bare page's own requests per second and p50/p99. With `--baseline REV` the same pages
+are also served from that git revision (exported with `git archive` into a temporary folder), with a
+database of its own made by its own code and migrations (bench/web_prepare.py run with that tree's app
+package), interleaved with the others in every round, so before and after come from one run. Every
+server, the bare one included, is started with this tree's gunicorn.conf.py. Asserts nothing; a run
+that got error statuses or the sign-in page says so and stops. Record figures in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 BIN = Path(sys.executable).parent
+CONF = ROOT / "gunicorn.conf.py"
 PORTS = range(int(os.environ.get("BENCH_PORT", "5760")), int(os.environ.get("BENCH_PORT", "5760")) + 10)
 
 
@@ -51,37 +55,12 @@ def free_port(used: set[int]) -> int:
     raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1} (BENCH_PORT sets the first)")
 
 
-def prepare(database: Path) -> dict:
-    """A migrated SQLite database with a school, its administrator, a finished audit and a small
-    registry; returns what the pages need (report id, a step, product ids)."""
-    import flask_migrate
-    from registry_helpers import school_id, seed_products, seed_publications
-
-    from app import create_app
-    from app.extensions import db
-    from bench.bench_concurrency import finished_audit
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SECRET_KEY": "bench"})
-    with app.app_context():
-        flask_migrate.upgrade()
-    report_id = finished_audit(app)
-    with app.app_context():
-        ids = seed_products(40, per_vendor=4)
-        seed_publications(ids, 400, organisation_id=school_id())
-        db.session.commit()
-        db.engine.dispose()
-    from webhelpers import REALISTIC, complete, form_fields
-
-    qn = app.extensions["eduaudit.ruleset"].questionnaire
-    section = qn.sections[0].id
-    return {"report_id": report_id, "section": section, "products": ids[:2],
-            "step_fields": form_fields(qn, section, complete(qn, REALISTIC))}
-
-
-def serve(tree: Path, module: str, port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
-    cmd = [str(BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "sync", "--bind",
-           f"127.0.0.1:{port}", "--chdir", str(tree), "--log-level", "warning", module]
-    return subprocess.Popen(cmd, env={**os.environ, **env, "PYTHONPATH": str(tree)}, stdout=log.open("w"),
+def serve(tree: Path, module: str, port: int, workers: int, log: Path) -> subprocess.Popen:
+    """gunicorn serving ``module`` of ``tree`` with this tree's gunicorn.conf.py (the production settings,
+    the same for every server; a revision without the file would otherwise get gunicorn's defaults)."""
+    cmd = [str(BIN / "gunicorn"), "--config", str(CONF), "--workers", str(workers), "--worker-class", "sync",
+           "--bind", f"127.0.0.1:{port}", "--chdir", str(tree), "--log-level", "warning", module]
+    return subprocess.Popen(cmd, cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, stdout=log.open("w"),
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -103,7 +82,7 @@ def sign_in(base: str, form_path: str) -> tuple[str, str, int]:
     of that form, bytes of the sign-in page)."""
     from webhelpers import csrf_token
 
-    from bench.bench_concurrency import EMAIL, PASSWORD
+    from bench.web_prepare import EMAIL, PASSWORD
 
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -172,90 +151,98 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers of every server")
     parser.add_argument("--baseline", metavar="REV", help="also serve the app from this git revision")
-    parser.add_argument("--pages", help="comma-separated page names to run (default: all)")
+    parser.add_argument("--pages", help="comma-separated page names or their starts, e.g. 'sign-in,results,/compare' "
+                        "(default: all)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk not found: install the Debian package wrk (scripts/install-system-deps.sh)")
+    from bench.web_prepare import export, prepare_with
 
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
         folder = Path(tmp)
-        database = folder / "bench.sqlite3"
-        facts = prepare(database)
-        config = (f"{{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{database}', 'SECRET_KEY': 'bench-web'}}")
         trees = {"app": ROOT}
         if args.baseline:
-            base_tree = folder / "baseline"
-            base_tree.mkdir()
-            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.baseline], capture_output=True,
-                                     check=True).stdout
-            subprocess.run(["tar", "-x", "-C", str(base_tree)], input=archive, check=True)
-            trees = {"before": base_tree, "app": ROOT}
+            trees = {"before": export(args.baseline, folder / "baseline"), "app": ROOT}
+        # Each side's database is made by its own code and migrations; its pages come from it.
+        databases = {name: folder / f"{name}.sqlite3" for name in trees}
+        facts = {name: prepare_with(tree, databases[name]) for name, tree in trees.items()}
         used: set[int] = set()
         procs, bases = {}, {}
         try:
             for name, tree in trees.items():
+                config = f"{{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{databases[name]}', 'SECRET_KEY': 'bench-web'}}"
                 port = free_port(used)
-                procs[name] = serve(tree, f"app:create_app({config})", port, args.workers, {}, folder / f"{name}.log")
+                procs[name] = serve(tree, f"app:create_app({config})", port, args.workers, folder / f"{name}.log")
                 bases[name] = f"http://127.0.0.1:{port}"
             port = free_port(used)
-            procs["bare"] = serve(ROOT, "bench.bare_app:app", port, args.workers, {}, folder / "bare.log")
+            procs["bare"] = serve(ROOT, "bench.bare_app:app", port, args.workers, folder / "bare.log")
             bases["bare"] = f"http://127.0.0.1:{port}"
             for name, proc in procs.items():
                 wait_up(bases[name] + ("/page/10" if name == "bare" else ""), proc)
-            run(args, facts, bases, folder, [n for n in trees])
+            run(args, facts, bases, folder, list(trees))
         finally:
             for proc in procs.values():
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGTERM)
             for proc in procs.values():
-                with contextlib.suppress(subprocess.TimeoutExpired):
+                try:
                     proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:  # a worker still exiting: none outlives the run
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(proc.pid, signal.SIGKILL)
 
 
-def run(args, facts: dict, bases: dict, folder: Path, sides: list[str]) -> None:
+def pages_of(facts: dict) -> list[tuple[str, str, bool, str | None, int]]:
+    """(name, path, signed in, POST action or None, status expected) of every page, for one side's data."""
     rid, section = facts["report_id"], facts["section"]
     step_path = f"/audits/{rid}/steps/{section}"
-    sessions = {side: sign_in(bases[side], step_path) for side in sides}
-    compare = "/compare?" + "&".join(f"p={i}" for i in facts["products"])
-    pages = [  # (name, path, signed in, POST body or None, status expected)
+    return [
         ("sign-in", "/login", False, None, 200),
         ("school overview", "/", True, None, 200),
         ("results", f"/audits/{rid}/results", True, None, 200),
         ("step page", step_path, True, None, 200),
         ("step save", step_path, True, "continue", 302),
         ("/products", "/products", False, None, 200),
-        ("/compare, 2 products", compare, False, None, 200),
+        ("/compare, 2 products", "/compare?" + "&".join(f"p={i}" for i in facts["products"]), False, None, 200),
     ]
-    if args.pages:
-        wanted = {p.strip() for p in args.pages.split(",")}
-        pages = [p for p in pages if p[0] in wanted]
+
+
+def run(args, facts: dict, bases: dict, folder: Path, sides: list[str]) -> None:
+    sessions = {side: sign_in(bases[side], pages_of(facts[side])[3][1]) for side in sides}
+    names = [page[0] for page in pages_of(facts["app"])]
+    if args.pages:  # a comma and a space stay in a name ("/compare, 2 products"); a name's start selects it
+        wanted = [p.strip() for p in re.split(r",(?! )", args.pages) if p.strip()]
+        unknown = [w for w in wanted if not any(n.startswith(w) for n in names)]
+        if unknown:
+            sys.exit(f"unknown pages {unknown}; known: {'; '.join(names)}")
+        names = [n for n in names if any(n.startswith(w) for w in wanted)]
     # What each side serves: checked once, and the sizes the bare page copies.
     plan = []
-    for name, path, signed, post, expected in pages:
+    for name in names:
         per_side = {}
         for side in sides:
+            _name, path, signed, post, expected = next(p for p in pages_of(facts[side]) if p[0] == name)
             cookie, token, _ = sessions[side]
             body = None
             if post:
-                body = urllib.parse.urlencode({"csrf_token": token, "action": post, **facts["step_fields"]},
+                body = urllib.parse.urlencode({"csrf_token": token, "action": post, **facts[side]["step_fields"]},
                                               doseq=True)
             status, size, location = fetch(bases[side], path, cookie if signed else "",
                                            body.encode() if body else None)
             if status != expected or "/login" in location:
                 raise RuntimeError(f"{side} {name}: {path} gave {status} {location!r}, expected {expected}")
-            per_side[side] = {"cookie": cookie if signed else "", "body": body, "size": size}
-        plan.append((name, path, per_side))
+            per_side[side] = {"url": bases[side] + path, "cookie": cookie if signed else "", "body": body,
+                              "size": size}
+        per_side["bare"] = {"url": f"{bases['bare']}/page/{per_side['app']['size']}", "cookie": "",
+                            "body": per_side["app"]["body"], "size": per_side["app"]["size"]}
+        plan.append((name, per_side))
     results: dict[tuple[str, str], list[dict]] = {}
     for _round in range(args.rounds):
-        for name, path, per_side in plan:
+        for name, per_side in plan:
             for side in [*sides, "bare"]:
-                if side == "bare":
-                    size = per_side["app"]["size"]
-                    url, cookie, body = f"{bases['bare']}/page/{size}", "", per_side["app"]["body"]
-                else:
-                    url, cookie, body = bases[side] + path, per_side[side]["cookie"], per_side[side]["body"]
-                r = wrk(url, cookie=cookie, body=body, seconds=args.seconds, connections=args.connections,
-                        folder=folder)
+                page = per_side[side]
+                r = wrk(page["url"], cookie=page["cookie"], body=page["body"], seconds=args.seconds,
+                        connections=args.connections, folder=folder)
                 if r["errors"] or r["socket"]:
                     print(f"warning: {side} {name}: {r['errors']} error statuses, socket errors {r['socket']!r}")
                 results.setdefault((name, side), []).append(r)
@@ -264,24 +251,26 @@ def run(args, facts: dict, bases: dict, folder: Path, sides: list[str]) -> None:
 
 def report(plan, results, sides, args) -> None:
     med = statistics.median
-    print(f"gunicorn {args.workers} sync workers per server, wrk 2 threads {args.connections} connections "
-          f"{args.seconds} s, {args.rounds} interleaved rounds (median of rounds); bare = bench/bare_app.py, same "
-          f"size")
+    print(f"gunicorn {args.workers} sync workers per server (gunicorn.conf.py), wrk 2 threads {args.connections} "
+          f"connections {args.seconds} s, {args.rounds} interleaved rounds (median of rounds); bare = "
+          f"bench/bare_app.py, same size as the app's page")
     head = "| page | bytes | " + " | ".join(
-        f"{s} req/s | {s} share of bare | {s} p50 / p99 ms | {s} p99 vs bare" for s in sides) + " |"
+        f"{s} req/s | {s} share of bare | {s} p50 / p99 ms | {s} p99 vs bare" for s in sides) + \
+        " | bare req/s | bare p50 / p99 ms |"
     print(head)
-    print("|" + "---|" * (2 + 4 * len(sides)))
-    for name, _path, per_side in plan:
+    print("|" + "---|" * (4 + 4 * len(sides)))
+    for name, per_side in plan:
         bare = results[(name, "bare")]
-        bare_rps, bare_p99 = med(r["rps"] for r in bare), med(r["p99"] for r in bare)
-        cells = [name, str(per_side["app"]["size"])]
+        bare_rps, bare_p50, bare_p99 = (med(r[k] for r in bare) for k in ("rps", "p50", "p99"))
+        cells = [name, " / ".join(f"{per_side[s]['size']:,}" for s in sides)]
         for side in sides:
             rs = results[(name, side)]
             rps, p50, p99 = med(r["rps"] for r in rs), med(r["p50"] for r in rs), med(r["p99"] for r in rs)
             cells += [f"{rps:.0f}", f"{rps / bare_rps:.3f}", f"{p50:.1f} / {p99:.1f}", f"{p99 / bare_p99:.1f}×"]
+        cells += [f"{bare_rps:.0f}", f"{bare_p50:.1f} / {bare_p99:.1f}"]
         print("| " + " | ".join(cells) + " |")
-    print("bare page: " + ", ".join(f"{name} {med(r['rps'] for r in results[(name, 'bare')]):.0f} req/s"
-                                    for name, _p, _s in plan))
+    if len(sides) > 1:
+        print(f"bytes: {' / '.join(sides)}; the bare page has the app's size")
 
 
 if __name__ == "__main__":

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+import subprocess
 import sys
+from pathlib import Path
 
-from bench import bench_concurrency, bench_pdf
+import pytest
+
+from bench import bench_concurrency, bench_pdf, web_prepare
+
+BEFORE_ISSUE_15 = "18afce4"  # the serving benchmark's "before": the last commit before issue 15's work
 
 
 def test_the_concurrency_benchmark_signs_in_and_times_a_real_pdf(monkeypatch, capsys):
@@ -26,3 +33,20 @@ def test_the_unstyled_floor_is_the_report_without_its_stylesheet(ruleset):
     assert "<link" in styled and "<link" not in unstyled and "<style" not in unstyled
     assert len(styled) - len(unstyled) < 100  # only the link went
     assert unstyled.count("<svg") == styled.count("<svg") > 0 and unstyled.count("<table") == styled.count("<table")
+
+
+def test_the_serving_benchmark_prepares_each_tree_s_database_with_that_tree_s_code(tmp_path):
+    # Both trees shared one database made by this tree's migrations, which the before tree cannot read
+    # (it still reads users.session_token, dropped since). Each tree now migrates and fills its own.
+    root = Path(web_prepare.__file__).resolve().parents[1]
+    if subprocess.run(["git", "-C", str(root), "cat-file", "-e", f"{BEFORE_ISSUE_15}^{{commit}}"]).returncode:
+        pytest.skip(f"{BEFORE_ISSUE_15} is not in this clone's history")
+    tree = web_prepare.export(BEFORE_ISSUE_15, tmp_path / "before")
+    facts = web_prepare.prepare_with(tree, tmp_path / "before.sqlite3")
+    with sqlite3.connect(tmp_path / "before.sqlite3") as con:
+        assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [("0006",)]
+        assert "session_token" in {row[1] for row in con.execute("PRAGMA table_info(users)")}
+        assert con.execute("SELECT count(*) FROM audits WHERE report_id = ? AND organisation_id IS NOT NULL",
+                           (facts["report_id"],)).fetchone() == (1,)
+        assert con.execute("SELECT count(*) FROM publications").fetchone() == (400,)
+    assert facts["section"] and facts["step_fields"] and len(facts["products"]) == 2
