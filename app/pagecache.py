@@ -67,6 +67,11 @@ class RenderedPages:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def keys(self) -> list[Hashable]:
+        """The keys kept now, least recently used first."""
+        with self._lock:
+            return list(self._entries)
+
 
 def pages() -> RenderedPages:
     """The current app's store of results pages (created on first use; ``RESULTS_CACHE_SIZE`` entries, 0

@@ -20,9 +20,10 @@ from app.extensions import current_ruleset
 CSRF_FIELD = re.compile(r'<input id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)">')
 
 
-def kept_parts(app) -> int:
+def kept_parts(app, kind: str) -> int:
+    """How many parts of ``kind`` ("step", "comparison", "products", "home") the app keeps now."""
     with app.test_request_context():
-        return len(rendered.parts())
+        return sum(1 for key in rendered.parts().keys() if key[0] == kind)
 
 
 def test_two_colleagues_share_the_kept_step_each_with_their_own_token_and_both_save(app, client, accounts):
@@ -33,7 +34,7 @@ def test_two_colleagues_share_the_kept_step_each_with_their_own_token_and_both_s
     url = f"/audits/{report_id}/steps/product"
     first, second = client.get(url), colleague.get(url)
     assert first.status_code == second.status_code == 200
-    assert kept_parts(app) == 1  # the second page came from the store
+    assert kept_parts(app, "step") == 1  # the second page came from the store
     tokens = [CSRF_FIELD.findall(page.text) for page in (first, second)]
     assert len(tokens[0]) == len(tokens[1]) == 1 and tokens[0] != tokens[1]
     assert rendered.CSRF_PLACEHOLDER not in first.text + second.text
@@ -82,7 +83,7 @@ def test_the_chinese_step_is_kept_apart_from_the_english_one(app, client):
     client.post("/language", data={"csrf_token": csrf_token(client.get(url).text), "lang": "zh"})
     page = client.get(url).text
     assert f"<h1>{title['zh']}</h1>" in page and f"<h1>{title['en']}</h1>" not in page
-    assert kept_parts(app) == 2
+    assert kept_parts(app, "step") == 2
 
 
 def test_kept_content_without_exactly_one_placeholder_is_refused():
@@ -94,12 +95,13 @@ def test_kept_content_without_exactly_one_placeholder_is_refused():
 
 def test_switched_off_store_still_serves_every_step(app, client):
     app.config["PAGE_PARTS_CACHE_SIZE"] = 0
+    app.extensions.pop(rendered.PARTS_EXTENSION_KEY, None)  # made on the signed-in client's first page
     with app.app_context():
         report_id = scenario.make_audit("draft")
     url = f"/audits/{report_id}/steps/product"
     pages = [client.get(url) for _ in range(2)]
     assert all(p.status_code == 200 and len(CSRF_FIELD.findall(p.text)) == 1 for p in pages)
-    assert kept_parts(app) == 0
+    assert kept_parts(app, "step") == 0
 
 
 def test_step_form_classes_are_shared_per_questions_and_language(app):
@@ -137,12 +139,12 @@ def test_a_new_publication_changes_the_comparison_at_once(app, anon_client):
     audits = re.compile(r"(\d+) audits?</span>")
     first = anon_client.get(url)
     assert first.status_code == 200 and anon_client.get(url).text == first.text  # kept, the same page
-    assert kept_parts(app) == 1
+    assert kept_parts(app, "comparison") == 1
     with app.app_context():
         seed_publications(ids, 2, organisation_id=school_id(), seed=2)
         db.session.commit()
     second = anon_client.get(url)
-    assert second.status_code == 200 and kept_parts(app) == 2
+    assert second.status_code == 200 and kept_parts(app, "comparison") == 2
     assert len(audits.findall(first.text)) == 2 and audits.findall(first.text) != audits.findall(second.text)
 
 
@@ -164,3 +166,20 @@ def test_the_product_list_shows_a_new_product_at_once_and_keeps_searches_apart(a
         db.session.commit()
     assert "Beta" in anon_client.get("/products").text
     assert "Beta" in anon_client.get("/products?q=Beta").text
+
+
+def test_the_start_page_lists_a_new_audit_at_once_with_the_session_s_own_token(app, client, accounts):
+    page = client.get("/")
+    assert page.status_code == 200 and "No audits yet" in page.text and kept_parts(app, "home") == 1
+    colleague = app.test_client()
+    assert login(colleague, accounts["school2"]).status_code == 302
+    other = colleague.get("/")
+    assert CSRF_FIELD.findall(page.text) != CSRF_FIELD.findall(other.text) and kept_parts(app, "home") == 1
+    with app.app_context():
+        report_id = scenario.make_audit("draft", product="Gamma Reader")
+    listed = client.get("/").text
+    assert report_id in listed and "Gamma Reader" in listed and "No audits yet" not in listed
+    # a refused start (no product name) shows its error, not a kept page
+    refused = client.post("/audits", data={"csrf_token": CSRF_FIELD.findall(listed)[0], "product_name": "",
+                                           "vendor_name": "Someone"})
+    assert refused.status_code == 200 and "field-error" in refused.text

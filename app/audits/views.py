@@ -149,9 +149,25 @@ def home():
     if current_user.role == "reviewer":
         return redirect(url_for("review.queue"))
     if current_user.role == "school_admin":
-        return render_template("audits/home.html", audits=_audit_rows(), form=forms.NewAuditForm(),
-                               hints=_hints())
+        return _home_page(None)
     return render_template("audits/other_home.html")
+
+
+def _home_page(form: forms.NewAuditForm | None) -> str:
+    """A school administrator's start page: the start form (``None``: an empty one) and the school's
+    audits. With an empty form the content is kept per audits listed (as shown: names, dates, statuses,
+    verdicts), language and rule set, with a placeholder for the CSRF token (app.pagecache)."""
+    audits = _audit_rows()
+    if form is not None:
+        return render_template("audits/home.html", body=Markup(render_template(
+            "audits/_home_body.html", audits=audits, form=form, hints=_hints(), csrf_value=generate_csrf())))
+    key = ("home", ui_lang(), current_ruleset().sha256, rendered.digest(audits))
+    kept_body = rendered.parts().get(key)
+    if kept_body is None:
+        kept_body = {"html": render_template("audits/_home_body.html", audits=audits, form=forms.NewAuditForm(),
+                                             hints=_hints(), csrf_value=rendered.CSRF_PLACEHOLDER)}
+        rendered.parts().put(key, kept_body)
+    return render_template("audits/home.html", body=rendered.with_csrf_token(kept_body["html"], generate_csrf()))
 
 
 @bp.post("/audits")
@@ -172,7 +188,7 @@ def create():
             flash(_("Audit started. Your answers are saved every time you move to another step."), "success")
             typed = qn.load(audit.answers).typed
             return redirect(_step_url(audit, qn.visible_sections(typed)[0].id))
-    return render_template("audits/home.html", audits=_audit_rows(), form=form, hints=_hints())
+    return _home_page(form)
 
 
 @bp.get("/audits/<report_id>/continue")
