@@ -183,3 +183,60 @@ def test_a_statutory_census_record_of_ethnicity_and_free_meals_is_not_by_itself_
     census = _levels({**CENSUS_MIS, "data_categories": ["names_contact", "grades", *CENSUS_ITEMS]}, "UK")
     assert census[0] in ("low", "medium")
     assert census[:2] == plain[:2]
+
+
+# --- only anonymous or aggregated data ------------------------------------------------------------------
+
+def test_anonymous_only_cannot_be_ticked_with_a_kind_of_personal_data():
+    from app.rules.questionnaire import AnswersInvalid
+
+    q = get_ruleset().questionnaire
+    with pytest.raises(AnswersInvalid) as caught:
+        q.validate_answers({"data_categories": ["anonymous_only", "names_contact"]})
+    assert [e.code for e in caught.value.errors] == ["answer.exclusive_choice"]
+    assert q.validate_answers({"data_categories": ["anonymous_only"]})["data_categories"] == ("anonymous_only",)
+
+
+# A class-level wellbeing survey answered without a login, with every gap a vendor's terms can have: the
+# rules that exist because data identify a pupil have nothing to hold on to.
+SURVEY = {**BUSY, "product_kind": "other", "purposes": ["wellbeing", "statistics"], "hosting": "vendor_cloud_abroad",
+          "leaves_country": "yes", "transfer_safeguards": False, "vendor_contract": "none",
+          "vendor_data_uses": ["research"], "notice_to_families": "partial", "known_vulnerabilities": True}
+IDENTIFIABILITY = {
+    "retention-unbounded-or-unscheduled", "data-location-or-foreign-access-unknown", "eu-transfer-outside-eu",
+    "cn-personal-information-sent-abroad-without-transfer-mechanism", "cn-public-school-data-stored-or-accessed-abroad",
+    "security-baseline-missing", "known-security-weaknesses-unfixed", "pupil-and-guardian-rights-not-operable",
+    "consent-not-freely-given-or-not-affirmative", "uk-parental-opt-out-used-as-consent",
+    "cn-under-14-personal-information-without-guardian-consent", "cn-authorisation-forced-by-bundling-or-defaults",
+    "vendor-may-reuse-pupil-data-for-products-research-or-ai", "eu-vendor-acts-as-controller-or-no-processor-contract",
+    "cn-entrusted-processing-without-full-contract", "eu-dpia-missing-where-high-risk",
+    "uk-no-dpia-before-high-risk-processing", "cn-no-pipia-before-sensitive-or-automated-processing",
+    "data-protection-lead-not-consulted-before-high-risk-deployment", "cn-no-annual-compliance-audit-of-minors-data",
+    "families-not-told-how-data-is-used",
+}
+
+
+@pytest.mark.parametrize("jurisdiction", ["CN", "EU", "UK", "US"])
+def test_rules_that_need_an_identifiable_pupil_stay_silent_on_anonymous_data(jurisdiction):
+    named = evaluate(get_ruleset(), {**SURVEY, "data_categories": ["names_contact"]}, jurisdiction, dt.date(2026, 3, 1))
+    anonymous = evaluate(get_ruleset(), {**SURVEY, "data_categories": ["anonymous_only"]}, jurisdiction,
+                         dt.date(2026, 3, 1))
+    assert {f.rule_id for f in named.findings} & IDENTIFIABILITY  # the gaps matter once a pupil can be named
+    assert not {f.rule_id for f in anonymous.findings} & IDENTIFIABILITY
+    assert all(not s.criteria_met for s in anonymous.screening)
+    if jurisdiction != "CN":  # in China the product must still pass the authority's review before entering campus
+        assert anonymous.verdict == "low"
+
+
+def test_a_product_that_captures_images_itself_does_not_receive_only_anonymous_data():
+    """Raw images, sound or body signals identify pupils, whatever the product later outputs."""
+    answers = {**SURVEY, "data_categories": ["anonymous_only"], "sensors": ["classroom_cameras"]}
+    fired = {f.rule_id for f in evaluate(get_ruleset(), answers, "EU", dt.date(2026, 3, 1)).findings}
+    assert {"families-not-told-how-data-is-used", "eu-transfer-outside-eu", "eu-dpia-missing-where-high-risk"} <= fired
+
+
+def test_reuse_limited_to_anonymised_data_is_not_asked_when_the_product_receives_nothing_else():
+    q = get_ruleset().questionnaire
+    question = q.questions["vendor_reuse_anonymised_only"]
+    assert q.is_visible(question, {"data_categories": ["grades"], "vendor_data_uses": ["research"]})
+    assert not q.is_visible(question, {"data_categories": ["anonymous_only"], "vendor_data_uses": ["research"]})
