@@ -240,3 +240,33 @@ def test_reuse_limited_to_anonymised_data_is_not_asked_when_the_product_receives
     question = q.questions["vendor_reuse_anonymised_only"]
     assert q.is_visible(question, {"data_categories": ["grades"], "vendor_data_uses": ["research"]})
     assert not q.is_visible(question, {"data_categories": ["anonymous_only"], "vendor_data_uses": ["research"]})
+
+
+# --- sensitive kinds open to the vendor's own reuse -----------------------------------------------------
+
+REUSE = "vendor-may-reuse-pupil-data-for-products-research-or-ai"
+
+
+@pytest.mark.parametrize(("jurisdiction", "kind", "level"), [
+    ("EU", "grades", "medium"),
+    ("EU", "special_needs", "high"),
+    ("UK", "racial_ethnic_origin", "high"),
+    ("CN", "racial_ethnic_origin", "medium"),
+    ("CN", "family_means", "high"),
+    ("US", "special_needs", "medium"),
+])
+def test_sensitive_kinds_open_to_the_vendors_reuse_raise_the_reuse_finding(jurisdiction, kind, level):
+    answers = {"pupil_min_age": 15, "data_categories": ["names_contact", kind], "vendor_data_uses": ["model_training"]}
+    finding = next(f for f in evaluate(get_ruleset(), answers, jurisdiction, dt.date(2026, 3, 1)).findings
+                   if f.rule_id == REUSE)
+    assert finding.residual_risk_level == level
+
+
+def test_the_anonymous_data_exception_is_no_part_of_a_findings_evidence():
+    """``unless`` keeps a rule silent; where the rule fires, the evidence is its own condition's answers."""
+    answers = {**SURVEY, "data_categories": ["names_contact"]}
+    finding = next(f for f in evaluate(get_ruleset(), answers, "EU", dt.date(2026, 3, 1)).findings
+                   if f.rule_id == RETENTION_RULE)
+    questions = [e.question for e in finding.evidence]
+    assert questions[:2] == ["retention_period", "retention_schedule"]
+    assert not {"data_categories", "sensors"} & set(questions)
