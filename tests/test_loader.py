@@ -472,3 +472,20 @@ def test_the_engine_starts_without_flask_and_freezes_the_rule_set_out_of_the_col
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1]).stdout.split("\n")
     assert out[:2] == ["[]", "0 True"]
+
+
+def test_unless_is_checked_like_a_condition(tmp_path):
+    text = rule_text().replace("references:", "unless: {q: data_categories, includes: dna}\nreferences:", 1)
+    [p] = _problems(tmp_path, {"core/test-rule.yaml": text})
+    assert p.rule == "test-rule" and "has no option 'dna'" in p.message
+
+
+def test_a_screening_scheme_unless_is_checked_like_a_condition(tmp_path):
+    root = make_rules_dir(tmp_path)
+    screening = root / "screening.yaml"
+    text = screening.read_text(encoding="utf-8")
+    start = text.index("    unless:\n")
+    end = text.index("    criteria:\n", start)
+    screening.write_text(text[:start] + "    unless: {q: shoe_size, eq: 3}\n" + text[end:], encoding="utf-8")
+    assert any("unknown question 'shoe_size'" in p.message and p.file.endswith("screening.yaml")
+               for p in _problems_of(root))

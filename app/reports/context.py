@@ -340,7 +340,7 @@ def _screening(ruleset: RuleSet, assessment: Assessment, lang: str, bib: _Biblio
         if result is not None:
             met_ids, evidence = set(result.criteria_met), {e.question: e for e in result.evidence}
         elif scheme.effective_from is not None and assessment.as_of < scheme.effective_from:
-            met_ids, evidence = {c.id for c in scheme.criteria if c.when(answers)}, {}
+            met_ids, evidence = {c.id for c in scheme.criteria_met(answers)}, {}
         else:  # pragma: no cover - the engine screens every scheme in force
             continue
         required = len(met_ids) >= scheme.threshold
@@ -399,7 +399,7 @@ def _obligations(ruleset: RuleSet, assessment: Assessment, findings: list[dict[s
             later = []
             if pending:
                 later = [ruleset.rule(r) for r in req.rules if r not in by_rule]
-                later = [r for r in later if assessment.jurisdiction in r.jurisdictions and r.when(answers)]
+                later = [r for r in later if assessment.jurisdiction in r.jurisdictions and r.holds(answers)]
             open_questions = [qn.questions[q].label[lang] for q in req.questions
                               if q in qn.questions and qn.is_visible(qn.questions[q], answers)
                               and _unknown(answers.get(q))]

@@ -131,7 +131,9 @@ def deployment(qn: Questionnaire, answers: Mapping[str, Any], lang: str) -> dict
         third.append(w["hosting_unknown"])
     if a.get("leaves_country") in LEAVES_PHRASES:
         third.append(LEAVES_PHRASES[a["leaves_country"]][lang])
-    if a.get("retention_period") in RETENTION_PHRASES:
+    if a.get("retention_period") == "days_or_weeks" and isinstance(a.get("retention_days"), int):
+        third.append(w["retention_days"].format(n=a["retention_days"]))
+    elif a.get("retention_period") in RETENTION_PHRASES:
         third.append(w["retention"].format(what=RETENTION_PHRASES[a["retention_period"]][lang]))
 
     space = "" if lang == "zh" else " "

@@ -580,6 +580,8 @@ LEAVES_PHRASES: dict[str, dict[str, str]] = {
 }
 RETENTION_PHRASES: dict[str, dict[str, str]] = {
     "immediately": {"en": "Data is deleted straight after use", "zh": "数据使用后立即删除"},
+    "days_or_weeks": {"en": "Data is kept for a fixed number of days or weeks, then deleted",
+                      "zh": "数据保存固定的若干天或若干周，到期删除"},
     "school_year": {"en": "Data is kept until the end of the school year", "zh": "数据保存至学年结束"},
     "enrolment": {"en": "Data is kept while the pupil is enrolled", "zh": "数据在学生在学期间保存"},
     "fixed_years": {"en": "Data is kept for a fixed number of years after the pupil leaves",
@@ -607,6 +609,7 @@ PROSE: dict[str, dict[str, str]] = {
         "hosting": "Pupils' data is stored {where}.",
         "hosting_unknown": "Where pupils' data is stored is not known.",
         "retention": "{what}.",
+        "retention_days": "Data is kept for {n} days, then deleted.",
         "and": " and ",
         "list_sep": ", ",
         "unknown_value": "not known",
@@ -630,6 +633,7 @@ PROSE: dict[str, dict[str, str]] = {
         "hosting": "学生数据存储于{where}。",
         "hosting_unknown": "学生数据的存储位置不明。",
         "retention": "{what}。",
+        "retention_days": "数据保存 {n} 天，到期删除。",
         "and": "和",
         "list_sep": "、",
         "unknown_value": "不清楚",

@@ -200,7 +200,7 @@ def fire(rule: Rule, answers: Mapping[str, Any], jurisdiction: str, as_of: dt.da
 
     ``answers`` are the effective typed answers (see :meth:`Questionnaire.effective_answers`).
     """
-    return rule.applies(jurisdiction, as_of) and rule.when(answers)
+    return rule.applies(jurisdiction, as_of) and rule.holds(answers)
 
 
 def _assess(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any], jurisdiction: str, as_of: dt.date,
@@ -278,7 +278,7 @@ def screen(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str,
             continue
         if as_of is not None and scheme.effective_from is not None and as_of < scheme.effective_from:
             continue
-        met = [c for c in scheme.criteria if c.when(answers)]
+        met = scheme.criteria_met(answers)
         evidence = _evidence(tuple(leaf for c in met for leaf in c.when.evidence(answers)), answers)
         out.append(Screening(scheme.id, len(met) >= scheme.threshold, scheme.threshold,
                              tuple(c.id for c in met), evidence))

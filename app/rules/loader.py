@@ -380,6 +380,7 @@ def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Q
             return None
 
     when = compile_at(data["when"], ["when"])
+    unless = compile_at(data["unless"], ["unless"]) if "unless" in data else None
     mitigations = []
     seen_mit: set[str] = set()
     declared = data.get("mitigations", [])
@@ -419,7 +420,7 @@ def _build_rule(ld: _Loader, path: Path, pack: str, tree: Any, data: dict, qn: Q
         legal_review=data.get("legal_review"), when=when, when_raw=data["when"], mitigations=tuple(mitigations),
         references=tuple(refs), fire_examples=examples["fire"], silent_examples=examples["silent"],
         overrides=tuple(data.get("overrides", ())), effective_note_zh=effective_note_zh,
-        no_mitigation=no_mitigation, lowered_examples=lowered,
+        no_mitigation=no_mitigation, lowered_examples=lowered, unless=unless,
     )
 
 
@@ -702,9 +703,15 @@ def _build_screening(ld: _Loader, path: Path, read: tuple[Any, Any], qn: Questio
             pinpoint, pinpoint_zh = _localised(c["pinpoint"])
             criteria.append(ScreeningCriterion(c["id"], c["label"], pinpoint, cond, pinpoint_zh))
         start = dt.date.fromisoformat(s["effective_from"]) if "effective_from" in s else None
+        unless = None
+        if "unless" in s:
+            try:
+                unless = compile_condition(s["unless"], qn, ["schemes", si, "unless"])
+            except ConditionError as exc:
+                ld.problems.append(Problem(ld.rel(path), exc.message, s["id"], line_of(tree, list(exc.path))))
         schemes.append(ScreeningScheme(s["id"], s["title"], frozenset(s["jurisdictions"]), s["threshold"],
                                        s["required_text"], s["not_required_text"], tuple(refs), tuple(criteria),
-                                       start))
+                                       start, unless))
     return tuple(schemes)
 
 

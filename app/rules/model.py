@@ -197,9 +197,16 @@ class Rule:
     no_mitigation: NoMitigation | None = None
     """Set when the rule declares ``mitigations: none``; a risk rule has mitigations or this."""
     lowered_examples: tuple[LoweredExample, ...] = ()
+    unless: Condition | None = None
+    """Set when the rule declares ``unless``: where it holds, the rule stays silent (the law it applies
+    does not reach the case, e.g. anonymous data); it is never part of a finding's evidence."""
 
     def effective_note_in(self, lang: str) -> str | None:
         return in_lang(self.effective_note, self.effective_note_zh, lang)
+
+    def holds(self, answers: Mapping[str, Any]) -> bool:
+        """Whether the rule's condition holds for ``answers`` and its ``unless`` does not."""
+        return bool(self.when(answers)) and not (self.unless is not None and self.unless(answers))
 
     def applies(self, jurisdiction: str, as_of: dt.date) -> bool:
         """Whether the rule is in force for ``jurisdiction`` on ``as_of``."""
@@ -246,6 +253,14 @@ class ScreeningScheme:
     references: tuple[Reference, ...]
     criteria: tuple[ScreeningCriterion, ...]
     effective_from: dt.date | None = None
+    unless: Condition | None = None
+    """Where it holds, no criterion counts (the assessment is not owed, e.g. for anonymous data)."""
+
+    def criteria_met(self, answers: Mapping[str, Any]) -> tuple[ScreeningCriterion, ...]:
+        """The criteria whose condition holds for ``answers``; none where ``unless`` holds."""
+        if self.unless is not None and self.unless(answers):
+            return ()
+        return tuple(c for c in self.criteria if c.when(answers))
 
 
 @dataclass(frozen=True, slots=True)

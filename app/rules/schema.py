@@ -355,6 +355,7 @@ RULE: dict = {
         "legal_review": _TEXT,
         "overrides": {"type": "array", "uniqueItems": True, "items": {"type": "string", "pattern": ID_PATTERN}},
         "when": CONDITION,
+        "unless": CONDITION,
         "mitigations": _MITIGATIONS,
         "no_mitigation": {
             "type": "object",
@@ -443,6 +444,7 @@ SCREENING: dict = {
                     "required_text": _TEXT,
                     "not_required_text": _TEXT,
                     "references": REFERENCES,
+                    "unless": CONDITION,
                     "criteria": {
                         "type": "array",
                         "minItems": 1,
