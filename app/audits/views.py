@@ -480,9 +480,10 @@ def results(report_id: str):
 
 def _results_page(audit: Audit, ruleset, lang: str, review: dict[str, Any] | None,
                   school: str | None, attachments: list[dict[str, Any]]) -> dict[str, Any]:
-    """The results page's parts: ``report_html``, ``steps``, ``stale`` and ``snapshot`` (id, rule set
-    SHA-256) for an audit that can be evaluated (its snapshot kept and committed), else ``missing``,
-    ``missing_count``, ``conflicts``, ``steps`` for the page that lists what is still open."""
+    """The results page's parts: ``report_html``, ``steps``, ``progress_html`` (their list, rendered),
+    ``stale`` and ``snapshot`` (id, rule set SHA-256) for an audit that can be evaluated (its snapshot kept
+    and committed), else ``missing``, ``missing_count``, ``conflicts``, ``steps`` for the page that lists
+    what is still open."""
     qn = ruleset.questionnaire
     ui = ui_lang()
     loaded = qn.load(audit.answers)
@@ -507,7 +508,10 @@ def _results_page(audit: Audit, ruleset, lang: str, review: dict[str, Any] | Non
                                    generated_at=evaluation.snapshot.created_at, lang=lang,
                                    status=review_report.cover_status(audit),
                                    review=review, school=school, attachments=attachments)
-    return {"report_html": render_html(context, fragment=True), "steps": _steps(qn, loaded.typed, None),
+    steps = _steps(qn, loaded.typed, None)
+    return {"report_html": render_html(context, fragment=True), "steps": steps,
+            "progress_html": Markup(render_template("audits/_results_progress.html", steps=steps,
+                                                    report_id=audit.report_id)),
             "stale": _stale_rows(qn, loaded.stale),
             "snapshot": (evaluation.snapshot.id, evaluation.snapshot.rule_set_sha256)}
 
