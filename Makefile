@@ -10,7 +10,7 @@ PORT    ?= 5000
 JOBS    ?= auto
 PYTEST  := $(BIN)/python -m pytest -q -n $(JOBS) --dist worksteal
 
-.PHONY: setup lock run serve test test-pg test-serve lint bench bench-pdf bench-registry bench-startup bench-web bench-rules-diff bench-serve cases clean messages translations openapi
+.PHONY: setup lock run serve test test-pg test-serve lint bench bench-pdf bench-registry bench-startup bench-web bench-rules-diff bench-serve bench-memory cases clean messages translations openapi
 
 setup: $(STAMP)
 
@@ -110,6 +110,12 @@ bench-rules-diff: setup
 # run: `make bench-serve AUDITS=1000 ROUNDS=1`.
 bench-serve: setup
 	$(BIN)/python bench/bench_serve.py $${AUDITS:+--audits $$AUDITS} $${ROUNDS:+--rounds $$ROUNDS}
+
+# A web worker's resident memory while 50 report PDFs are downloaded (rendered by the RQ worker), against a
+# bare Flask worker under the same gunicorn settings (PostgreSQL BENCH_DATABASE_URL, Redis BENCH_REDIS_URL;
+# about 4 minutes).
+bench-memory: setup
+	$(BIN)/python bench/bench_worker_memory.py $${DOWNLOADS:+--downloads $$DOWNLOADS}
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

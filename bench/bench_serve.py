@@ -144,7 +144,9 @@ def signed_in(base: str, email: str) -> requests.Session:
 def fetch_pdf(session: requests.Session, base: str, report_id: str, lang: str) -> None:
     response = session.get(f"{base}/audits/{report_id}/report.pdf?lang={lang}", allow_redirects=False, timeout=300)
     if response.status_code == 303:
-        status_url = base + response.headers["Location"].split("?")[0] + ".json"
+        # the progress page's address with ".json", keeping its query (the report's language)
+        path, _, query = response.headers["Location"].partition("?")
+        status_url = base + path + ".json" + (f"?{query}" if query else "")
         while not (status := session.get(status_url, timeout=30).json())["ready"]:
             if status["state"] in ("finished", "failed"):  # ended without a PDF (a render limit, a failure)
                 raise RuntimeError(f"PDF job of {report_id} ended without a PDF: see the worker's log")

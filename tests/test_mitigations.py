@@ -5,6 +5,7 @@ finding's trace shows the mitigation step."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -136,8 +137,10 @@ def test_a_rule_set_older_than_0_8_0_still_loads_without_declarations(tmp_path):
     # `rules diff --from` an older revision reads that revision's rule files with today's loader
     root = make_rules_dir(tmp_path, {"core/test-rule.yaml": rule_text(mitigations="")})
     meta = root / "ruleset.yaml"
-    meta.write_text(meta.read_text(encoding="utf-8").replace('version: "0.8.0"', 'version: "0.7.0"'),
-                    encoding="utf-8")
+    text, changed = re.subn(r'^version: "[0-9.]+"$', 'version: "0.7.0"', meta.read_text(encoding="utf-8"),
+                            flags=re.M)
+    assert changed == 1  # whatever today's version is
+    meta.write_text(text, encoding="utf-8")
     rule = load_ruleset(root).rule("test-rule")
     assert rule.mitigations == () and rule.no_mitigation is None
 
