@@ -68,10 +68,3 @@ def latest_snapshot(audit: Audit) -> AssessmentSnapshot | None:
     return db.session.scalar(sa.select(AssessmentSnapshot).where(AssessmentSnapshot.audit_id == audit.id)
                              .order_by(AssessmentSnapshot.id.desc()).limit(1))
 
-
-def latest_snapshot_stamp(audit: Audit) -> tuple[int, str] | None:
-    """(id, rule set SHA-256) of the latest snapshot of ``audit``, or ``None``; reads no JSON."""
-    row = db.session.execute(sa.select(AssessmentSnapshot.id, AssessmentSnapshot.rule_set_sha256)
-                             .where(AssessmentSnapshot.audit_id == audit.id)
-                             .order_by(AssessmentSnapshot.id.desc()).limit(1)).first()
-    return None if row is None else (row[0], row[1])

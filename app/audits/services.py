@@ -23,7 +23,18 @@ from .. import trail
 from ..evaluation import Evaluation
 from ..evidence import services as evidence
 from ..extensions import current_ruleset, db
-from ..models import AssessmentSnapshot, Audit, AuditEvent, IssuedReport, Organisation, User, new_report_id
+from ..models import (
+    ActionItem,
+    AssessmentSnapshot,
+    Attachment,
+    Audit,
+    AuditEvent,
+    IssuedReport,
+    Organisation,
+    Submission,
+    User,
+    new_report_id,
+)
 from ..registry.services import link_audit
 from ..reports.context import build_report_context
 from ..reports.limits import RenderLimits, render_pdf_limited
@@ -72,6 +83,41 @@ def _list_statement() -> sa.Select:
             .outerjoin(AssessmentSnapshot, AssessmentSnapshot.id == latest.c.assessment_id)
             .order_by(Audit.updated_at.desc(), Audit.id.desc())
             .options(load_only(*LIST_COLUMNS, raiseload=True), load_only(*LIST_SNAPSHOT_COLUMNS, raiseload=True)))
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedRows:
+    """What exists beside an audit's own row, read in one statement (:func:`related_rows`), so a page
+    reads the rows themselves only when there are some: ``submissions``, ``actions`` (action-plan items)
+    and ``attachments`` (documents of any version) are counts; ``snapshot`` is the latest assessment
+    snapshot's (id, rule set SHA-256), ``None`` before the first evaluation."""
+
+    submissions: int
+    actions: int
+    attachments: int
+    snapshot: tuple[int, str] | None
+
+
+def related_rows(audit: Audit) -> RelatedRows:
+    """:class:`RelatedRows` of ``audit``: one statement (four scalar subqueries), built once per process."""
+    row = db.session.connection().execute(_related_statement(), {"audit_id": audit.id}).one()
+    return RelatedRows(int(row.submissions), int(row.actions), int(row.attachments),
+                       None if row.snapshot_id is None else (row.snapshot_id, row.snapshot_sha256))
+
+
+@functools.cache
+def _related_statement() -> sa.Select:
+    audit_id = sa.bindparam("audit_id", type_=sa.Integer)
+
+    def count(model: Any) -> Any:
+        return sa.select(sa.func.count()).select_from(model).where(model.audit_id == audit_id).scalar_subquery()
+
+    latest = (sa.select(AssessmentSnapshot.id).where(AssessmentSnapshot.audit_id == audit_id)
+              .order_by(AssessmentSnapshot.id.desc()).limit(1).scalar_subquery())
+    sha = sa.select(AssessmentSnapshot.rule_set_sha256).where(AssessmentSnapshot.id == latest).scalar_subquery()
+    return sa.select(count(Submission).label("submissions"), count(ActionItem).label("actions"),
+                     count(Attachment).label("attachments"), latest.label("snapshot_id"),
+                     sha.label("snapshot_sha256"))
 
 
 def create_audit(questionnaire: Questionnaire, *, product_name: str, vendor_name: str,

@@ -27,7 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import access, jobs, kept
 from .. import pagecache as rendered
-from ..evaluation import NotReady, evaluate_audit, latest_snapshot, latest_snapshot_stamp
+from ..evaluation import NotReady, evaluate_audit, latest_snapshot
 from ..evidence import services as evidence_services
 from ..extensions import current_ruleset, database_unavailable, db, limiter
 from ..i18n import LIST_SEPARATOR, describe, ui_lang
@@ -330,9 +330,10 @@ def _step_page(audit: Audit, section: Section, slots: list[forms.Slot], form: Fl
     (default: the audit's current one)."""
     qn = current_ruleset().questionnaire
     lang = ui_lang()
-    comments = _review_comments(audit, section.id, {s.question.id for s in slots})
+    related = services.related_rows(audit)  # one statement: comments and documents are read only if there are some
+    comments = _review_comments(audit, section.id, {s.question.id for s in slots}, submitted=related.submissions > 0)
     documents: dict[str, list[dict[str, str]]] = {}
-    for attachment in evidence_services.attachments_of(audit):
+    for attachment in evidence_services.attachments_of(audit) if related.attachments else ():
         documents.setdefault(attachment.question_id, []).append({
             "file_name": attachment.file_name,
             "url": url_for("evidence.download", report_id=audit.report_id, attachment_id=attachment.id)})
@@ -423,11 +424,13 @@ def _base_revision(audit: Audit) -> int:
     return int(raw) if raw.isdigit() else audit.revision
 
 
-def _review_comments(audit: Audit, section_id: str, question_ids: set[str]) -> dict[str, Any]:
+def _review_comments(audit: Audit, section_id: str, question_ids: set[str], *, submitted: bool = True) -> dict[
+        str, Any]:
     """The reviewer's comments of the latest decided submission that concern this step: ratings of the
-    section itself, and ratings of findings beside the questions whose answers raised them."""
-    submission = review_services.latest_submission(audit)
+    section itself, and ratings of findings beside the questions whose answers raised them.
+    ``submitted`` ``False``: the caller knows the audit was never submitted (nothing is read)."""
     out: dict[str, Any] = {"section": [], "questions": {}}
+    submission = review_services.latest_submission(audit) if submitted else None
     if submission is None or submission.decision is None:
         return out
     ruleset, lang = current_ruleset(), ui_lang()
@@ -456,15 +459,17 @@ def results(report_id: str):
     audit = access.audit_for(report_id, "view")
     ruleset = current_ruleset()
     lang, ui = _report_lang(), ui_lang()
-    review, school = review_report.review_context(ruleset, audit, lang), services.school_name(audit)
+    related = services.related_rows(audit)  # one statement: the rows below are read only when there are some
+    review = review_report.review_context(ruleset, audit, lang) if related.submissions or related.actions else None
+    school = services.school_name(audit)
     # Documents attached to answers are listed in the report's appendix; they are rows of their own,
     # so adding or removing one does not change the audit's revision: they are part of the key.
-    attachments = evidence_services.appendix_rows(ruleset.questionnaire, audit, lang)
+    attachments = evidence_services.appendix_rows(ruleset.questionnaire, audit, lang) if related.attachments else []
     key = (audit.id, audit.revision, ruleset.sha256, lang, ui, audit.status, school, rendered.digest(review),
            rendered.digest(attachments))
     # The page shown is the latest snapshot's: one stored since (by a process with another rule set)
     # is a miss, so the audit is evaluated again here as before.
-    page = rendered.pages().get((*key, latest_snapshot_stamp(audit)))
+    page = rendered.pages().get((*key, related.snapshot))
     if page is None:
         page = _results_page(audit, ruleset, lang, review, school, attachments)
         if "missing" in page:
