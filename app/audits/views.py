@@ -245,12 +245,15 @@ def _save_step(audit: Audit, section: Section, slots: list[forms.Slot], form: Fl
     lang = ui_lang()
     form.validate()
     base_revision = _base_revision(audit)
+    revision_before = audit.revision
     try:
         outcome = services.merge_and_save(qn, audit, forms.step_values(form, slots),
                                           base_revision=base_revision, user=current_user)
         for qid, error in outcome.errors.items():
             forms.question_field(form, qn.questions[qid]).errors.append(describe(error))
-        db.session.commit()
+        wrote = audit.revision != revision_before or bool(db.session.new or db.session.dirty or db.session.deleted)
+        if wrote:  # a save that changed nothing wrote nothing: no commit, so the audit is not read again
+            db.session.commit()
     except StaleDataError:
         # Another save of this audit committed between our read and our write: nothing of ours was
         # written. Show the page again with this user's input and the revision it was typed on, so
