@@ -127,10 +127,23 @@ def compare():
     if len(context["products"]) < services.COMPARE_MIN:
         abort(404)
     query = [("p", str(i)) for i in context["ids"]]
-    return render_template("registry/compare.html", **context,
+    return render_template("registry/compare.html", **context, comparison_html=_comparison_html(context),
                            pdf_url=url_for("registry.compare_pdf") + "?" + _qs(query),
                            exports={fmt: url_for("registry.compare_export", fmt=fmt) + "?" + _qs(query)
                                     for fmt in ("csv", "json")})
+
+
+def _comparison_html(context: dict[str, Any]) -> Markup:
+    """``registry/_comparison.html`` of ``context`` (a kept comparison, :func:`comparison.comparison_context`),
+    rendered once per kept context: the entry holds the context itself, so its id cannot be reused by
+    another object while the entry lives, and it is checked to be the same object."""
+    key = ("comparison-html", id(context))
+    store = pagecache.parts()
+    kept = store.get(key)
+    if kept is None or kept["context"] is not context:
+        kept = {"context": context, "html": Markup(render_template("registry/_comparison.html", **context))}
+        store.put(key, kept)
+    return kept["html"]
 
 
 def _qs(pairs: list[tuple[str, str]]) -> str:
