@@ -183,3 +183,24 @@ def test_the_start_page_lists_a_new_audit_at_once_with_the_session_s_own_token(a
     refused = client.post("/audits", data={"csrf_token": CSRF_FIELD.findall(listed)[0], "product_name": "",
                                            "vendor_name": "Someone"})
     assert refused.status_code == 200 and "field-error" in refused.text
+
+
+def test_the_kept_results_page_gives_each_colleague_their_own_token_for_the_submit_form(app, client, accounts):
+    with app.app_context():
+        report_id = scenario.make_audit("complete")
+        regulator_id = scenario.user("reviewer").organisation_id
+    colleague = app.test_client()
+    assert login(colleague, accounts["school2"]).status_code == 302
+    url = f"/audits/{report_id}/results"
+    first, second = client.get(url).text, colleague.get(url).text
+    assert "Submit for review" in first and "Submit for review" in second
+    tokens = [CSRF_FIELD.findall(page) for page in (first, second)]
+    assert tokens[0] and tokens[1] and tokens[0] != tokens[1]
+    assert rendered.CSRF_PLACEHOLDER not in first + second
+    refused = client.post(f"/audits/{report_id}/submit", data={"csrf_token": tokens[1][0],
+                                                              "regulator": str(regulator_id)})
+    assert refused.status_code == 400  # the colleague's token is not this session's
+    response = colleague.post(f"/audits/{report_id}/submit", data={"csrf_token": tokens[1][-1],
+                                                                  "regulator": str(regulator_id)})
+    assert response.status_code == 302
+    assert "Submit for review" not in client.get(url).text  # submitted: another key, no form

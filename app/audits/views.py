@@ -478,12 +478,24 @@ def results(report_id: str):
         if "missing" in page:
             return render_template("audits/missing.html",
                                    audit={"report_id": audit.report_id, "product": audit.product_name}, **page)
+        page["bodies"] = {}
         rendered.pages().put((*key, page.pop("snapshot")), page)
-    return render_template(
-        "audits/results.html",
-        audit={"report_id": audit.report_id, "product": audit.product_name}, lang=lang,
-        pdf_url=url_for("audits.report_pdf", report_id=audit.report_id, lang=lang),
-        submit_form=_submit_form(audit), **page)
+    shown = {"report_id": audit.report_id, "product": audit.product_name}
+    # The content is rendered once per kept page and state of the submit form (its regulators and the one
+    # chosen; none when the user may not submit), with a placeholder for the session's CSRF token.
+    submit_form = _submit_form(audit)
+    state = None if submit_form is None else [list(submit_form.regulator.choices), submit_form.regulator.data]
+    body_key = rendered.digest(state)
+    html = page["bodies"].get(body_key)
+    if html is None:
+        html = render_template(
+            "audits/_results_body.html", audit=shown, lang=lang,
+            pdf_url=url_for("audits.report_pdf", report_id=audit.report_id, lang=lang), submit_form=submit_form,
+            csrf_value=rendered.CSRF_PLACEHOLDER, report_html=page["report_html"], steps=page["steps"],
+            progress_html=page["progress_html"], stale=page["stale"])
+        page["bodies"][body_key] = html
+    body = rendered.with_csrf_token(html, generate_csrf()) if submit_form is not None else Markup(html)
+    return render_template("audits/results.html", audit=shown, body=body)
 
 
 def _results_page(audit: Audit, ruleset, lang: str, review: dict[str, Any] | None,
