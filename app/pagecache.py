@@ -18,10 +18,11 @@ import json
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask import current_app
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 EXTENSION_KEY = "eduaudit.rendered_results"
@@ -45,17 +46,17 @@ class RenderedPages:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._entries: OrderedDict[Hashable, dict[str, Any]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> dict[str, Any] | None:
+    def get(self, key: Hashable) -> Any:
         with self._lock:
             page = self._entries.get(key)
             if page is not None:
                 self._entries.move_to_end(key)
             return page
 
-    def put(self, key: Hashable, page: dict[str, Any]) -> None:
+    def put(self, key: Hashable, page: Any) -> None:
         if self.size <= 0:
             return
         with self._lock:
@@ -91,6 +92,24 @@ def _store(name: str, size_setting: str) -> RenderedPages:
     if store is None:
         store = current_app.extensions.setdefault(name, RenderedPages(int(current_app.config[size_setting])))
     return store
+
+
+def kept(key: Hashable, make: Callable[[], Any]) -> Any:
+    """The page part kept under ``key`` in the current app's parts store (:func:`parts`); made by
+    ``make()`` and kept when missing. ``key`` must name everything the part shows, its kind first."""
+    store = parts()
+    value = store.get(key)
+    if value is None:
+        value = make()
+        store.put(key, value)
+    return value
+
+
+def kept_form(key: Hashable, render: Callable[[str], str]) -> Markup:
+    """HTML holding a form, kept under ``key`` (see :func:`kept`): ``render(csrf_value)`` renders it with
+    :data:`CSRF_PLACEHOLDER` as the form's token, and each response gets this session's own token in its
+    place (``ValueError`` if the rendered HTML does not hold the placeholder exactly once)."""
+    return with_csrf_token(kept(key, lambda: render(CSRF_PLACEHOLDER)), generate_csrf())
 
 
 def digest(value: Any) -> str:

@@ -161,13 +161,10 @@ def _home_page(form: forms.NewAuditForm | None) -> str:
     if form is not None:
         return render_template("audits/home.html", body=Markup(render_template(
             "audits/_home_body.html", audits=audits, form=form, hints=_hints(), csrf_value=generate_csrf())))
-    key = ("home", ui_lang(), current_ruleset().sha256, rendered.digest(audits))
-    kept_body = rendered.parts().get(key)
-    if kept_body is None:
-        kept_body = {"html": render_template("audits/_home_body.html", audits=audits, form=forms.NewAuditForm(),
-                                             hints=_hints(), csrf_value=rendered.CSRF_PLACEHOLDER)}
-        rendered.parts().put(key, kept_body)
-    return render_template("audits/home.html", body=rendered.with_csrf_token(kept_body["html"], generate_csrf()))
+    body = rendered.kept_form(("home", ui_lang(), current_ruleset().sha256, rendered.digest(audits)),
+                              lambda csrf: render_template("audits/_home_body.html", audits=audits,
+                                                           form=forms.NewAuditForm(), hints=_hints(), csrf_value=csrf))
+    return render_template("audits/home.html", body=body)
 
 
 @bp.post("/audits")
@@ -348,16 +345,14 @@ def _step_page(audit: Audit, section: Section, slots: list[forms.Slot], form: Fl
         # the step, the reviewer's comments and the documents attached. The CSRF token is put in after.
         key = ("step", audit.id, audit.revision, current_ruleset().sha256, lang, section.id,
                rendered.digest(comments), rendered.digest(documents))
-        kept_body = rendered.parts().get(key)
-        if kept_body is None:
+
+        def render(csrf: str) -> str:
             typed = qn.load(audit.answers).typed
-            form = forms.step_form_class(qn, slots, lang)(formdata=None, data=forms.form_data(slots, typed))
-            kept_body = {"body": _step_body(audit, section, slots, form, comments, documents, page,
-                                            csrf_value=rendered.CSRF_PLACEHOLDER),
-                         "problems": False}
-            rendered.parts().put(key, kept_body)
-        body = rendered.with_csrf_token(kept_body["body"], generate_csrf())
-        return render_template("audits/step.html", body=body, problems=kept_body["problems"], **page)
+            stored = forms.step_form_class(qn, slots, lang)(formdata=None, data=forms.form_data(slots, typed))
+            return _step_body(audit, section, slots, stored, comments, documents, page, csrf_value=csrf)
+
+        # the stored answers' form has no refused answer: no "Error:" in the title
+        return render_template("audits/step.html", body=rendered.kept_form(key, render), problems=False, **page)
     body = _step_body(audit, section, slots, form, comments, documents, page, csrf_value=generate_csrf(),
                       conflicts=conflicts, posted=posted, revision=revision)
     return render_template("audits/step.html", body=body,

@@ -69,13 +69,8 @@ def comparison_context(ids: list[int], lang: str) -> dict[str, Any]:
     so a comparison whose figures have not changed is not built again. Nothing is invalidated by hand:
     other figures give another key."""
     rows = services.comparison(ids)
-    key = ("comparison", lang, current_ruleset().sha256, pagecache.digest(rows))
-    store = pagecache.parts()
-    context = store.get(key)
-    if context is None:
-        context = _context(rows, lang)
-        store.put(key, context)
-    return context
+    return pagecache.kept(("comparison", lang, current_ruleset().sha256, pagecache.digest(rows)),
+                          lambda: _context(rows, lang))
 
 
 def _context(rows: list[dict[str, Any]], lang: str) -> dict[str, Any]:

@@ -49,19 +49,18 @@ def products():
     # language and rule set, whose labels it shows), so unchanged rows are not rendered again.
     key = ("products", lang, current_ruleset().sha256, query, category, page, total,
            pagecache.digest([dataclasses.astuple(r) for r in rows]))
-    store = pagecache.parts()
-    body = store.get(key)
-    if body is None:
+
+    def render() -> Markup:
         kinds = [(o.id, o.label[lang]) for o in current_ruleset().questionnaire.questions["product_kind"].options]
-        body = {"html": Markup(render_template(
+        return Markup(render_template(
             "registry/_products_body.html", query=query, category=category, kinds=kinds, total=total, page=page,
             pages=max(1, -(-total // PAGE_SIZE)),
             rows=[{"id": r.id, "name": r.name, "vendor": r.vendor,
                    "category": comparison.kind_label(r.category, lang), "audits": r.audits,
                    "worst": level_badge(VERDICTS[r.worst_rank], lang),
-                   "url": url_for("registry.product", product_id=r.id)} for r in rows]))}
-        store.put(key, body)
-    return render_template("registry/products.html", body=body["html"])
+                   "url": url_for("registry.product", product_id=r.id)} for r in rows]))
+
+    return render_template("registry/products.html", body=pagecache.kept(key, render))
 
 
 @bp.get("/products/suggest")
