@@ -1,14 +1,14 @@
-"""Rendered results pages kept per process, so a GET of an unchanged audit does not evaluate the
-rules and render the report again; and parts of other pages: the content of questionnaire steps, so a
-GET of a step of an unchanged audit does not build and render its form again, and the registry's
-comparisons, keyed by the data they show.
+"""Rendered pages and parts of pages kept per process, each under a key naming everything it shows.
 
-An entry is keyed by everything the page shows: the audit (id and ``revision``, which changes with
-every change of its row: answers, status, version), the rule set's SHA-256, the report's and the
-interface's language, the school's name and the review shown in the report. Any of these changing
-gives another key; nothing is ever invalidated by hand. Access checks run before the cache is asked.
-The store is one per app (``app.extensions``), bounded (least recently used entries go first) and
-thread-safe.
+Two stores, one per app (``app.extensions``), bounded (least recently used entries go first) and
+thread-safe. :func:`pages` keeps results pages, so a GET of an unchanged audit does not evaluate the rules
+and render the report again: the key is the audit (id and ``revision``, which changes with every change of
+its row: answers, status, version), the rule set's SHA-256, the report's and the interface's language, the
+school's name, the review and the documents shown, and the latest snapshot. :func:`parts` keeps parts of
+other pages (a step's content, a school's start page, the product list, a comparison), each keyed by the
+data it shows, which the page reads on every request. Any of these changing gives another key; nothing is
+ever invalidated by hand. Access checks run before a store is asked. A kept form holds
+:data:`CSRF_PLACEHOLDER` where each response puts the session's own token (:func:`kept_form`).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def with_csrf_token(html: str, token: str) -> Markup:
 
 
 class RenderedPages:
-    """A bounded least-recently-used map from a key to a rendered page's parts (a ``dict``)."""
+    """A bounded least-recently-used map from a key to a rendered page or part (any value; never ``None``)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -81,9 +81,9 @@ def pages() -> RenderedPages:
 
 
 def parts() -> RenderedPages:
-    """The current app's store of page parts: the contents of questionnaire steps, the registry's
-    comparisons (created on first use; ``PAGE_PARTS_CACHE_SIZE`` entries, 0 switches it off). Each key
-    starts with the kind of part."""
+    """The current app's store of page parts: steps' contents, start pages, product lists, comparisons
+    (created on first use; ``PAGE_PARTS_CACHE_SIZE`` entries, 0 switches it off). Each key starts with the
+    kind of part."""
     return _store(PARTS_EXTENSION_KEY, "PAGE_PARTS_CACHE_SIZE")
 
 
