@@ -5,8 +5,8 @@ thread-safe. :func:`pages` keeps results pages, so a GET of an unchanged audit d
 and render the report again: the key is the audit (id and ``revision``, which changes with every change of
 its row: answers, status, version), the rule set's SHA-256, the report's and the interface's language, the
 school's name, the review and the documents shown, and the latest snapshot. :func:`parts` keeps parts of
-other pages (a step's content, a school's start page, the product list, a comparison), each keyed by the
-data it shows, which the page reads on every request. Any of these changing gives another key; nothing is
+pages (the results page's content, a step's, a school's start page, the product list, a comparison), each
+keyed by the data it shows, which the page reads on every request. Any of these changing gives another key; nothing is
 ever invalidated by hand. Access checks run before a store is asked. A kept form holds
 :data:`CSRF_PLACEHOLDER` where each response puts the session's own token (:func:`kept_form`).
 """
@@ -81,7 +81,7 @@ def pages() -> RenderedPages:
 
 
 def parts() -> RenderedPages:
-    """The current app's store of page parts: steps' contents, start pages, product lists, comparisons
+    """The current app's store of page parts: results and step contents, start pages, product lists, comparisons
     (created on first use; ``PAGE_PARTS_CACHE_SIZE`` entries, 0 switches it off). Each key starts with the
     kind of part."""
     return _store(PARTS_EXTENSION_KEY, "PAGE_PARTS_CACHE_SIZE")

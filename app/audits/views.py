@@ -467,29 +467,31 @@ def results(report_id: str):
            rendered.digest(attachments))
     # The page shown is the latest snapshot's: one stored since (by a process with another rule set)
     # is a miss, so the audit is evaluated again here as before.
-    page = rendered.pages().get((*key, related.snapshot))
+    page_key = (*key, related.snapshot)
+    page = rendered.pages().get(page_key)
     if page is None:
         page = _results_page(audit, ruleset, lang, review, school, attachments)
         if "missing" in page:
             return render_template("audits/missing.html",
                                    audit={"report_id": audit.report_id, "product": audit.product_name}, **page)
-        page["bodies"] = {}
-        rendered.pages().put((*key, page.pop("snapshot")), page)
+        page_key = (*key, page.pop("snapshot"))
+        rendered.pages().put(page_key, page)
     shown = {"report_id": audit.report_id, "product": audit.product_name}
-    # The content is rendered once per kept page and state of the submit form (its regulators and the one
-    # chosen; none when the user may not submit), with a placeholder for the session's CSRF token.
+    # The content is kept per page and state of the submit form (its regulators and the one chosen; none
+    # when the user may not submit), with the session's CSRF token put into the form.
     submit_form = _submit_form(audit)
     state = None if submit_form is None else [list(submit_form.regulator.choices), submit_form.regulator.data]
-    body_key = rendered.digest(state)
-    html = page["bodies"].get(body_key)
-    if html is None:
-        html = render_template(
+
+    def render(csrf: str) -> str:
+        return render_template(
             "audits/_results_body.html", audit=shown, lang=lang,
             pdf_url=url_for("audits.report_pdf", report_id=audit.report_id, lang=lang), submit_form=submit_form,
-            csrf_value=rendered.CSRF_PLACEHOLDER, report_html=page["report_html"], steps=page["steps"],
+            csrf_value=csrf, report_html=page["report_html"], steps=page["steps"],
             progress_html=page["progress_html"], stale=page["stale"])
-        page["bodies"][body_key] = html
-    body = rendered.with_csrf_token(html, generate_csrf()) if submit_form is not None else Markup(html)
+
+    body_key = ("results", *page_key, rendered.digest(state))
+    body = rendered.kept_form(body_key, render) if submit_form is not None \
+        else rendered.kept(body_key, lambda: Markup(render("")))
     return render_template("audits/results.html", audit=shown, body=body)
 
 
