@@ -68,3 +68,37 @@ def test_every_operator_tests_an_answer_and_fails_when_unanswered(ruleset, tree,
     assert condition({tree["q"]: answer}) is holds
     unanswered = tree.get("answered") is False
     assert condition({}) is unanswered
+
+
+# Answers and values of every type an operator reads: a yes/no question can also hold "unknown", so a
+# comparison with True must say False for it (True.__eq__("unknown") is NotImplemented, which is truthy).
+_SAMPLES = {
+    "single": ["a", "b", "unknown"],
+    "boolean": [True, False, "unknown"],
+    "integer": [0, 13, 14, 15],
+    "date": [dt.date(2025, 2, 1), dt.date(2025, 2, 2), dt.date(2025, 2, 3)],
+    "multi": [(), ("a",), ("b",), ("a", "b"), ("a", "b", "c")],
+}
+_VALUES = {
+    "in": [frozenset({"a"}), frozenset({"a", "b"}), frozenset()],
+    "includes": ["a", "c"],
+    "includes_any": [("a",), ("a", "c"), ("c", "d")],
+    "includes_all": [("a",), ("a", "b"), ("a", "c")],
+    "answered": [True, False],
+}
+
+
+@pytest.mark.parametrize("name", list(OPERATORS))
+def test_an_operator_bound_to_its_value_agrees_with_its_test(name):
+    # Compiled conditions call bind(value)(answer), built once per comparison at load time; the
+    # operator's test(answer, value) is the definition it must keep to, for every type it reads.
+    op = OPERATORS[name]
+    for qtype in op.types or ("single", "boolean", "integer", "date", "multi"):
+        values = _VALUES.get(name, _SAMPLES[qtype])
+        for value in values:
+            bound = op.bind(value)
+            for answer in _SAMPLES[qtype]:
+                if qtype in ("integer", "date") and name in ("eq", "ne") and type(answer) is not type(value):
+                    continue
+                expected = op.test(answer, value)
+                assert bound(answer) is bool(expected), (name, qtype, answer, value)

@@ -96,30 +96,52 @@ class ConditionError(ValueError):
         super().__init__(message)
 
 
-# A compiled node keeps the original structure with typed leaves, so evidence can walk it.
-_Node = tuple  # ("all", [nodes]) | ("any", [nodes]) | ("not", node) | ("leaf", Leaf, fn)
+# A compiled node keeps the original structure with typed leaves, so evidence can walk it, and its own
+# test function in the last place: ("all", [nodes], fn) | ("any", [nodes], fn) | ("not", node, fn) |
+# ("leaf", Leaf, fn). The functions are built once, at load time.
+_Node = tuple
+
+_MISSING = object()
 
 
 def _leaf_fn(leaf: Leaf) -> Callable[[Answers], bool]:
     q, v = leaf.question, leaf.value
     op = OPERATORS[leaf.op]
-    test = op.test
     if op.unanswered(v):
+        test = op.test
         return lambda a: test(a[q], v) if q in a else True
-    return lambda a: q in a and test(a[q], v)
+    bound = op.bind(v)
+
+    def leaf_test(a: Answers) -> bool:
+        answer = a.get(q, _MISSING)
+        return answer is not _MISSING and bound(answer)
+    return leaf_test
 
 
-def _node_fn(node: _Node) -> Callable[[Answers], bool]:
-    kind = node[0]
-    if kind == "leaf":
-        return node[2]
-    if kind == "not":
-        inner = _node_fn(node[1])
-        return lambda a: not inner(a)
-    fns = tuple(_node_fn(child) for child in node[1])
-    if kind == "all":
-        return lambda a: all(f(a) for f in fns)
-    return lambda a: any(f(a) for f in fns)
+def _all_fn(fns: tuple[Callable[[Answers], bool], ...]) -> Callable[[Answers], bool]:
+    if len(fns) == 2:
+        first, second = fns
+        return lambda a: first(a) and second(a)
+
+    def all_test(a: Answers) -> bool:
+        for f in fns:
+            if not f(a):
+                return False
+        return True
+    return all_test
+
+
+def _any_fn(fns: tuple[Callable[[Answers], bool], ...]) -> Callable[[Answers], bool]:
+    if len(fns) == 2:
+        first, second = fns
+        return lambda a: first(a) or second(a)
+
+    def any_test(a: Answers) -> bool:
+        for f in fns:
+            if f(a):
+                return True
+        return False
+    return any_test
 
 
 def _collect(node: _Node, answers: Answers, out: list[Leaf], target: bool) -> None:
@@ -137,7 +159,7 @@ def _collect(node: _Node, answers: Answers, out: list[Leaf], target: bool) -> No
     else:
         # any -> True: the children that hold explain it; all -> False: the children that fail.
         for child in node[1]:
-            if _node_fn(child)(answers) == target:
+            if child[2](answers) == target:
                 _collect(child, answers, out, target)
 
 
@@ -190,9 +212,15 @@ def _compile(tree: Any, questionnaire: Questionnaire, path: list[str | int]) -> 
         children = tree[kind]
         if not isinstance(children, list) or not children:
             raise ConditionError(path, f"'{kind}' takes a non-empty list")
-        return (kind, [_compile(c, questionnaire, [*path, kind, i]) for i, c in enumerate(children)])
+        nodes = [_compile(c, questionnaire, [*path, kind, i]) for i, c in enumerate(children)]
+        fns = tuple(n[2] for n in nodes)
+        if len(fns) == 1:
+            return (kind, nodes, fns[0])
+        return (kind, nodes, _all_fn(fns) if kind == "all" else _any_fn(fns))
     if "not" in tree:
-        return ("not", _compile(tree["not"], questionnaire, [*path, "not"]))
+        inner = _compile(tree["not"], questionnaire, [*path, "not"])
+        inner_fn = inner[2]
+        return ("not", inner, lambda a: not inner_fn(a))
     if "q" not in tree:
         raise ConditionError(path, f"unknown condition keys {sorted(tree)}: expected all, any, not or q")
     ops = [k for k in tree if k != "q"]
@@ -215,7 +243,7 @@ def compile_condition(tree: Any, questionnaire: Questionnaire,
     Raises :class:`ConditionError` whose ``path`` (relative to the file) points at the bad part.
     """
     node = _compile(tree, questionnaire, list(path))
-    return Condition(tree=node, test=_node_fn(node))
+    return Condition(tree=node, test=node[2])
 
 
 def canonical(tree: Any) -> str:

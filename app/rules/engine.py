@@ -203,11 +203,21 @@ def fire(rule: Rule, answers: Mapping[str, Any], jurisdiction: str, as_of: dt.da
     return rule.applies(jurisdiction, as_of) and rule.holds(answers)
 
 
+def active_aggravations(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str,
+                        as_of: dt.date) -> tuple[Aggravation, ...]:
+    """The aggravations in force in ``jurisdiction`` on ``as_of`` whose fact holds for ``answers``
+    (effective typed answers), in the rule set's order. Which findings each raises is its ``covers``."""
+    return tuple(agg for agg in ruleset.aggravations if agg.in_force(jurisdiction, as_of) and agg.when(answers))
+
+
 def _assess(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any], jurisdiction: str, as_of: dt.date,
-            trace: list[TraceStep] | None) -> tuple[tuple[int, int], tuple[int, int], str, list[str], list[str]]:
+            trace: list[TraceStep] | None, active: tuple[Aggravation, ...] | None = None,
+            ) -> tuple[tuple[int, int], tuple[int, int], str, list[str], list[str]]:
     """A fired rule's levels: (inherent (severity, likelihood) indices, residual ones, residual risk
     level, aggravation ids applied, mitigation ids applied). Appends the trace steps to ``trace``
-    unless it is ``None`` (the same arithmetic either way)."""
+    unless it is ``None`` (the same arithmetic either way). ``active``: :func:`active_aggravations`
+    for these answers, jurisdiction and date when the caller has them (one evaluation reads them
+    once for all its findings); ``None`` works them out."""
     top = len(SCALE) - 1
     fixed = OVERRIDE_LEVEL.get(rule.effect)
     sev, lik = rule.severity, rule.likelihood
@@ -218,9 +228,10 @@ def _assess(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any], jurisdicti
 
     step("base")
     raised = []
-    for agg in ruleset.aggravations:
-        if fixed is None and agg.in_force(jurisdiction, as_of) and agg.covers(rule.category, rule.effect) \
-                and agg.when(answers):
+    if fixed is None and active is None:
+        active = active_aggravations(ruleset, answers, jurisdiction, as_of)
+    for agg in active if fixed is None else ():
+        if agg.covers(rule.category, rule.effect):
             raised.append(agg.id)
             up_s, up_l = min(agg.raise_severity, top - sev), min(agg.raise_likelihood, top - lik)
             sev, lik = sev + up_s, lik + up_l
@@ -249,9 +260,10 @@ def _assess(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any], jurisdicti
 
 
 def _finding(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any], jurisdiction: str,
-             as_of: dt.date) -> Finding:
+             as_of: dt.date, active: tuple[Aggravation, ...] | None = None) -> Finding:
     trace: list[TraceStep] = []
-    inherent, (sev, lik), level, raised, applied = _assess(ruleset, rule, answers, jurisdiction, as_of, trace)
+    inherent, (sev, lik), level, raised, applied = _assess(ruleset, rule, answers, jurisdiction, as_of, trace,
+                                                           active)
     fixed = OVERRIDE_LEVEL.get(rule.effect)
     evidence = _evidence(rule.when.evidence(answers), answers)
     return Finding(
@@ -285,28 +297,33 @@ def screen(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str,
     return tuple(out)
 
 
-_INCLUDES = ("includes", "includes_any", "includes_all")
+_INCLUDES = frozenset({"includes", "includes_any", "includes_all"})
+_FIRST: Any = object()
 
 
 def _evidence(leaves: tuple[Any, ...], answers: Mapping[str, Any]) -> tuple[Evidence, ...]:
     """One :class:`Evidence` per question, in first-seen order; multi-choice answers narrowed to the
     options the rule's comparisons looked for and found."""
-    order: list[str] = []
-    wanted: dict[str, set[str] | None] = {}
+    wanted: dict[str, set[str] | None] = {}  # question id -> options looked for and found; None: whole answer
     for leaf in leaves:
-        if leaf.question not in wanted:
-            order.append(leaf.question)
-            wanted[leaf.question] = set()
-        answer = answers.get(leaf.question)
-        looked_for = {leaf.value} if leaf.op == "includes" else set(leaf.value) if leaf.op in _INCLUDES else None
-        if looked_for is None or not isinstance(answer, tuple) or wanted[leaf.question] is None:
-            wanted[leaf.question] = None
-        else:
-            wanted[leaf.question] |= looked_for & set(answer)
-    out = []
-    for q in order:
+        q, op = leaf.question, leaf.op
+        found = wanted.get(q, _FIRST)
+        if found is None:
+            continue
         answer = answers.get(q)
-        hits = wanted[q]
+        if op not in _INCLUDES or not isinstance(answer, tuple):
+            wanted[q] = None
+            continue
+        if found is _FIRST:
+            found = wanted[q] = set()
+        if op == "includes":
+            if leaf.value in answer:
+                found.add(leaf.value)
+        else:
+            found.update(x for x in leaf.value if x in answer)
+    out = []
+    for q, hits in wanted.items():
+        answer = answers.get(q)
         matched = tuple(x for x in answer if x in hits) if hits and isinstance(answer, tuple) else None
         out.append(Evidence(q, answer, matched))
     return tuple(out)
@@ -370,7 +387,8 @@ def evaluate(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str, as
     allowed: rules treat them as "not confirmed" (see :mod:`app.rules.conditions`).
     """
     effective, fired = _fired(ruleset, answers, jurisdiction, as_of)
-    findings = [_finding(ruleset, r, effective, jurisdiction, as_of) for r in fired]
+    active = active_aggravations(ruleset, effective, jurisdiction, as_of)
+    findings = [_finding(ruleset, r, effective, jurisdiction, as_of, active) for r in fired]
     verdict = verdict_of(findings)  # over every finding, merged ones included: merging never lowers it
     findings = _merge_overridden(fired, findings)
     findings.sort(key=lambda f: (f.effect != "prohibited", -LEVEL_RANK[f.residual_risk_level],
@@ -390,7 +408,8 @@ def _fired(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str,
     # counterfactual run (a CN deployment evaluated under EU law) asks the EU questions.
     typed["jurisdiction"] = jurisdiction
     effective = qn.effective_answers(typed)
-    return effective, [r for r in ruleset.rules if fire(r, effective, jurisdiction, as_of)]
+    return effective, [r for r in ruleset.rules_for(jurisdiction) if r.applies(jurisdiction, as_of)
+                       and r.holds(effective)]
 
 
 def outcome(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str,
@@ -399,7 +418,8 @@ def outcome(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str,
     of every finding it lists, i.e. after folding overridden ones). No trace, evidence, references,
     screening or sorting is built. Raises as :func:`evaluate` does."""
     effective, fired = _fired(ruleset, answers, jurisdiction, as_of)
-    levels = {r.id: _assess(ruleset, r, effective, jurisdiction, as_of, None)[2] for r in fired}
+    active = active_aggravations(ruleset, effective, jurisdiction, as_of)
+    levels = {r.id: _assess(ruleset, r, effective, jurisdiction, as_of, None, active)[2] for r in fired}
     verdict = max((headline_level(r.effect, levels[r.id]) for r in fired), key=LEVEL_RANK.__getitem__,
                   default="low")
     gone = _absorbed(fired)[1]

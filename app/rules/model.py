@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .conditions import Condition
@@ -200,22 +200,24 @@ class Rule:
     unless: Condition | None = None
     """Set when the rule declares ``unless``: where it holds, the rule stays silent (the law it applies
     does not reach the case, e.g. anonymous data); it is never part of a finding's evidence."""
+    unverified: bool = field(init=False, compare=False)
+    """True when any of the rule's references is marked UNVERIFIED (worked out once, from ``references``)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "unverified", any(r.unverified for r in self.references))
 
     def effective_note_in(self, lang: str) -> str | None:
         return in_lang(self.effective_note, self.effective_note_zh, lang)
 
     def holds(self, answers: Mapping[str, Any]) -> bool:
         """Whether the rule's condition holds for ``answers`` and its ``unless`` does not."""
-        return bool(self.when(answers)) and not (self.unless is not None and self.unless(answers))
+        if not self.when.test(answers):
+            return False
+        return self.unless is None or not self.unless.test(answers)
 
     def applies(self, jurisdiction: str, as_of: dt.date) -> bool:
         """Whether the rule is in force for ``jurisdiction`` on ``as_of``."""
         return _in_force(self.jurisdictions, self.effective_from, self.effective_until, jurisdiction, as_of)
-
-    @property
-    def unverified(self) -> bool:
-        """True when any of the rule's references is marked UNVERIFIED."""
-        return any(r.unverified for r in self.references)
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,12 +304,22 @@ class RuleSet:
     screening: tuple[ScreeningScheme, ...] = ()
     frameworks: tuple[Framework, ...] = ()
     aggravations: tuple[Aggravation, ...] = ()
+    _by_id: Mapping[str, Rule] = field(init=False, repr=False, compare=False)
+    _by_jurisdiction: Mapping[str, tuple[Rule, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {r.id: r for r in self.rules})
+        named = {j for r in self.rules for j in r.jurisdictions}
+        object.__setattr__(self, "_by_jurisdiction",
+                           {j: tuple(r for r in self.rules if j in r.jurisdictions) for j in named})
 
     def rule(self, rule_id: str) -> Rule:
-        for r in self.rules:
-            if r.id == rule_id:
-                return r
-        raise KeyError(rule_id)
+        """The rule whose id is ``rule_id``. Raises ``KeyError`` when there is none."""
+        return self._by_id[rule_id]
+
+    def rules_for(self, jurisdiction: str) -> tuple[Rule, ...]:
+        """The rules declared for ``jurisdiction`` (whatever their dates), in the rule set's order."""
+        return self._by_jurisdiction.get(jurisdiction, ())
 
 
 LEVEL_RANK = {level: i for i, level in enumerate((*RISK_LEVELS, "prohibited"))}

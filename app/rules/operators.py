@@ -107,7 +107,9 @@ class Operator:
     checks the raw value from the YAML and returns it typed, or raises :class:`ValueRefused`.
     ``test(answer, value)``: whether a typed answer (see :class:`app.rules.questionnaire.Question`)
     passes, for an answered question. ``unanswered(value)``: the result when the question is not
-    answered (false unless said otherwise).
+    answered (false unless said otherwise). ``bind(value)``: the same test with its value fixed, a
+    function of the answer alone returning a ``bool``, built once per comparison when the rule set is
+    loaded (it must agree with ``test``; ``tests/test_conditions.py`` checks every operator).
     """
 
     name: str
@@ -115,6 +117,14 @@ class Operator:
     value: Callable[[str, _Question, Any], Any]
     test: Callable[[Any, Any], bool]
     unanswered: Callable[[Any], bool] = _never
+    binder: Callable[[Any], Callable[[Any], bool]] | None = None
+
+    def bind(self, value: Any) -> Callable[[Any], bool]:
+        """``test`` with ``value`` fixed: ``bind(value)(answer) == test(answer, value)``."""
+        if self.binder is not None:
+            return self.binder(value)
+        test = self.test
+        return lambda answer: test(answer, value)
 
     def applies_to(self, question_type: str) -> bool:
         return self.types is None or question_type in self.types
@@ -127,16 +137,22 @@ class Operator:
 _COMPARABLE = ("integer", "date")
 
 OPERATORS: Mapping[str, Operator] = {o.name: o for o in (
-    Operator("eq", ("single", "boolean", "integer"), like_answer, operator.eq),
-    Operator("ne", ("single", "boolean", "integer"), like_answer, operator.ne),
-    Operator("in", ("single",), option_set, lambda answer, value: answer in value),
-    Operator("includes", ("multi",), like_answer, operator.contains),
-    Operator("includes_any", ("multi",), option_list, lambda answer, value: any(x in answer for x in value)),
-    Operator("includes_all", ("multi",), option_list, lambda answer, value: all(x in answer for x in value)),
-    Operator("lt", _COMPARABLE, like_answer, operator.lt),
-    Operator("lte", _COMPARABLE, like_answer, operator.le),
-    Operator("gt", _COMPARABLE, like_answer, operator.gt),
-    Operator("gte", _COMPARABLE, like_answer, operator.ge),
+    Operator("eq", ("single", "boolean", "integer"), like_answer, operator.eq,
+             binder=lambda v: lambda answer: answer == v),
+    Operator("ne", ("single", "boolean", "integer"), like_answer, operator.ne,
+             binder=lambda v: lambda answer: answer != v),
+    Operator("in", ("single",), option_set, lambda answer, value: answer in value,
+             binder=lambda v: v.__contains__),
+    Operator("includes", ("multi",), like_answer, operator.contains,
+             binder=lambda v: lambda answer: v in answer),
+    Operator("includes_any", ("multi",), option_list, lambda answer, value: any(x in answer for x in value),
+             binder=lambda v: lambda answer, wanted=frozenset(v): not wanted.isdisjoint(answer)),
+    Operator("includes_all", ("multi",), option_list, lambda answer, value: all(x in answer for x in value),
+             binder=lambda v: lambda answer, wanted=frozenset(v): wanted.issubset(answer)),
+    Operator("lt", _COMPARABLE, like_answer, operator.lt, binder=lambda v: lambda answer: answer < v),
+    Operator("lte", _COMPARABLE, like_answer, operator.le, binder=lambda v: lambda answer: answer <= v),
+    Operator("gt", _COMPARABLE, like_answer, operator.gt, binder=lambda v: lambda answer: answer > v),
+    Operator("gte", _COMPARABLE, like_answer, operator.ge, binder=lambda v: lambda answer: answer >= v),
     Operator("answered", None, flag, lambda answer, value: value, unanswered=operator.not_),
 )}
 """Operator name -> :class:`Operator`, in the order the documentation lists them."""

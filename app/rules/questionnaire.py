@@ -22,6 +22,9 @@ from .conditions import Condition, ConditionError, compile_condition
 DEFAULT_MAX_LENGTH = {"text": 300, "textarea": 5000}
 DATE_RANGE = (dt.date(2000, 1, 1), dt.date(2100, 12, 31))
 """Dates outside this range are typing slips, not deployments: the law is applied on this date."""
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""A character below U+0020 other than tab, line feed and carriage return: refused in text answers."""
+
 UNKNOWN = "unknown"
 """The third answer to a yes/no question: the administrator does not know. Rules read it as
 "not confirmed", exactly like a missing answer, but the report shows that it was asked."""
@@ -54,9 +57,14 @@ class Question:
     max_length: int | None = None
     exclusive: tuple[str, ...] = ()
     show_if: Condition | None = None
+    _option_index: dict[str, Option] | None = field(default=None, init=False, repr=False, compare=False)
 
     def option(self, option_id: str) -> Option | None:
-        return next((o for o in self.options if o.id == option_id), None)
+        """The option whose id is ``option_id``, or ``None`` (the lookup table is built on first use)."""
+        index = self._option_index
+        if index is None:
+            index = self._option_index = {o.id: o for o in self.options}
+        return index.get(option_id)
 
 
 @dataclass(slots=True)
@@ -186,7 +194,7 @@ class Questionnaire:
             limit = question.max_length or DEFAULT_MAX_LENGTH[t]
             if len(value) > limit:
                 raise AnswerError(qid, "answer.too_long", length=len(value), limit=limit)
-            if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+            if _CONTROL_CHARACTER.search(value):
                 raise AnswerError(qid, "answer.control_characters")
             return value or None
         if t == "single":
