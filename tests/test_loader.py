@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from app.rules.loader import RuleLoadError, load_ruleset
 from tests.rulesdir import make_rules_dir, rule_text
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _problems(tmp_path, files):
@@ -423,6 +429,44 @@ def test_an_edited_file_is_checked_with_full_strictness_despite_the_cache(tmp_pa
     _fresh_process(monkeypatch)
     [p] = _problems_of(root)
     assert "duplicate key" in p.message and p.line is not None
+
+
+_IN_A_NEW_PROCESS = """
+import json, sys
+from app.rules.loader import RuleLoadError, load_ruleset
+
+def parsers():
+    return sorted(m for m in ("jsonschema", "ruamel.yaml") if m in sys.modules)
+
+rules = [r.id for r in load_ruleset(sys.argv[1]).rules]
+after_cached_load = parsers()
+try:
+    load_ruleset(sys.argv[2])
+    problems = []
+except RuleLoadError as exc:
+    problems = [str(p) for p in exc.problems]
+print(json.dumps({"rules": rules, "after_cached_load": after_cached_load, "problems": problems,
+                  "after_miss": parsers()}))
+"""
+
+
+def test_a_load_from_the_disk_cache_imports_neither_the_yaml_parser_nor_the_schema_validator(tmp_path, cache):
+    # A new process whose every file is in the disk cache parses no YAML and validates no schema, so it
+    # imports neither library (they are most of the loader's import time); the first file not in the
+    # cache, here one that breaks its schema, is parsed and validated in full, with its line.
+    good = make_rules_dir(tmp_path / "good", {"core/test-rule.yaml": rule_text()})
+    bad = make_rules_dir(tmp_path / "bad", {"core/test-rule.yaml": rule_text(category="vibes")})
+    load_ruleset(good)  # writes the cache
+    assert _cache_file(cache)
+    out = subprocess.run([sys.executable, "-c", _IN_A_NEW_PROCESS, str(good), str(bad)], cwd=ROOT,
+                         env={**os.environ, "EDUAUDIT_RULES_CACHE_DIR": str(cache)}, capture_output=True,
+                         text=True, check=True).stdout
+    result = json.loads(out)
+    assert "test-rule" in result["rules"]
+    assert result["after_cached_load"] == []
+    [problem] = result["problems"]
+    assert problem.startswith("audit_rules/core/test-rule.yaml:6 [rule test-rule]: category: 'vibes' is not one of")
+    assert result["after_miss"] == ["jsonschema", "ruamel.yaml"]
 
 
 def test_without_the_cache_every_file_is_parsed(tmp_path, cache, parses, monkeypatch):

@@ -18,6 +18,11 @@ parsing and validating it again, then does every cross-file check as usual. The 
 never an authority: an entry is used only for a file whose current bytes have the SHA-256 it records,
 a corrupt or foreign cache file is ignored and rebuilt, and any problem found while building from it
 makes the load start over from the YAML files (with line numbers). ``rules check`` does not use it.
+
+A load whose every file comes from the disk cache parses no YAML and runs no schema, so importing this
+module imports neither ruamel.yaml nor jsonschema (most of its import time): the YAML parser is
+imported on the first file parsed (:mod:`app.rules.yamlparse`), each validator built on the first file
+of its kind (:func:`_validator`), with the same checks and messages.
 """
 
 from __future__ import annotations
@@ -28,7 +33,6 @@ import gc
 import hashlib
 import json
 import os
-import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -36,8 +40,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker
 
 from . import schema
 from .conditions import ConditionError, compile_condition
@@ -99,20 +101,29 @@ class RuleLoadError(Exception):
         super().__init__(f"the rule set under {root} is invalid ({len(problems)} problem(s)):\n{lines}")
 
 
-def _validator(s: dict) -> Draft202012Validator:
-    return Draft202012Validator(s, format_checker=FormatChecker())
-
-
-_VALIDATORS = {
-    "rule": _validator(schema.RULE),
-    "questionnaire": _validator(schema.QUESTIONNAIRE),
-    "sources": _validator(schema.SOURCES),
-    "matrix": _validator(schema.RISK_MATRIX),
-    "ruleset": _validator(schema.RULESET),
-    "screening": _validator(schema.SCREENING),
-    "framework": _validator(schema.FRAMEWORK),
-    "aggravations": _validator(schema.AGGRAVATIONS),
+_SCHEMAS = {
+    "rule": schema.RULE,
+    "questionnaire": schema.QUESTIONNAIRE,
+    "sources": schema.SOURCES,
+    "matrix": schema.RISK_MATRIX,
+    "ruleset": schema.RULESET,
+    "screening": schema.SCREENING,
+    "framework": schema.FRAMEWORK,
+    "aggravations": schema.AGGRAVATIONS,
 }
+"""Kind of file -> its JSON Schema."""
+
+
+@lru_cache(maxsize=16)
+def _validator(kind: str) -> Any:
+    """The JSON Schema validator (with format checks) of files of ``kind``, built on its first use.
+
+    jsonschema is imported then, not with this module: a load whose every file comes from the disk
+    cache validates nothing. Raises ``KeyError`` for an unknown kind."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    return Draft202012Validator(_SCHEMAS[kind], format_checker=FormatChecker())
+
 
 _VALID_FILES: OrderedDict[tuple[str, bytes], tuple[Any, Any]] = OrderedDict()
 """(kind, SHA-256 of the file's bytes) -> (round-trip tree, plain data) of files read as valid."""
@@ -155,7 +166,7 @@ def _checked_file(path: Path, kind: str, cached: Mapping[str, Any] | None = None
     except YamlError as exc:
         return None, None, [(exc.message, exc.line)]
     plain = to_plain(tree)
-    errors = sorted(_VALIDATORS[kind].iter_errors(plain), key=lambda e: list(e.absolute_path))
+    errors = sorted(_validator(kind).iter_errors(plain), key=lambda e: list(e.absolute_path))
     problems = []
     for err in errors[:20]:
         where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
@@ -247,7 +258,8 @@ CACHE_FORMAT = 1
 """Version of the cache file's layout; a file of another format is ignored."""
 CACHE_KEEP = 8
 """Cache files kept in the cache folder (the most recently written); older ones are removed."""
-_CODE_FILES = ("loader.py", "schema.py", "yamlio.py", "questionnaire.py", "conditions.py", "model.py")
+_CODE_FILES = ("loader.py", "schema.py", "yamlio.py", "yamlparse.py", "questionnaire.py", "conditions.py", "model.py",
+               "operators.py")
 
 
 def cache_dir() -> Path | None:
@@ -308,6 +320,8 @@ def _write_cache(path: Path, key: str, valid: Mapping[str, tuple[str, str, Any]]
     payload = {"format": CACHE_FORMAT, "key": key,
                "files": {name: {"kind": kind, "sha256": sha, "data": data}
                          for name, (kind, sha, data) in sorted(valid.items())}}
+    import tempfile  # only a load that (re)writes the cache needs it: not imported with the loader
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".ruleset-", suffix=".part", dir=path.parent)
