@@ -141,7 +141,10 @@ def register_sessions(app: Flask) -> None:
         if g.get("api_token") is not None or request.endpoint == "static":
             return None
         # The CSRF token lives in the session: a browser restart must not void a half-filled step.
-        session.permanent = True
+        # Set once: setting it marks the session changed, and a changed session is signed and sent
+        # again with every response (SESSION_REFRESH_EACH_REQUEST is off, see config.py).
+        if not session.permanent:
+            session.permanent = True
         _ = current_user.is_authenticated  # load (and time out) the session before the view runs
         return require_mfa()
 

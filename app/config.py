@@ -35,6 +35,11 @@ DEFAULTS: dict[str, Any] = {
     # account (instance administrators) than for schools and NGOs. The cookie holds only a
     # session id; app.accounts.sessions checks it against the user_sessions table on every request.
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    # The cookie is signed and sent again only when the session changes (sign-in, a new CSRF token, a
+    # flashed message), not on every response: a session never outlives SESSION_ABSOLUTE_TIMEOUT
+    # (<= the 12 hours above) from its sign-in, when the cookie is set, so refreshing the cookie's
+    # expiry on each request kept nothing alive longer; it cost a signature per request.
+    "SESSION_REFRESH_EACH_REQUEST": False,
     "SESSION_IDLE_TIMEOUT": timedelta(minutes=60),
     "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=12),
     "SESSION_IDLE_TIMEOUT_PRIVILEGED": timedelta(minutes=15),

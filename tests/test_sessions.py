@@ -185,3 +185,21 @@ def test_the_session_id_is_not_the_users_to_give(app, accounts):
         user = get_user_by_email(ACCOUNTS["school"][0])
         with pytest.raises(RuntimeError, match="no session"):
             user.get_id()
+
+
+def test_the_session_cookie_is_sent_again_only_when_the_session_changes(app, accounts):
+    # Every response used to carry a freshly signed session cookie (the session was marked permanent on
+    # each request, which counts as a change): a signature per request for nothing, since a session ends
+    # at its absolute timeout (<= the cookie's lifetime) from its sign-in, when the cookie is set.
+    browser = signed_in(app, "school")
+    browser.get("/")  # the first page after sign-in makes the session lasting and puts a CSRF token in it
+    assert browser.get_cookie(COOKIE).expires is not None  # a browser restart keeps a half-filled step
+    response = browser.get("/")
+    assert response.status_code == 200
+    assert not [h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"{COOKIE}=")]
+    # A change (here: the interface language) is sent, and the session stays signed in.
+    token = csrf_token(browser.get("/").text)
+    changed = browser.post("/language", data={"csrf_token": token, "lang": "zh", "next": "/"})
+    assert changed.status_code == 302
+    assert [h for h in changed.headers.getlist("Set-Cookie") if h.startswith(f"{COOKIE}=")]
+    assert is_signed_in(browser) and 'lang="zh' in browser.get("/").text
