@@ -19,7 +19,7 @@ the ``instance_admin`` role (:func:`roles_required`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 
 import sqlalchemy as sa
@@ -101,12 +101,18 @@ def audit_for(report_id: str, action: str = "view") -> Audit:
     Aborts 404 if it does not exist or the user may not see it, 403 if they may see it but not take
     ``action`` now (e.g. editing answers that were submitted).
     """
-    audit = db.session.scalar(sa.select(Audit).where(Audit.report_id == report_id))
+    audit = db.session.scalar(_audit_statement(), {"report_id": report_id})
     if audit is None or not can_view(current_user, audit):
         abort(404)
     if not allowed(current_user, action, audit):
         abort(403)
     return audit
+
+
+@cache
+def _audit_statement() -> sa.Select:
+    """The audit with a given ``report_id``; built once per process (most pages of an audit run it)."""
+    return sa.select(Audit).where(Audit.report_id == sa.bindparam("report_id"))
 
 
 def roles_required(*roles: str) -> Callable:

@@ -478,19 +478,20 @@ def results(report_id: str):
         rendered.pages().put(page_key, page)
     shown = {"report_id": audit.report_id, "product": audit.product_name}
     # The content is kept per page and state of the submit form (its regulators and the one chosen; none
-    # when the user may not submit), with the session's CSRF token put into the form.
-    submit_form = _submit_form(audit)
-    state = None if submit_form is None else [list(submit_form.regulator.choices), submit_form.regulator.data]
+    # when the user may not submit), with the session's CSRF token put into the form. The form itself is
+    # built only when the content is rendered.
+    state = _submit_state(audit)
 
     def render(csrf: str) -> str:
         return render_template(
             "audits/_results_body.html", audit=shown, lang=lang,
-            pdf_url=url_for("audits.report_pdf", report_id=audit.report_id, lang=lang), submit_form=submit_form,
+            pdf_url=url_for("audits.report_pdf", report_id=audit.report_id, lang=lang),
+            submit_form=None if state is None else _submit_form_of(*state),
             csrf_value=csrf, report_html=page["report_html"], steps=page["steps"],
             progress_html=page["progress_html"], stale=page["stale"])
 
     body_key = ("results", *page_key, rendered.digest(state))
-    body = rendered.kept_form(body_key, render) if submit_form is not None \
+    body = rendered.kept_form(body_key, render) if state is not None \
         else rendered.kept(body_key, lambda: Markup(render("")))
     return render_template("audits/results.html", audit=shown, body=body)
 
@@ -685,15 +686,27 @@ def _pdf_refused(audit: Audit, lang: str, problem: dict[str, Any]):
     return page, code, headers
 
 
-def _submit_form(audit: Audit) -> FlaskForm | None:
-    """The form that sends the audit to a regulator, if the user may submit it now."""
+def _submit_state(audit: Audit) -> tuple[list[tuple[str, str]], str | None] | None:
+    """What the form that sends the audit to a regulator shows, if the user may submit it now: its
+    choices ((id, name) of every regulator) and the one chosen (the audit's last regulator, or none);
+    ``None`` when the user may not submit."""
     if not access.allowed(current_user, "submit", audit):
         return None
+    return review_services.regulator_choices(), str(audit.regulator_id) if audit.regulator_id else None
+
+
+def _submit_form_of(choices: list[tuple[str, str]], chosen: str | None) -> FlaskForm:
     form = review_forms.SubmitForm()
-    form.regulator.choices = [(str(r.id), r.name) for r in review_services.regulators()]
-    if audit.regulator_id:
-        form.regulator.data = str(audit.regulator_id)
+    form.regulator.choices = choices
+    if chosen is not None:
+        form.regulator.data = chosen
     return form
+
+
+def _submit_form(audit: Audit) -> FlaskForm | None:
+    """The form that sends the audit to a regulator, if the user may submit it now."""
+    state = _submit_state(audit)
+    return None if state is None else _submit_form_of(*state)
 
 
 @bp.get("/audits/<report_id>")

@@ -11,6 +11,7 @@ corrected", an action plan, then validation) with a regulator as the validating 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +65,18 @@ def regulators() -> list[Organisation]:
     """Every regulator organisation, by name (the choices of the submit form)."""
     return list(db.session.scalars(sa.select(Organisation).where(Organisation.kind == "regulator")
                                    .order_by(Organisation.name)))
+
+
+def regulator_choices() -> list[tuple[str, str]]:
+    """(id as text, name) of every regulator organisation, by name: the submit form's choices, read
+    without loading the organisations (one prebuilt statement)."""
+    return [(str(row.id), row.name) for row in db.session.connection().execute(_regulator_choices_statement())]
+
+
+@functools.cache
+def _regulator_choices_statement() -> sa.Select:
+    return (sa.select(Organisation.id, Organisation.name).where(Organisation.kind == "regulator")
+            .order_by(Organisation.name))
 
 
 def submissions(audit: Audit) -> list[Submission]:
