@@ -35,6 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
+    register_frame(app)
     register_security_headers(app)
     register_sessions(app)
     register_ruleset(app)
@@ -115,6 +116,13 @@ def register_error_handlers(app: Flask) -> None:
     from .errors import register
 
     register(app)
+
+
+def register_frame(app: Flask) -> None:
+    """The site header and footer of every page, kept per process (:mod:`app.frame`)."""
+    from . import frame
+
+    frame.register(app)
 
 
 def register_security_headers(app: Flask) -> None:

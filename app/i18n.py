@@ -122,7 +122,7 @@ def _param(name: str, value: Any, lang: str, question_id: str | None) -> str:
     return str(value) if word is None else word
 
 
-def _here() -> str:
+def here() -> str:
     """Where the switch returns to: this page, or the home page when this URL cannot be fetched again."""
     rule = request.url_rule
     if rule is None or "GET" not in (rule.methods or ()):
@@ -136,7 +136,7 @@ def _here() -> str:
 def language_context() -> dict[str, Any]:
     lang = ui_lang()
     return {"ui_lang": lang, "html_lang": HTML_LANG[lang], "language_names": LANGUAGES,
-            "language_tags": HTML_LANG, "language_next": _here(),
+            "language_tags": HTML_LANG, "language_next": here(),
             # Between two sentences kept in separate elements or messages: Chinese puts no space after 。
             "sentence_gap": "" if lang == "zh" else " "}
 

@@ -33,12 +33,14 @@ CSRF_PLACEHOLDER = "csrf-" + secrets.token_hex(16)
 each session's own): random per process, so no answer text can contain it by chance or design."""
 
 
-def with_csrf_token(html: str, token: str) -> Markup:
-    """Kept ``html`` with its one :data:`CSRF_PLACEHOLDER` replaced by ``token`` (a CSRF token is URL-safe
-    base64 and dots: nothing to escape). Raises ``ValueError`` if the placeholder is not there exactly once."""
-    if html.count(CSRF_PLACEHOLDER) != 1:
-        raise ValueError("kept content must hold the CSRF placeholder exactly once")
-    return Markup(html.replace(CSRF_PLACEHOLDER, token))
+def with_csrf_token(html: str, token: str, count: int = 1) -> Markup:
+    """Kept ``html`` with its :data:`CSRF_PLACEHOLDER` replaced by ``token`` (a CSRF token is URL-safe
+    base64 and dots: nothing to escape). Raises ``ValueError`` if the placeholder is not there exactly
+    ``count`` times (once per form the HTML holds)."""
+    if html.count(CSRF_PLACEHOLDER) != count:
+        times = "once" if count == 1 else f"{count} times"
+        raise ValueError(f"kept content must hold the CSRF placeholder exactly {times}")
+    return Markup(str(html).replace(CSRF_PLACEHOLDER, token))
 
 
 class RenderedPages:

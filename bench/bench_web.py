@@ -77,6 +77,12 @@ def wait_up(base: str, proc: subprocess.Popen, timeout: float = 120) -> None:
     raise RuntimeError(f"{base} did not answer within {timeout:.0f} s")
 
 
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) EduAudit-bench/1"
+"""Sent with every request, the sign-in's and wrk's alike, as one browser does: the session remembers the
+client that signed in (Flask-Login's session protection), and a request from another one (wrk sends no
+User-Agent of its own) changes the session, so each response would sign and send the cookie again."""
+
+
 def sign_in(base: str, form_path: str) -> tuple[str, str, int]:
     """Signs in, then opens ``form_path`` (a page with a form); returns (Cookie header, the CSRF token
     of that form, bytes of the sign-in page)."""
@@ -86,6 +92,7 @@ def sign_in(base: str, form_path: str) -> tuple[str, str, int]:
 
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     with opener.open(base + "/login") as response:
         page = response.read()
     token = csrf_token(page.decode())
@@ -100,27 +107,34 @@ def sign_in(base: str, form_path: str) -> tuple[str, str, int]:
     return cookie, token, len(page)
 
 
-def fetch(base: str, path: str, cookie: str, data: bytes | None = None) -> tuple[int, int, str]:
-    """(status, body bytes, Location) of one request, redirects not followed."""
+def fetch(base: str, path: str, cookie: str, data: bytes | None = None) -> tuple[int, int, str, bool]:
+    """(status, body bytes, Location, whether the response sets the session cookie) of one request,
+    redirects not followed."""
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None
 
-    request = urllib.request.Request(base + path, data=data, headers={"Cookie": cookie} if cookie else {})
+    request = urllib.request.Request(base + path, data=data, headers={"User-Agent": USER_AGENT,
+                                                                      **({"Cookie": cookie} if cookie else {})})
     if data is not None:
         request.add_header("Content-Type", "application/x-www-form-urlencoded")
     opener = urllib.request.build_opener(NoRedirect)
     try:
         with opener.open(request) as response:
-            return response.status, len(response.read()), response.headers.get("Location", "")
+            return (response.status, len(response.read()), response.headers.get("Location", ""),
+                    _sets_session(response.headers))
     except urllib.error.HTTPError as exc:
-        return exc.code, len(exc.read()), exc.headers.get("Location", "")
+        return exc.code, len(exc.read()), exc.headers.get("Location", ""), _sets_session(exc.headers)
+
+
+def _sets_session(headers) -> bool:
+    return any(value.startswith("session=") for value in headers.get_all("Set-Cookie") or ())
 
 
 def wrk(url: str, *, cookie: str, body: str | None, seconds: int, connections: int, folder: Path) -> dict:
     """One wrk run: requests/s, p50 and p99 in ms, and the count of error statuses and socket errors."""
     cmd = ["wrk", "--threads", "2", "--connections", str(connections), "--duration", f"{seconds}s", "--latency",
-           "--timeout", "10s"]
+           "--timeout", "10s", "--header", f"User-Agent: {USER_AGENT}"]
     if cookie:
         cmd += ["--header", f"Cookie: {cookie}"]
     if body is not None:
@@ -227,10 +241,14 @@ def run(args, facts: dict, bases: dict, folder: Path, sides: list[str]) -> None:
             if post:
                 body = urllib.parse.urlencode({"csrf_token": token, "action": post, **facts[side]["step_fields"]},
                                               doseq=True)
-            status, size, location = fetch(bases[side], path, cookie if signed else "",
-                                           body.encode() if body else None)
+            status, size, location, resent = fetch(bases[side], path, cookie if signed else "",
+                                                   body.encode() if body else None)
             if status != expected or "/login" in location:
                 raise RuntimeError(f"{side} {name}: {path} gave {status} {location!r}, expected {expected}")
+            if side == "app" and signed and not post and resent:
+                # A browser sends back what it got; wrk sends the same cookie again and again.
+                raise RuntimeError(f"app {name}: {path} changed the session on a repeated request, so every "
+                                   "request of the run would sign and send the session cookie again")
             per_side[side] = {"url": bases[side] + path, "cookie": cookie if signed else "", "body": body,
                               "size": size}
         per_side["bare"] = {"url": f"{bases['bare']}/page/{per_side['app']['size']}", "cookie": "",

@@ -13,6 +13,7 @@ import scenario
 from flask_babel import force_locale
 from webhelpers import csrf_token, login
 
+from app import frame
 from app import pagecache as rendered
 from app.audits import forms
 from app.extensions import current_ruleset
@@ -204,3 +205,76 @@ def test_the_kept_results_page_gives_each_colleague_their_own_token_for_the_subm
                                                                   "regulator": str(regulator_id)})
     assert response.status_code == 302
     assert "Submit for review" not in client.get(url).text  # submitted: another key, no form
+
+
+HEADER = re.compile(r'<header class="site-header">.*?</header>', re.S)
+
+
+def header_of(html: str) -> str:
+    return HEADER.search(html).group(0)
+
+
+def header_token(html: str) -> str:
+    return re.findall(r'name="csrf_token" value="([^"]+)"', header_of(html))[0]
+
+
+def test_the_site_header_is_kept_per_role_and_shows_each_users_own_name_token_and_page(app, accounts):
+    # Two colleagues and a user of another school share one kept header (same role, language, an
+    # organisation): each sees their own e-mail and school, their own CSRF token, and this page as
+    # the language switch's way back; a name with markup in it is escaped.
+    with app.app_context():
+        from app.accounts.services import get_org
+        from app.extensions import db
+
+        get_org("Other School").name = "Other <b>School</b> & Co"
+        db.session.commit()
+    browsers = {}
+    for key in ("school", "school2", "other_school"):
+        browsers[key] = app.test_client()
+        assert login(browsers[key], accounts[key]).status_code == 302
+    pages = {key: b.get("/products?q=x&page=1") for key, b in browsers.items()}
+    headers = {key: header_of(page.text) for key, page in pages.items()}
+    with app.test_request_context():
+        assert sum(1 for key in rendered.parts().keys() if key[0] == "site-header" and key[2]) == 1
+    assert accounts["school"] in headers["school"] and accounts["school2"] not in headers["school"]
+    assert accounts["school2"] in headers["school2"] and "Test School" in headers["school2"]
+    assert "Other &lt;b&gt;School&lt;/b&gt; &amp; Co" in headers["other_school"]
+    assert "<b>School</b>" not in headers["other_school"]
+    for key, page in pages.items():
+        assert 'name="next" value="/products?q=x&amp;page=1"' in headers[key]
+        assert not any(p in page.text for p in (rendered.CSRF_PLACEHOLDER, *frame.PLACEHOLDERS.values()))
+        tokens = re.findall(r'name="csrf_token" value="([^"]+)"', headers[key])
+        assert len(tokens) == 2 and len(set(tokens)) == 1  # the sign-out and language forms
+    assert len({re.findall(r'name="csrf_token" value="([^"]+)"', h)[0] for h in headers.values()}) == 3
+    # each user's own token signs them out
+    signed_out = browsers["school2"].post("/logout", data={"csrf_token": header_token(pages["school2"].text)})
+    assert signed_out.status_code == 302 and browsers["school2"].get("/account/password").status_code == 302
+    assert browsers["school"].get("/account/password").status_code == 200
+
+
+def test_the_kept_site_header_follows_the_language_and_who_is_signed_in(app, client, accounts):
+    anonymous = app.test_client()
+    reviewer = app.test_client()
+    assert login(reviewer, accounts["reviewer"]).status_code == 302
+    school_page = client.get("/products").text
+    school_header = header_of(school_page)
+    assert "My audits" in school_header and "Review queue" not in school_header
+    reviewer_header = header_of(reviewer.get("/products").text)
+    assert "Review queue" in reviewer_header and "My audits" not in reviewer_header
+    anonymous_header = header_of(anonymous.get("/products").text)
+    assert "Sign in" in anonymous_header and "Sign out" not in anonymous_header
+    assert len(re.findall(r'name="csrf_token"', anonymous_header)) == 1
+    client.post("/language", data={"csrf_token": header_token(school_page), "lang": "zh", "next": "/"})
+    chinese = header_of(client.get("/products").text)
+    assert "退出登录" in chinese
+    assert "Sign out" not in chinese
+
+
+def test_a_kept_header_that_lost_a_placeholder_is_refused(app, client):
+    client.get("/products")  # the school's header is kept now
+    with app.test_request_context():
+        store = rendered.parts()
+        [key] = [k for k in store.keys() if k[0] == "site-header" and k[2]]  # signed in
+        store.put(key, store.get(key).replace(frame.PLACEHOLDERS["email"], "someone@else.test"))
+    with pytest.raises(ValueError, match="email placeholder"):
+        client.get("/products")

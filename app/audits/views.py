@@ -221,17 +221,28 @@ def step(report_id: str, section_id: str):
         section = qn.section(section_id)
     except KeyError:
         abort(404)
-    typed = qn.load(audit.answers).typed
-    visible = qn.visible_sections(typed)
-    if section.id not in {s.id for s in visible}:
+    visible_ids, slots = _step_shape(audit, section)
+    if section.id not in visible_ids:
         flash(_("The step “%(step)s” does not apply with your current answers.", step=section.title[lang]), "info")
-        later = [s for s in visible if qn.sections.index(s) > qn.sections.index(section)]
+        later = [s for s in qn.sections if s.id in visible_ids and qn.sections.index(s) > qn.sections.index(section)]
         return redirect(_step_url(audit, later[0].id) if later else url_for("audits.results",
                                                                               report_id=audit.report_id))
-    slots = forms.step_slots(qn, section, typed)
     if request.method == "POST":
         return _save_step(audit, section, slots, forms.step_form_class(qn, slots, lang)())
     return _step_page(audit, section, slots, None)
+
+
+def _step_shape(audit: Audit, section: Section) -> tuple[frozenset[str], list[forms.Slot]]:
+    """(ids of the steps that apply to the audit's stored answers, the questions of ``section`` to put
+    on its page): worked out from the typed answers once per audit revision, rule set and step, and
+    kept in the parts store (a revision names the stored answers; the slots are never changed)."""
+    qn = current_ruleset().questionnaire
+
+    def make() -> tuple[frozenset[str], list[forms.Slot]]:
+        typed = qn.load(audit.answers).typed
+        return frozenset(s.id for s in qn.visible_sections(typed)), forms.step_slots(qn, section, typed)
+
+    return rendered.kept(("step-shape", audit.id, audit.revision, current_ruleset().sha256, section.id), make)
 
 
 def _save_step(audit: Audit, section: Section, slots: list[forms.Slot], form: FlaskForm) -> Response | str | tuple:
