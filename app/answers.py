@@ -35,6 +35,7 @@ _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[{]|[\]}]')
 """A JSON string (to the end of the text when it is not closed, so the scan stays linear) or a bracket."""
 _JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:)?')
 """Every string of valid JSON (so a scan never starts inside one); group 2 is set for object keys."""
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class AnswersFileError(ValueError):
@@ -121,14 +122,35 @@ def _read_json(path: Path, text: str) -> tuple[Any, dict[str, int]]:
                                       f"{LIMITS.max_int_digits} are accepted"]) from None
     except (ValueError, RecursionError) as exc:  # e.g. a number Python itself cannot convert
         raise AnswersFileError(path, [f"not valid JSON: {exc}"]) from None
-    return data, _json_key_lines(text)
+    lines = _json_key_lines(text)
+    if _has_surrogate(data):
+        # json reads a lone "\\ud800" as a character no file, page or PDF can hold: refused, as in YAML
+        key = next((str(k) for k, v in data.items() if _has_surrogate(k) or _has_surrogate(v)), None) \
+            if isinstance(data, dict) else None
+        where = (f"line {lines[key]}: " if key in lines else "") + \
+            (f"{key.encode('utf-8', 'backslashreplace').decode('utf-8')}: " if key is not None else "")
+        raise AnswersFileError(path, [f"{where}an escape (\\uD800 to \\uDFFF) that is half of a UTF-16 pair, "
+                                      "not a character"])
+    return data, lines
+
+
+def _has_surrogate(value: Any) -> bool:
+    """Whether a string in ``value`` (parsed JSON, nested at most :data:`LIMITS` deep) holds a
+    surrogate code point, U+D800 to U+DFFF."""
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
 
 
 def _read_yaml(path: Path, text: str) -> tuple[Any, dict[str, int]]:
     try:
         tree = loads_yaml(text, path, LIMITS)
     except YamlError as exc:
-        key = key_at_line(text, exc.line) if exc.line else None
+        key = key_at_line(text, exc.line, exc.column) if exc.line else None
         where = (f"line {exc.line}: " if exc.line else "") + (f"{key}: " if key else "")
         raise AnswersFileError(path, [f"{where}{exc.message}"]) from None
     data = to_plain(tree)
@@ -144,7 +166,9 @@ def read_answers_file(path: Path, questionnaire: Questionnaire, *,
     ``school`` (a non-empty ``str``, stripped) if given.
     Raises :class:`AnswersFileError` (and nothing else) for files that are not regular files, larger
     than :data:`MAX_FILE_BYTES` or not UTF-8; for syntax errors, duplicate keys, aliases, nesting
-    deeper than :data:`LIMITS` allows, integers of more than 30 digits and impossible dates; for
+    deeper than :data:`LIMITS` allows, integers of more than 30 digits, impossible dates, escapes
+    that are not characters (a lone ``\\ud800``, YAML or JSON) and what else
+    :func:`app.rules.yamlio.load_yaml` refuses (tags, mappings or lists as keys, ...); for
     unknown question ids, wrong types, unknown options and (if ``require_complete``) required
     questions left unanswered. Each problem names the question and, where known, the line.
     """

@@ -13,11 +13,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.answers import AnswersFileError, read_answers_file
 from app.rules.loader import RuleLoadError, load_ruleset
+from app.rules.yamlio import PARSER_FAILURE
 from tests.rulesdir import make_rules_dir
 
 CASES = Path(__file__).parent / "cases"
@@ -40,6 +41,20 @@ trees = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) |
                      st.dictionaries(st.text(max_size=12) | st.sampled_from(PIECES), inner, max_size=4),
                      max_leaves=25)
 token_text = st.lists(st.sampled_from(PIECES) | st.text(max_size=3), max_size=60).map("".join)
+
+FOUND = [b"{? {a: {b: 1}}: 1, c: 2}", b"&a [&a 1]", b"&a [*a]", b"x: &a {<<: *a}", b"!!omap [a: 1, a: 2]",
+         b"%YAML 1.3\n---\na: 1\n", b"a: !!bool x\n", b"a: !!int +\n", b'a: "\\U00110000"\n']
+"""Inputs that escaped the YAML reader as other errors (TypeError, ReusedAnchorWarning, RecursionError,
+AttributeError, AssertionError, KeyError, IndexError, ValueError); each is tried on every run."""
+
+
+def with_examples(*examples: dict):
+    """Run each of ``examples`` (keyword arguments of the test) before the generated ones."""
+    def decorate(test):
+        for kwargs in reversed(examples):
+            test = example(**kwargs)(test)
+        return test
+    return decorate
 
 
 @st.composite
@@ -78,13 +93,19 @@ def questionnaire():
 
 @SETTINGS
 @given(data=answers_bytes, suffix=st.sampled_from([".yaml", ".json"]))
+@with_examples(*[{"data": d, "suffix": ".yaml"} for d in FOUND], {"data": b'school: "\\ud800"\n', "suffix": ".yaml"},
+               {"data": b'{"school": "\\ud800"}', "suffix": ".json"})
 def test_answers_loader_raises_only_its_own_error(workdir, questionnaire, data, suffix):
     path = workdir / f"answers{suffix}"
     path.write_bytes(data)
     try:
-        read_answers_file(path, questionnaire, require_complete=False)
+        answers, meta = read_answers_file(path, questionnaire, require_complete=False)
     except AnswersFileError as exc:
         assert exc.problems and all(isinstance(p, str) and p for p in exc.problems)
+        assert not any(PARSER_FAILURE in p for p in exc.problems), exc.problems  # a failure no check names
+        str(exc).encode("utf-8")  # no lone surrogate ("\\ud800"), which no output can hold
+    else:
+        json.dumps([answers, meta], ensure_ascii=False, default=str).encode("utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +118,7 @@ def rules_root(tmp_path_factory):
 @SETTINGS
 @given(data=st.one_of(mutated([SEED_RULE]), token_text.map(lambda t: t.encode("utf-8", "surrogatepass")),
                       trees.map(lambda t: _as_text(t).encode("utf-8", "surrogatepass"))))
+@with_examples(*[{"data": d} for d in FOUND])
 def test_rule_loader_raises_only_its_own_error(rules_root, data):
     path = rules_root / RULE_FILE
     path.write_bytes(data)
@@ -104,5 +126,6 @@ def test_rule_loader_raises_only_its_own_error(rules_root, data):
         load_ruleset(rules_root)
     except RuleLoadError as exc:
         assert exc.problems
+        assert PARSER_FAILURE not in str(exc), str(exc)  # a failure no check names
     finally:
         shutil.copy(Path(__file__).resolve().parents[1] / "audit_rules" / RULE_FILE, path)

@@ -201,3 +201,96 @@ def test_rules_check_names_the_rules_dir_it_was_given(tmp_path):
     assert result.exit_code == 3, result.output
     assert f"the rule set under {mine} is invalid" in result.output
     assert "audit_rules" not in result.output
+
+
+ESCAPED = [  # (text, line, message): each escaped the YAML reader as another exception, or as a warning
+    ("{? {a: {b: 1}}: 1, c: 2}", 1, "a mapping used as a key; a key is a single value"),  # TypeError
+    ("&a [&a 1]", 1, "the anchor &a is defined twice (first on line 1)"),  # ReusedAnchorWarning
+    ("a: &x 1\nb: &x 2\n", 2, "the anchor &x is defined twice (first on line 1)"),  # ReusedAnchorWarning
+    ("a: &a [1, *a]\n", 1, "the alias *a stands inside the value it names (a loop)"),  # RecursionError, later
+    ("x: &a {<<: *a}\n", 1, "the alias *a stands inside the value it names (a loop)"),  # AttributeError
+    ("!!omap [a: 1, a: 2]\n", 1, "the tag !!omap is not accepted on a list"),  # AssertionError
+    ("%YAML 1.3\n---\na: 1\n", 1, "'%YAML 1.3': only YAML 1.2 is read here"),  # AssertionError
+    ("a: 1\nb: !!bool maybe\n", 2, "'maybe' is not a valid !!bool"),  # KeyError
+    ("a: !!int +\n", 1, "'+' is not a valid !!int"),  # IndexError
+    ("a: !!float ''\n", 1, "'' is not a valid !!float"),  # IndexError
+]
+ACCEPTED_BEFORE = [  # (text, line, message): loaded before, as something else than what was written
+    ("? [1, 2]\n: x\n", 1, "a list used as a key"),  # the key "(1, 2)"
+    ("a: !!python/object:os.system x\n", 1, "the tag !!python/object:os.system is not accepted on a value"),
+    ("a: !!binary aGVsbG8=\n", 1, "the tag !!binary is not accepted on a value"),  # bytes
+    ("a: !!set {x}\n", 1, "the tag !!set is not accepted on a mapping"),  # a set
+    ("a: !!str {b: 1}\n", 1, "the tag !!str is not accepted on a mapping"),  # a mapping
+    ("jurisdiction: !local CN\n", 1, "the tag !local is not accepted on a value"),  # a tagged scalar
+    ("%YAML 1.1\n---\na: 1:30\n", 1, "'%YAML 1.1': only YAML 1.2 is read here"),  # 90, and warnings
+    ('a: "x\\ud800"\n', 1, "an escape (\\uD800 to \\uDFFF) that is half of a UTF-16 pair"),  # unprintable
+    ("a: 0x" + "f" * 26 + "\n", 1, "a number of more than 30 digits"),  # 31 decimal digits
+]
+NO_LINE_BEFORE = [  # (text, line, message): refused before, without a line
+    ("a: 1\nb: x\x01y\n", 2, "the character U+0001 is not allowed in YAML"),
+    ('a: 1\nb: "\\U00110000"\n', 2, "an escape (\\U...) beyond U+10FFFF"),
+    ("a: 1\nb: !!int x\n", 2, "'x' is not a valid !!int"),
+]
+
+
+@pytest.mark.parametrize("text,line,message", ESCAPED + ACCEPTED_BEFORE + NO_LINE_BEFORE)
+def test_the_yaml_reader_refuses_with_its_own_error_naming_the_line(text, line, message):
+    from app.rules.yamlio import YamlError, loads_yaml
+
+    with pytest.raises(YamlError) as caught:  # a warning would be an error here (filterwarnings)
+        loads_yaml(text, "f.yaml")
+    assert (caught.value.line, caught.value.message[:len(message)]) == (line, message)
+
+
+def test_what_yaml_1_2_allows_still_loads():
+    from app.rules.yamlio import loads_yaml, to_plain
+
+    text = ('%YAML 1.2\n---\nbase: &b {x: 1}\nmine:\n  <<: *b\n  y: !!str 2026\n  z: !!int "7"\n'
+            'w: "\\ud83d\\ude00"\nv: [=, <<]\n')
+    assert to_plain(loads_yaml(text)) == {"base": {"x": 1}, "mine": {"x": 1, "y": "2026", "z": 7}, "w": "\U0001f600",
+                                          "v": ["=", "<<"]}  # not ruamel's TaggedScalar, "y" and "v" included
+
+
+@pytest.mark.parametrize("text,message", [
+    ("{? {a: {b: 1}}: 1, c: 2}", "line 1: a mapping used as a key"),
+    ("&a [&a 1]", "line 1: the anchor &a is defined twice"),
+    ("jurisdiction: CN\n[a, b]: 1\n", "line 2: a list used as a key"),
+    ("jurisdiction: CN\nschool: &s x\nproduct_name: &s y\n", "line 3: product_name: the anchor &s is defined twice"),
+    ("jurisdiction: CN\nschool: !!binary aGVsbG8=\n", "line 2: school: the tag !!binary is not accepted"),
+    ("%YAML 1.1\n---\njurisdiction: CN\n", "line 1: '%YAML 1.1': only YAML 1.2 is read here"),
+    ('jurisdiction: CN\nschool: "\\ud800"\n', "line 2: school: an escape (\\uD800 to \\uDFFF) that is half"),
+])
+def test_evaluate_refuses_a_hostile_answers_file_naming_the_line(tmp_path, text, message):
+    assert_refused(evaluate(answers_file(tmp_path, "answers.yaml", text)), message)
+
+
+def test_a_lone_surrogate_in_a_json_answers_file_is_refused(tmp_path):
+    # json reads it as a character that no output can hold: the PDF's cover failed with UnicodeEncodeError.
+    text = '{"jurisdiction": "CN",\n "school": "\\ud800"}'
+    assert_refused(evaluate(answers_file(tmp_path, "answers.json", text)),
+                   "line 2: school: an escape (\\uD800 to \\uDFFF) that is half of a UTF-16 pair")
+
+
+def test_several_files_name_the_hostile_one_and_evaluate_the_others(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_bytes((Path(__file__).parent / "cases" / "hangzhou-no11-classroom.yaml").read_bytes())
+    bad = answers_file(tmp_path, "bad.yaml", "{? {a: {b: 1}}: 1, c: 2}")
+    with deadline(60):
+        result = CliRunner().invoke(main, ["evaluate", str(bad), str(good), "--jobs", "1"])
+    assert result.exit_code == 2, result.output
+    first, second = result.stdout.splitlines()
+    assert "line 1: a mapping used as a key" in first and '"verdict"' in second
+
+
+@pytest.mark.parametrize("text,line,message", [
+    ("x-key:\n  ? {a: {b: 1}}\n  : 1\n", 2, "a mapping used as a key"),
+    ("x-anchors: &a [&a 1]\n", 1, "the anchor &a is defined twice"),
+    ("x-loop: &a [1, *a]\n", 1, "the alias *a stands inside the value it names"),
+    ("x-tag: !!python/object:os.system x\n", 1, "the tag !!python/object:os.system is not accepted"),
+])
+def test_rules_check_refuses_a_hostile_rule_file_naming_the_line(tmp_path, text, line, message):
+    root = make_rules_dir(tmp_path, {"core/test-rule.yaml": rule_text() + text})
+    result = rules_check(root)
+    assert result.exit_code == 3 and "Traceback" not in result.output, result.output
+    at = len(rule_text().splitlines()) + line
+    assert f"core/test-rule.yaml:{at} [rule test-rule]: {message}" in result.output, result.output

@@ -21,11 +21,12 @@ from typing import Any
 
 
 class YamlError(ValueError):
-    """A YAML file could not be read; ``line`` is 1-based or ``None``."""
+    """A YAML file could not be read; ``line`` and ``column`` (where in the line) are 1-based or ``None``."""
 
-    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+    def __init__(self, path: Path | str, line: int | None, message: str, column: int | None = None) -> None:
         self.path = str(path)
         self.line = line
+        self.column = column
         self.message = message
         where = f"{self.path}:{line}" if line else self.path
         super().__init__(f"{where}: {message}")
@@ -56,6 +57,10 @@ class YamlLimits:
     max_nodes: int = 100_000
     max_int_digits: int = 30
 
+
+PARSER_FAILURE = "the YAML reader failed on this file"
+"""Begins the message of a :class:`YamlError` for a failure of the parser that no check foresaw (no
+line is known then). Every failure known has its own message; tests look for this one to find more."""
 
 RULE_FILE_LIMITS = YamlLimits()
 """Rule data: the largest file (``questionnaire.yaml``) has 3,108 nodes and is 13 levels deep; no
@@ -106,9 +111,14 @@ def load_yaml(path: Path | str, limits: YamlLimits = RULE_FILE_LIMITS, max_bytes
     """Read ``path`` as strict YAML 1.2 and return the round-trip tree (keeps line numbers).
 
     At most ``max_bytes`` of a regular file are read (see :func:`read_bounded`); the document must
-    stay within ``limits``. Raises :class:`YamlError` naming the file and line for syntax errors,
-    duplicate keys, impossible dates, over-long integers and exceeded limits, and for files that
-    cannot be read.
+    stay within ``limits``. Raises :class:`YamlError` (and nothing else, not even a warning) naming
+    the file and line for syntax errors, duplicate keys, impossible dates, over-long integers,
+    exceeded limits, a mapping or list used as a key, an anchor defined twice, an alias inside the
+    value it names, tags other than YAML 1.2's core ones and dates (``!!set``, ``!!binary``,
+    ``!!python/...``, ``!local``), values an explicit tag cannot hold (``!!int x``), a ``%YAML``
+    line other than 1.2, control characters, and quoted escapes that are not Unicode characters (a
+    lone ``\\uD800``). Only the file is named for files that cannot be read, and for a failure of
+    the parser that no check foresaw (its message begins with :data:`PARSER_FAILURE`).
     """
     try:
         _raw, text = read_text_bounded(path, max_bytes)
@@ -124,16 +134,17 @@ def loads_yaml(text: str, path: Path | str = "<string>", limits: YamlLimits = RU
     return yamlparse.loads_yaml(text, path, limits)
 
 
-def key_at_line(text: str, line: int) -> str | None:
-    """The top-level mapping key whose entry holds 1-based ``line`` of ``text``, or ``None`` (the
-    document is not a mapping, or the line comes before its first key).
+def key_at_line(text: str, line: int, column: int | None = None) -> str | None:
+    """The top-level mapping key whose entry holds 1-based ``line`` of ``text`` (at 1-based
+    ``column`` when given, else anywhere in the line), or ``None`` (the document is not a mapping,
+    the place comes before its first key, or the key there is not a single value).
 
     Reads parser events only: nothing is composed or constructed and aliases are not followed, so
     a value that failed to load (an impossible date, an alias) can still be placed under its key,
     in time linear in the text."""
     from . import yamlparse
 
-    return yamlparse.key_at_line(text, line)
+    return yamlparse.key_at_line(text, line, column)
 
 
 def to_plain(node: Any) -> Any:
