@@ -278,3 +278,22 @@ def test_a_kept_header_that_lost_a_placeholder_is_refused(app, client):
         store.put(key, store.get(key).replace(frame.PLACEHOLDERS["email"], "someone@else.test"))
     with pytest.raises(ValueError, match="email placeholder"):
         client.get("/products")
+
+
+def test_which_steps_apply_follows_each_saved_answer(app, client):
+    # The steps that apply and a step's questions are kept per audit revision: a save that changes
+    # what applies must be seen by the very next request, in both directions.
+    from test_web import start
+
+    report_id, _ = start(client)
+    data_url, cameras_url = f"/audits/{report_id}/steps/data", f"/audits/{report_id}/steps/cameras"
+    assert client.get(cameras_url).status_code == 302  # no cameras declared yet
+    for sensors, status in (("classroom_cameras", 200), ("none", 302), ("entrance_cameras", 200)):
+        page = client.get(data_url)
+        saved = client.post(data_url, data={"csrf_token": csrf_token(page.text), "action": "continue",
+                                            "sensors": sensors})
+        assert saved.status_code == 302, saved.text
+        assert client.get(cameras_url).status_code == status, sensors
+    with app.test_request_context():
+        assert sum(1 for key in rendered.parts().keys() if key[0] == "step-shape" and key[4] == "cameras") >= 3
+
