@@ -22,7 +22,7 @@ TEMPLATES_DIR = ROOT / "templates"
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: config → extensions → blueprints → error pages → headers → sessions → rule set.
+    """Build the app: config → request text → extensions → blueprints → error pages → headers → sessions → rule set.
 
     Raises :class:`app.rules.loader.RuleLoadError` (listing every problem) if the rule files are
     invalid, and :class:`app.config.ConfigError` for an unsafe configuration, so a broken set-up
@@ -32,6 +32,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATES_DIR))
     register_config(app, test_config)
+    register_request_text(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -51,6 +52,14 @@ def register_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     app_config.finalise(app.config, app.instance_path)
+
+
+def register_request_text(app: Flask) -> None:
+    """Requests read strictly: an address, query string or JSON body holding text no database, page or
+    PDF can hold is refused before anything else runs; forms refuse it on the field (:mod:`app.requesttext`)."""
+    from .requesttext import register
+
+    register(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -17,6 +17,7 @@ from .api import problems as api_problems
 from .extensions import database_unavailable, db, login_manager
 from .i18n import describe, ui_lang
 from .problems import Problem
+from .requesttext import RefusedText
 
 PAGES = {
     400: (_l("The request could not be understood"),
@@ -113,7 +114,8 @@ def _sentences(*parts: object) -> str:
 def register(app: Flask) -> None:
     """Attach the handlers for CSRF failures (400), 403, 404, 405, 413, 429 and 500 to ``app``, for a
     :class:`~app.problems.Problem` no view caught (409: the request was refused, nothing was written),
-    and for a database that cannot be reached (503, see :func:`app.extensions.database_unavailable`)."""
+    for text of the request that cannot be kept (:class:`~app.requesttext.RefusedText`: 400, the API
+    422) and for a database that cannot be reached (503, see :func:`app.extensions.database_unavailable`)."""
 
     @app.errorhandler(DBAPIError)
     def database_error(exc: DBAPIError):
@@ -129,6 +131,16 @@ def register(app: Flask) -> None:
         g._login_user = login_manager.anonymous_user()
         page, status = _page(503, *DATABASE_PAGE, resend=_resend_fields(), resend_to=request.url)
         return page, status, headers
+
+    @app.errorhandler(RefusedText)
+    def unreadable(exc: RefusedText):
+        # Raised where the request is read (its address, query string or JSON body), before any view
+        # wrote anything: the API names each refused value, a page the first.
+        if api_problems.is_api_request():
+            status = 400 if any(field == "path" for field, _problem in exc.refusals) else 422
+            return api_problems.from_api_problem(api_problems.ApiProblem(
+                status, "api.invalid", errors=exc.refusals, count=len(exc.refusals)))
+        return _page(400, PAGES[400][0], describe(exc))
 
     @app.errorhandler(Problem)
     def refused(exc: Problem):

@@ -199,6 +199,14 @@ MESSAGES: dict[str, str] = {
                                "evaluated now; complete it and request the report again"),
     "api.jobs_unreachable": N_("the job queue cannot be reached at the moment; no job is lost, ask again "
                                "in a minute"),
+    # -- text of a request that cannot be kept (app/requesttext.py) ----------------------------------
+    # The last four are said of a form field, after its label, or of the place request.refused names.
+    "request.refused": N_("“%(field)s” %(problem)s; nothing was changed"),
+    "request.half_surrogate": N_("holds an escape (\\uD800 to \\uDFFF) that is half of a UTF-16 pair, not a "
+                                 "character"),
+    "request.nul": N_("holds the character U+0000 (NUL), which cannot be stored"),
+    "request.not_utf8": N_("holds bytes that are not UTF-8 text (%(bytes)s)"),
+    "request.too_deep": N_("is nested too deeply to be read"),
     # -- portable audits (app/audits/portable.py) -----------------------------------------------------
     "portable.not_json": N_("the file is not a JSON document: %(error)s"),
     "portable.incompatible": N_("the file is '%(format)s' version %(version)s; this instance reads '%(expected)s' "

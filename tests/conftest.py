@@ -206,6 +206,18 @@ def client(app, accounts):
 
 
 @pytest.fixture
+def school_api(app, accounts):
+    """A test client of the JSON API sending a write token of the school administrator of "Test School"."""
+    from apihelpers import make_token
+
+    with app.app_context():
+        text = make_token("school")
+    api = app.test_client()
+    api.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {text}"
+    return api
+
+
+@pytest.fixture
 def runner(app):
     """A runner for the app's ``flask`` commands."""
     return app.test_cli_runner()

@@ -129,15 +129,6 @@ def test_token_requests_need_no_csrf_token(app, accounts):
 
 # -- answers: the form's rules -------------------------------------------------------------------------
 
-@pytest.fixture
-def school_api(app, accounts):
-    with app.app_context():
-        text = make_token("school")
-    api = app.test_client()
-    api.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {text}"
-    return api
-
-
 def _draft(api) -> dict:
     created = api.post(f"{API}/audits", json={"product_name": "Smart Classroom", "vendor_name": "Vision Co"})
     assert created.status_code == 201, created.text

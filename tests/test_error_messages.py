@@ -158,7 +158,7 @@ SAMPLES = {
     "format": "x-y", "version": 3, "expected": "eduaudit-portable-audit", "expected_versions": [1, 2],
     "sha256": "ab" * 32, "recorded": "image/png", "found": "application/pdf",
     "path": "content/audit/status", "error": "line 1 column 2", "actual": "0123abcd", "actor": "head@school.test",
-    "at": "2026-12-02T10:00:00+00:00",
+    "at": "2026-12-02T10:00:00+00:00", "field": "json.answers.product_description", "bytes": "%ED%A0%80",
 }
 """A value for each parameter name the catalogue uses (ids where the parameter is a word)."""
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
 
+from ..requesttext import CheckedForm
 from .passwords import MAX_LENGTH, MIN_LENGTH
 from .tokens import LIFETIMES_DAYS, NAME_MAX
 
 
-class LoginForm(FlaskForm):
+class LoginForm(CheckedForm):
     """E-mail address and password."""
 
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address.")),
@@ -23,7 +23,7 @@ class LoginForm(FlaskForm):
                              render_kw={"autocomplete": "current-password"})
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(CheckedForm):
     """The new password twice (reached through a one-time link; the change-password form adds the current one)."""
 
     new = PasswordField(_l("New password"), validators=[
@@ -60,7 +60,7 @@ def _organisation_field() -> SelectField:
     return SelectField(_l("Organisation"), choices=[])
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(CheckedForm):
     """A new account: e-mail address, name, role and organisation; the person sets the password."""
 
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter an e-mail address.")),
@@ -71,31 +71,31 @@ class UserCreateForm(FlaskForm):
     organisation = _organisation_field()
 
 
-class RoleForm(FlaskForm):
+class RoleForm(CheckedForm):
     """Another role, with the organisation it needs."""
 
     role = _role_field()
     organisation = _organisation_field()
 
 
-class ActiveForm(FlaskForm):
+class ActiveForm(CheckedForm):
     """Enable (``"1"``) or disable (``"0"``) an account."""
 
     active = HiddenField(validators=[AnyOf(["0", "1"])])
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(CheckedForm):
     """A form that is only a button (its CSRF token), e.g. issuing a password link."""
 
 
-class OrgForm(FlaskForm):
+class OrgForm(CheckedForm):
     """A new organisation: its unique name and its kind."""
 
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the organisation's name.")), Length(max=200)],
                        render_kw={"maxlength": 200})
     kind = SelectField(_l("Kind"), choices=KIND_CHOICES)
 
-class TokenForm(FlaskForm):
+class TokenForm(CheckedForm):
     """A new personal API token: its name, scope and lifetime."""
 
     name = StringField(_l("Name"), validators=[DataRequired(_l("Name the token (for example the system that "
@@ -108,11 +108,11 @@ class TokenForm(FlaskForm):
                            choices=[SelectChoice(days, _l("%(num)d days", num=days)) for days in LIFETIMES_DAYS])
 
 
-class RevokeTokenForm(FlaskForm):
+class RevokeTokenForm(CheckedForm):
     """Revoke one token (the CSRF token only)."""
 
 
-class CodeForm(FlaskForm):
+class CodeForm(CheckedForm):
     """A second-factor code: 6 digits from the authenticator app, or a recovery code."""
 
     code = StringField(_l("Code"), validators=[DataRequired(_l("Enter the code.")), Length(max=40)],
@@ -120,7 +120,7 @@ class CodeForm(FlaskForm):
                                   "spellcheck": "false"})
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(CheckedForm):
     """The current password, to confirm a change of the second factor."""
 
     password = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your current password.")),

@@ -16,7 +16,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, jsonify, request, url_for
 from flask_login import current_user
-from flask_smorest import Blueprint
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import access, trail
@@ -33,6 +32,7 @@ from ..rules.questionnaire import AnswerError
 from ..timefmt import as_utc
 from . import schemas
 from .auth import limited, signed_in
+from .parsing import Blueprint
 from .problems import ApiProblem
 
 blp = limited(Blueprint("api_audits", __name__, description="A school's audits, their assessments, findings, "

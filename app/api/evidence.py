@@ -8,7 +8,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_smorest import Blueprint
 
 from .. import access
 from ..evidence import services as evidence
@@ -18,6 +17,7 @@ from ..models import ATTACHMENT_MEDIA_TYPES, Attachment, Audit, User
 from ..timefmt import as_utc
 from . import schemas
 from .auth import limited, signed_in
+from .parsing import Blueprint
 from .problems import ApiProblem
 
 blp = limited(Blueprint("api_evidence", __name__, description="Documents attached to an audit's answers."))

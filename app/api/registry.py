@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Response, jsonify
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from .. import access
 from ..extensions import db
@@ -20,6 +19,7 @@ from ..rules.schema import VERDICTS
 from ..timefmt import as_utc
 from . import schemas
 from .auth import limited, signed_in
+from .parsing import Blueprint
 from .problems import ApiProblem
 
 blp = limited(Blueprint("api_registry", __name__, description="Products, published audits and their exports."))

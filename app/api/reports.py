@@ -15,7 +15,6 @@ from typing import Any
 
 from flask import Response, current_app, url_for
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from .. import access
 from ..evaluation import NotReady
@@ -24,6 +23,7 @@ from ..jobs import JobsUnavailable
 from . import report_jobs, schemas
 from .audits import not_ready_problem
 from .auth import limited, rate_key, signed_in
+from .parsing import Blueprint
 from .problems import ApiProblem, field_error
 
 blp = limited(Blueprint("api_reports", __name__, description="Report PDFs, produced as jobs."))

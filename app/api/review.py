@@ -10,7 +10,6 @@ import datetime as dt
 from typing import Any
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from .. import access
 from ..extensions import current_ruleset, db
@@ -20,6 +19,7 @@ from ..timefmt import as_utc
 from . import schemas
 from .audits import submission_output
 from .auth import limited, signed_in
+from .parsing import Blueprint
 from .problems import ApiProblem
 
 blp = limited(Blueprint("api_review", __name__, description="The regulator's review of submitted audits, and "

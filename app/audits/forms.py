@@ -30,6 +30,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
 from ..i18n import describe
+from ..requesttext import CheckedForm
 from ..rules.questionnaire import DEFAULT_MAX_LENGTH, UNKNOWN, AnswerError, Question, Questionnaire, Section
 
 BOOLEAN_LABELS = {"en": ("Yes", "No", "Not known"), "zh": ("是", "否", "不清楚")}
@@ -38,7 +39,7 @@ FIELD_PREFIX = "q_"
 """Python attribute prefix of question fields (the HTML name is the bare question id)."""
 
 
-class NewAuditForm(FlaskForm):
+class NewAuditForm(CheckedForm):
     """Start an audit: the product and its vendor (the rest is asked step by step)."""
 
     product_name = StringField(_l("Product name"), validators=[
@@ -211,7 +212,7 @@ def step_form_class(questionnaire: Questionnaire, slots: list[Slot], lang: str =
             _form_classes.move_to_end(key)
             return kept[1]
     attrs: dict[str, Any] = {FIELD_PREFIX + s.question.id: _field(questionnaire, s.question, lang) for s in slots}
-    form_class = type("StepForm", (FlaskForm,), attrs)
+    form_class = type("StepForm", (CheckedForm,), attrs)
     with _form_classes_lock:
         _form_classes[key] = (questionnaire, form_class)
         _form_classes.move_to_end(key)

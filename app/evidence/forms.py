@@ -4,16 +4,16 @@ button's form (its CSRF token)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
 from wtforms import SelectField
 from wtforms.validators import DataRequired, ValidationError
 
+from ..requesttext import CheckedForm
 from .services import Upload
 
 
-class AttachForm(FlaskForm):
+class AttachForm(CheckedForm):
     """Which answer the document supports (choices grouped by step) and the document itself."""
 
     question = SelectField(_l("The answer it supports"), validators=[DataRequired(_l("Choose a question."))])
@@ -32,5 +32,5 @@ class AttachForm(FlaskForm):
                       request_id=int(self.request.data) if self.request.data else None)
 
 
-class RemoveForm(FlaskForm):
+class RemoveForm(CheckedForm):
     """Remove one attachment (the form carries only the CSRF token)."""

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
+from ..requesttext import CheckedForm
 
-class PublishForm(FlaskForm):
+
+class PublishForm(CheckedForm):
     """Publish the approved audit to the public product registry, redacted."""
 
     show_school_name = BooleanField(_l("Show our school's name with the published audit"))
 
 
-class UnpublishForm(FlaskForm):
+class UnpublishForm(CheckedForm):
     """Withdraw the audit's publication: a button, only the CSRF token."""

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..i18n import ui_lang
 from ..models import RATINGS
+from ..requesttext import CheckedForm
 from .report import RATING_LABELS
 from .services import ACTION_MAX, COMMENT_MAX, OWNER_MAX
 
@@ -58,10 +59,10 @@ def review_form_class(count: int) -> type[FlaskForm]:
         attrs[f"t{i}_owner"] = StringField(_l("Owner"), validators=[Length(max=OWNER_MAX)],
                                            render_kw={"maxlength": OWNER_MAX})
         attrs[f"t{i}_due"] = DateField(_l("Due date"), validators=[Optional()])
-    return type("ReviewForm", (FlaskForm,), attrs)
+    return type("ReviewForm", (CheckedForm,), attrs)
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(CheckedForm):
     """The reviewer's decision on the submission, with a comment for the school."""
 
     decision = RadioField(_l("Decision"), choices=DECISION_CHOICES,
@@ -72,11 +73,11 @@ class DecisionForm(FlaskForm):
                                     render_kw={"rows": 3, "maxlength": COMMENT_MAX})
 
 
-class CarryOverForm(FlaskForm):
+class CarryOverForm(CheckedForm):
     """Carry the previous submission's ratings over: a button, only the CSRF token."""
 
 
-class ActionForm(FlaskForm):
+class ActionForm(CheckedForm):
     """The school's own action-plan item."""
 
     action = TextAreaField(_l("Action"), validators=[Length(max=ACTION_MAX)],
@@ -85,7 +86,7 @@ class ActionForm(FlaskForm):
     due_date = DateField(_l("Due date"), validators=[Optional()])
 
 
-class DocumentRequestForm(FlaskForm):
+class DocumentRequestForm(CheckedForm):
     """The reviewer asks the school for a document on a finding or section (choices "finding:<id>" or
     "section:<id>", set per request from the submission's targets)."""
 
@@ -97,14 +98,14 @@ class DocumentRequestForm(FlaskForm):
     due_date = DateField(_l("Due date"), validators=[Optional()])
 
 
-class DoneForm(FlaskForm):
+class DoneForm(CheckedForm):
     """Mark an action-plan item done, with a note of what was done."""
 
     note = TextAreaField(_l("What was done"), validators=[Length(max=COMMENT_MAX)],
                          render_kw={"rows": 2, "maxlength": COMMENT_MAX})
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(CheckedForm):
     """Send the audit to a regulator (the choices are set per request from the regulators on the instance)."""
 
     regulator = SelectField(_l("Regulator"), coerce=str, validators=[DataRequired(_l("Choose the regulator."))])
@@ -113,5 +114,5 @@ class SubmitForm(FlaskForm):
         render_kw={"maxlength": 5000, "rows": 3})
 
 
-class NewVersionForm(FlaskForm):
+class NewVersionForm(CheckedForm):
     """Start a new version of an approved or rejected audit: a button, only the CSRF token."""

@@ -23,6 +23,7 @@ from ..labels import STATUS_NAMES, display_json
 from ..models import ACTION_RATINGS, AUDIT_STATUSES, ActionItem, Audit
 from ..reports.context import LEVEL_LABELS, level_badge
 from ..reports.texts import CATEGORY_LABELS
+from ..requesttext import RefusedText
 from ..rules.schema import CATEGORIES, VERDICTS
 from ..timefmt import format_utc
 from . import bp, forms, report, services
@@ -295,13 +296,17 @@ def save_rating(report_id: str):
     """Save one rating as it is made (the review page's script): a JSON object ``{"kind", "id", "rating",
     "comment", "action", "owner", "due"}`` (``due`` as YYYY-MM-DD) with the CSRF token in the
     ``X-CSRFToken`` header. Answers JSON: ``{"saved": true, "target", "at"}``, or ``{"saved": false,
-    "error"}`` with 400 (not such an object), 409 (already decided) or 422 (incomplete or invalid)."""
+    "error"}`` with 400 (not such an object), 409 (already decided) or 422 (incomplete or invalid, or
+    text that cannot be kept: :class:`app.requesttext.RefusedText`)."""
     audit = access.audit_for(report_id, "view")
     submission = services.latest_submission(audit, current_user.organisation_id)
     if not access.allowed(current_user, "review", audit):
         return jsonify(saved=False, error=_("This submission was already decided; its review can no longer "
                                             "change.")), 409
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RefusedText as exc:  # a lone surrogate or NUL in the text typed (app.requesttext)
+        return jsonify(saved=False, error=describe(exc)), 422
     if not isinstance(body, dict) or not all(isinstance(body.get(k, ""), str) for k in RATING_KEYS):
         return jsonify(saved=False, error=_("The request is not a rating.")), 400
     due = None

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
+from ..requesttext import CheckedForm
 from .services import SHA256_RE
 
 NOT_HEX = re.compile(r"[^0-9a-f]")
@@ -63,7 +63,7 @@ def _character(char: str) -> str:
     return _("“%(char)s”", char=char)
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(CheckedForm):
     """Upload the PDF, or paste its fingerprint (for a file too large or too private to upload)."""
 
     pdf = FileField(_l("The PDF report"))
