@@ -85,6 +85,11 @@ DEFAULTS: dict[str, Any] = {
     "RULES_DIR": None,
     # Rendered results pages kept per process (app.pagecache), each about 150 KB; 0: none.
     "RESULTS_CACHE_SIZE": 64,
+    # The same pages shared by every process of the instance (a folder all web workers see), so one
+    # rendered by one worker is read by the others and by workers started later; None:
+    # <instance folder>/results-pages. At most RESULTS_SHARED_SIZE files (oldest out); 0: not shared.
+    "RESULTS_SHARED_DIR": None,
+    "RESULTS_SHARED_SIZE": 2000,
     # Parts of pages kept per process (app.pagecache): rendered contents of questionnaire steps (about
     # 15 KB each) and the registry's comparisons (charts and tables, about 20 KB); 0: none.
     "PAGE_PARTS_CACHE_SIZE": 256,
@@ -162,7 +167,8 @@ DEFAULTS: dict[str, Any] = {
 
 ENVIRONMENT_KEYS = ("EDUAUDIT_ENV", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "RULES_DIR", "REPORT_PDF_VARIANT",
                     "REPORT_SIGNING_KEY", "REPORT_SIGNING_CERT", "REPORT_SIGNING_KEY_PASSWORD", "ATTACHMENT_STORAGE",
-                    "ATTACHMENT_STORAGE_PATH", "REDIS_URL", "PDF_STORE_DIR", "TRUSTED_PROXIES", "JOB_QUEUE",
+                    "ATTACHMENT_STORAGE_PATH", "REDIS_URL", "PDF_STORE_DIR", "RESULTS_SHARED_DIR", "TRUSTED_PROXIES",
+                    "JOB_QUEUE",
                     "JOB_TIMEOUT", "JOB_RETRY_INTERVALS", "MFA_REQUIRED", "SECURITY_LOG",
                     "WORKER_NICE")
 """Settings read from environment variables of the same name (``DATABASE_URL`` is read too)."""
@@ -322,6 +328,8 @@ def finalise_serving(config: dict[str, Any], instance_path: str | os.PathLike[st
     """
     if not config.get("PDF_STORE_DIR"):
         config["PDF_STORE_DIR"] = str(Path(instance_path) / "pdf-store")
+    if not config.get("RESULTS_SHARED_DIR"):
+        config["RESULTS_SHARED_DIR"] = str(Path(instance_path) / "results-pages")
     raw = config.get("TRUSTED_PROXIES") or 0
     try:
         proxies = int(str(raw).strip())

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -76,10 +79,67 @@ class RenderedPages:
             return list(self._entries)
 
 
+class SharedPages(RenderedPages):
+    """A :class:`RenderedPages` whose entries are also written to a folder that every process of the
+    instance sees (``RESULTS_SHARED_DIR``), so a page rendered by one web worker is read, not rendered
+    again, by the others and by a worker started later (after a restart or gunicorn's recycling).
+
+    An entry is a mapping of JSON values whose ``MARKUP_FIELDS`` are HTML (wrapped in ``Markup`` again
+    when read); its file is named by the SHA-256 of the key's canonical JSON, written atomically (a
+    temporary file renamed), and at most ``limit`` files are kept (the least recently written go
+    first). A file that cannot be read or parsed counts as missing and is written again."""
+
+    MARKUP_FIELDS = ("report_html", "progress_html")
+
+    def __init__(self, size: int, folder: Path, limit: int) -> None:
+        super().__init__(size)
+        self.folder, self.limit = folder, limit
+
+    def _path(self, key: Hashable) -> Path:
+        return self.folder / (digest(key) + ".json")
+
+    def get(self, key: Hashable) -> Any:
+        page = super().get(key)
+        if page is not None or self.limit <= 0:
+            return page
+        try:
+            stored = json.loads(self._path(key).read_text(encoding="utf-8"))
+            page = {k: Markup(v) if k in self.MARKUP_FIELDS else v for k, v in stored.items()}
+        except (OSError, ValueError, TypeError, AttributeError):
+            return None
+        super().put(key, page)
+        return page
+
+    def put(self, key: Hashable, page: Any) -> None:
+        super().put(key, page)
+        if self.limit <= 0:
+            return
+        path = self._path(key)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=self.folder, suffix=".tmp",
+                                             delete=False) as out:
+                json.dump({k: str(v) if k in self.MARKUP_FIELDS else v for k, v in page.items()}, out,
+                          ensure_ascii=False, default=str)
+            os.replace(out.name, path)
+            files = sorted(self.folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
+            for old in files[:max(0, len(files) - self.limit)]:
+                old.unlink(missing_ok=True)
+        except OSError as exc:  # a full or read-only disk: the page is still kept in this process
+            current_app.logger.warning("results page not shared with the other processes: %s", exc)
+
+
 def pages() -> RenderedPages:
-    """The current app's store of results pages (created on first use; ``RESULTS_CACHE_SIZE`` entries, 0
-    switches it off)."""
-    return _store(EXTENSION_KEY, "RESULTS_CACHE_SIZE")
+    """The current app's store of results pages (created on first use; ``RESULTS_CACHE_SIZE`` entries per
+    process, 0 switches it off), shared with the instance's other processes through ``RESULTS_SHARED_DIR``
+    (at most ``RESULTS_SHARED_SIZE`` files, 0: not shared), see :class:`SharedPages`."""
+    store = current_app.extensions.get(EXTENSION_KEY)
+    if store is None:
+        config = current_app.config
+        store = current_app.extensions.setdefault(EXTENSION_KEY, SharedPages(
+            int(config["RESULTS_CACHE_SIZE"]), Path(config["RESULTS_SHARED_DIR"]),
+            int(config["RESULTS_SHARED_SIZE"]) if int(config["RESULTS_CACHE_SIZE"]) > 0 else 0))
+    return store
 
 
 def parts() -> RenderedPages:

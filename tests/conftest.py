@@ -153,7 +153,8 @@ def app(request, tmp_path, app_config):
         uri = f"sqlite:///{path}"
     # Attached documents and rendered PDFs go to the test's own folders, never to the instance folder.
     application = _test_app(uri, {"ATTACHMENT_STORAGE_PATH": str(tmp_path / "attachments"),
-                                  "PDF_STORE_DIR": str(tmp_path / "pdf-store"), **app_config})
+                                  "PDF_STORE_DIR": str(tmp_path / "pdf-store"),
+                                  "RESULTS_SHARED_DIR": str(tmp_path / "results-pages"), **app_config})
     with application.app_context():
         if shared:
             _empty_shared_database(db.engine, head)

@@ -6,7 +6,9 @@ comparison is kept per figures: a new publication shows at once."""
 from __future__ import annotations
 
 import io
+import json
 import re
+from pathlib import Path
 
 import pytest
 import scenario
@@ -297,3 +299,55 @@ def test_which_steps_apply_follows_each_saved_answer(app, client):
     with app.test_request_context():
         assert sum(1 for key in rendered.parts().keys() if key[0] == "step-shape" and key[4] == "cameras") >= 3
 
+
+
+def _fresh_process(app) -> None:
+    """Forget what this process kept, as a web worker started later (a restart, gunicorn's recycling) has
+    nothing kept: only the folder shared by the instance's processes remains."""
+    app.extensions.pop(rendered.EXTENSION_KEY, None)
+    app.extensions.pop(rendered.PARTS_EXTENSION_KEY, None)
+
+
+def _masked(html: str) -> str:
+    """``html`` with every CSRF token's value blanked (a token is signed with the time it was made)."""
+    html = re.sub(r'(name="csrf_token"[^>]*value=")[^"]+', r"\1", html)
+    return re.sub(r'(value=")[^"]+("[^>]*name="csrf_token")', r"\1\2", html)
+
+
+def test_a_results_page_rendered_by_one_process_is_read_by_the_next_not_rendered_again(app, client, monkeypatch):
+    with app.app_context():
+        report_id = scenario.make_audit("complete")
+    url = f"/audits/{report_id}/results"
+    first = client.get(url)
+    assert first.status_code == 200 and len(list(Path(app.config["RESULTS_SHARED_DIR"]).glob("*.json"))) == 1
+    _fresh_process(app)
+    from app.audits import views
+
+    monkeypatch.setattr(views, "render_html", lambda *a, **k: pytest.fail("rendered again"))
+    second = client.get(url)
+    assert second.status_code == 200 and _masked(second.text) == _masked(first.text)
+    assert rendered.CSRF_PLACEHOLDER not in second.text
+
+
+def test_a_shared_results_page_that_cannot_be_read_is_rendered_and_written_again(app, client):
+    with app.app_context():
+        report_id = scenario.make_audit("complete")
+    url = f"/audits/{report_id}/results"
+    first = client.get(url)
+    [stored] = Path(app.config["RESULTS_SHARED_DIR"]).glob("*.json")
+    for broken in ("{not json", '["a list"]', ""):
+        stored.write_text(broken, encoding="utf-8")
+        _fresh_process(app)
+        again = client.get(url)
+        assert again.status_code == 200 and _masked(again.text) == _masked(first.text)
+        assert json.loads(stored.read_text(encoding="utf-8"))["report_html"].startswith("<")
+
+
+def test_the_shared_folder_keeps_at_most_its_limit_of_pages(app, client):
+    app.config["RESULTS_SHARED_SIZE"] = 2
+    _fresh_process(app)
+    with app.app_context():
+        report_ids = [scenario.make_audit("complete") for _ in range(3)]
+    for report_id in report_ids:
+        assert client.get(f"/audits/{report_id}/results").status_code == 200
+    assert len(list(Path(app.config["RESULTS_SHARED_DIR"]).glob("*.json"))) == 2
