@@ -19,6 +19,7 @@ from the base level to the final one. The verdict is ``prohibited`` if any findi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -226,7 +227,8 @@ def _assess(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any], jurisdicti
         if trace is not None:
             trace.append(TraceStep(kind, SCALE[sev], SCALE[lik], ruleset.matrix.level(sev, lik), **kw))
 
-    step("base")
+    if trace is not None:
+        trace.append(_plain_step("base", sev, lik, ruleset.matrix.level(sev, lik)))
     raised = []
     if fixed is None and active is None:
         active = active_aggravations(ruleset, answers, jurisdiction, as_of)
@@ -254,18 +256,26 @@ def _assess(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any], jurisdicti
     level = ruleset.matrix.level(sev, lik)
     if fixed is not None:
         if trace is not None:
-            trace.append(TraceStep(rule.effect, SCALE[sev], SCALE[lik], fixed))
+            trace.append(_plain_step(rule.effect, sev, lik, fixed))
         level = fixed
     return inherent, (sev, lik), level, raised, applied
 
 
+@functools.lru_cache(maxsize=256)
+def _plain_step(kind: str, severity: int, likelihood: int, level: str) -> TraceStep:
+    """A trace step with values only (the base step, the level an effect sets): the same immutable step
+    for the same values, made once."""
+    return TraceStep(kind, SCALE[severity], SCALE[likelihood], level)
+
+
 def _finding(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any], jurisdiction: str,
-             as_of: dt.date, active: tuple[Aggravation, ...] | None = None) -> Finding:
+             as_of: dt.date, active: tuple[Aggravation, ...] | None = None,
+             made: dict[tuple[str, Any], Evidence] | None = None) -> Finding:
     trace: list[TraceStep] = []
     inherent, (sev, lik), level, raised, applied = _assess(ruleset, rule, answers, jurisdiction, as_of, trace,
                                                            active)
     fixed = OVERRIDE_LEVEL.get(rule.effect)
-    evidence = _evidence(rule.when.evidence(answers), answers)
+    evidence = _evidence(rule.when.evidence(answers), answers, made)
     return Finding(
         rule_id=rule.id, rule_version=rule.version, category=rule.category, effect=rule.effect,
         severity=SCALE[inherent[0]], likelihood=SCALE[inherent[1]],
@@ -301,9 +311,11 @@ _INCLUDES = frozenset({"includes", "includes_any", "includes_all"})
 _FIRST: Any = object()
 
 
-def _evidence(leaves: tuple[Any, ...], answers: Mapping[str, Any]) -> tuple[Evidence, ...]:
+def _evidence(leaves: tuple[Any, ...], answers: Mapping[str, Any],
+              made: dict[tuple[str, Any], Evidence] | None = None) -> tuple[Evidence, ...]:
     """One :class:`Evidence` per question, in first-seen order; multi-choice answers narrowed to the
-    options the rule's comparisons looked for and found."""
+    options the rule's comparisons looked for and found. ``made``: the evidence already made for the
+    same ``answers`` (one evaluation's), by (question, options matched), reused and added to."""
     wanted: dict[str, set[str] | None] = {}  # question id -> options looked for and found; None: whole answer
     for leaf in leaves:
         q, op = leaf.question, leaf.op
@@ -325,7 +337,13 @@ def _evidence(leaves: tuple[Any, ...], answers: Mapping[str, Any]) -> tuple[Evid
     for q, hits in wanted.items():
         answer = answers.get(q)
         matched = tuple(x for x in answer if x in hits) if hits and isinstance(answer, tuple) else None
-        out.append(Evidence(q, answer, matched))
+        if made is None:
+            out.append(Evidence(q, answer, matched))
+            continue
+        evidence = made.get((q, matched))
+        if evidence is None:
+            evidence = made[(q, matched)] = Evidence(q, answer, matched)
+        out.append(evidence)
     return tuple(out)
 
 
@@ -388,7 +406,8 @@ def evaluate(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str, as
     """
     effective, fired = _fired(ruleset, answers, jurisdiction, as_of)
     active = active_aggravations(ruleset, effective, jurisdiction, as_of)
-    findings = [_finding(ruleset, r, effective, jurisdiction, as_of, active) for r in fired]
+    made: dict[tuple[str, Any], Evidence] = {}
+    findings = [_finding(ruleset, r, effective, jurisdiction, as_of, active, made) for r in fired]
     verdict = verdict_of(findings)  # over every finding, merged ones included: merging never lowers it
     findings = _merge_overridden(fired, findings)
     findings.sort(key=lambda f: (f.effect != "prohibited", -LEVEL_RANK[f.residual_risk_level],
