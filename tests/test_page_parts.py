@@ -151,6 +151,42 @@ def test_a_new_publication_changes_the_comparison_at_once(app, anon_client):
     assert len(audits.findall(first.text)) == 2 and audits.findall(first.text) != audits.findall(second.text)
 
 
+def test_a_withdrawn_latest_publication_replaced_by_another_changes_the_comparison(app, accounts, anon_client):
+    """The comparison is kept per its products' state (count and latest publication). A withdrawn latest
+    publication followed by another of the same product leaves the count as it was, and on SQLite the new
+    one gets the withdrawn one's id: the page must still show the new one (its public id is in the key)."""
+    from registry_helpers import publish, reviewed_audit, user
+
+    from app.extensions import db
+    from app.registry import services as registry
+
+    with app.app_context():
+        school, reviewer = user(accounts["school"]), user(accounts["reviewer"])
+        first = reviewed_audit(school, reviewer, {"product_name": "Gate One", "vendor_name": "Gates Ltd"})
+        second = reviewed_audit(school, reviewer, {"product_name": "Gate Two", "vendor_name": "Gates Ltd"})
+        publish(first, school)
+        withdrawn = publish(second, school).id
+        ids, second_id = [first.product_id, second.product_id], second.id
+        db.session.commit()
+    url = "/compare?" + "&".join(f"p={i}" for i in ids)
+    before = anon_client.get(url)
+    assert before.status_code == 200 and ">UK<" not in before.text.replace("</span>", "<")
+    with app.app_context():
+        school, reviewer = user(accounts["school"]), user(accounts["reviewer"])
+        registry.unpublish(db.session.get(type(second), second_id), school)
+        again = reviewed_audit(school, reviewer, {"product_name": "Gate Two", "vendor_name": "Gates Ltd",
+                                                  "jurisdiction": "UK", "planned_date": "2025-03-02"})
+        replacement = publish(again, school)
+        assert replacement.product_id == ids[1]
+        if db.engine.dialect.name == "sqlite":
+            assert replacement.id == withdrawn  # the case the public id in the key is there for
+        db.session.commit()
+    after = anon_client.get(url)
+    assert after.status_code == 200 and after.text != before.text
+    app.extensions[rendered.PARTS_EXTENSION_KEY] = rendered.RenderedPages(256)  # nothing kept
+    assert anon_client.get(url).text == after.text  # what rendering gives now
+
+
 def test_the_product_list_shows_a_new_product_at_once_and_keeps_searches_apart(app, anon_client):
     from registry_helpers import school_id, seed_products, seed_publications
 

@@ -64,13 +64,13 @@ def comparison_context(ids: list[int], lang: str) -> dict[str, Any]:
     findings, jurisdictions), ``ids`` (those found, in order), ``table`` (share of high findings per
     category) and the two charts (SVG markup). Fewer products than asked when some have no publication.
 
-    Built from the registry's figures (:func:`services.comparison`, five statements, always read); the
-    rest (labels, charts) is kept per process for the same figures, language and rule set (rule titles),
-    so a comparison whose figures have not changed is not built again. Nothing is invalidated by hand:
-    other figures give another key."""
-    rows = services.comparison(ids)
-    return pagecache.kept(("comparison", lang, current_ruleset().sha256, pagecache.digest(rows)),
-                          lambda: _context(rows, lang))
+    Kept per process for the same products' state (:func:`services.comparison_state`, one statement,
+    always read), language and rule set (rule titles); only when it is not kept are the registry's
+    figures read (:func:`services.comparison`, five statements) and the labels and charts built. Nothing
+    is invalidated by hand: a publication, a withdrawal or a changed product head gives another key."""
+    state = services.comparison_state(ids)
+    return pagecache.kept(("comparison", lang, current_ruleset().sha256, tuple(ids), state),
+                          lambda: _context(services.comparison(ids), lang))
 
 
 def _context(rows: list[dict[str, Any]], lang: str) -> dict[str, Any]:

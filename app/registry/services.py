@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from .. import trail
 from ..extensions import current_ruleset, db
@@ -451,6 +452,35 @@ def comparison(product_ids: list[int]) -> list[dict[str, Any]]:
             "jurisdictions": jurisdictions[pid],
         })
     return out
+
+
+def comparison_state(product_ids: list[int]) -> tuple[tuple[Any, ...], ...]:
+    """What :func:`comparison` of ``product_ids`` depends on, in one statement over an index (no scan of
+    the findings): per product with a published audit, in id order, its head (id, name, vendor, vendor
+    country, category, website), the number of its publications, and the id and public id of the latest.
+
+    Publications are never changed, only added and withdrawn (:func:`publish`, :func:`unpublish`), and
+    their findings with them; a new one always gets an id above every present one. So the same count and
+    the same latest publication mean the same publications: one withdrawn and another added changes the
+    latest, one withdrawn alone changes the count. The latest one's random public id is part of it because
+    SQLite gives a new publication the id of a withdrawn latest one (as :func:`registry_state`)."""
+    return tuple(tuple(row) for row in db.session.connection().execute(
+        _comparison_state_statement(), {"ids": list(product_ids)}))
+
+
+@functools.cache
+def _comparison_state_statement() -> sa.Select:
+    per_product = (sa.select(Publication.product_id, sa.func.count().label("n"),
+                             sa.func.max(Publication.id).label("latest"))
+                   .where(Publication.product_id.in_(sa.bindparam("ids", expanding=True)))
+                   .group_by(Publication.product_id).subquery())
+    latest = aliased(Publication)
+    return (sa.select(Product.id, Product.name, Vendor.name, Vendor.country, Product.category, Product.website,
+                      per_product.c.n, per_product.c.latest, latest.public_id)
+            .join(Vendor, Vendor.id == Product.vendor_id)
+            .join(per_product, per_product.c.product_id == Product.id)
+            .join(latest, latest.id == per_product.c.latest)
+            .order_by(Product.id))
 
 
 @functools.cache
