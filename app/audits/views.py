@@ -228,7 +228,7 @@ def step(report_id: str, section_id: str):
         return redirect(_step_url(audit, later[0].id) if later else url_for("audits.results",
                                                                               report_id=audit.report_id))
     if request.method == "POST":
-        return _save_step(audit, section, slots, forms.step_form_class(qn, slots, lang)())
+        return _save_step(audit, section, slots, forms.step_form_class(qn, slots, lang)(), visible_ids)
     return _step_page(audit, section, slots, None)
 
 
@@ -245,10 +245,12 @@ def _step_shape(audit: Audit, section: Section) -> tuple[frozenset[str], list[fo
     return rendered.kept(("step-shape", audit.id, audit.revision, current_ruleset().sha256, section.id), make)
 
 
-def _save_step(audit: Audit, section: Section, slots: list[forms.Slot], form: FlaskForm) -> Response | str | tuple:
+def _save_step(audit: Audit, section: Section, slots: list[forms.Slot], form: FlaskForm,
+               visible_ids: frozenset[str]) -> Response | str | tuple:
     """Save the posted step; then on to the step asked for, or the page again with what needs the
     user: refused answers with their messages, or the answers another user changed meanwhile; 503
-    with the page again when the database could not be reached (nothing saved)."""
+    with the page again when the database could not be reached (nothing saved). ``visible_ids``: the
+    steps that apply to the answers the audit held before the save (:func:`_step_shape`)."""
     qn = current_ruleset().questionnaire
     lang = ui_lang()
     form.validate()
@@ -283,13 +285,21 @@ def _save_step(audit: Audit, section: Section, slots: list[forms.Slot], form: Fl
         return _step_page(audit, section, slots, form, posted=True, revision=base_revision), 503, {"Retry-After": "10"}
     if outcome.saved:
         kept.confirm(kept.step_key(audit.report_id, section.id, audit.version))
-    typed = qn.load(audit.answers).typed
-    effective = qn.effective_answers(typed)
-    for slot in slots:
-        if not qn.is_visible(slot.question, effective):
-            # A refused value in a question the page now hides: keep the saved answer, say nothing.
-            forms.question_field(form, slot.question).errors = []
+    if wrote:
+        typed = qn.load(audit.answers).typed
+        visible = qn.visible_sections(typed)
+    else:  # nothing written: the answers, and so the steps that apply, are those the page was shaped on
+        typed = None
+        visible = [s for s in qn.sections if s.id in visible_ids]
+    if any(forms.question_field(form, slot.question).errors for slot in slots):
+        typed = qn.load(audit.answers).typed if typed is None else typed
+        effective = qn.effective_answers(typed)
+        for slot in slots:
+            if not qn.is_visible(slot.question, effective):
+                # A refused value in a question the page now hides: keep the saved answer, say nothing.
+                forms.question_field(form, slot.question).errors = []
     if not outcome.saved:
+        typed = qn.load(audit.answers).typed if typed is None else typed
         # Stay: show what the other user changed beside this user's input; the fields this user did
         # not touch show the other user's answers, so saving again overwrites only what they typed.
         current = forms.form_data(slots, typed)
@@ -300,7 +310,7 @@ def _save_step(audit: Audit, section: Section, slots: list[forms.Slot], form: Fl
                 field.raw_data = None
         return _step_page(audit, section, slots, form, conflicts=outcome.conflicts, posted=True)
     invalid = [s.question for s in slots if forms.question_field(form, s.question).errors]
-    target = _step_target(audit, section, qn.visible_sections(typed), invalid)
+    target = _step_target(audit, section, visible, invalid)
     if target is None:
         # stay: show the refused answers with their messages
         return _step_page(audit, section, slots, form, posted=True)
