@@ -224,6 +224,29 @@ def test_the_start_page_lists_a_new_audit_at_once_with_the_session_s_own_token(a
     assert refused.status_code == 200 and "field-error" in refused.text
 
 
+def test_the_kept_start_page_follows_each_column_it_shows_whatever_the_dates(app, client):
+    """The start page is kept per the columns read for its rows: a changed name or status shows at once
+    even when the audit's ``updated_at`` stays as it was, and the page is what rendering gives."""
+    from app.extensions import db
+
+    with app.app_context():
+        report_id = scenario.make_audit("draft", product="Delta Reader")
+    first = client.get("/").text
+    kept_before = kept_parts(app, "home")
+    assert "Delta Reader" in first and client.get("/").text == first and kept_parts(app, "home") == kept_before
+    with app.app_context():
+        audit = scenario.audit(report_id)
+        updated = audit.updated_at
+        audit.product_name, audit.status = "Epsilon Reader", "submitted"
+        db.session.commit()
+        assert scenario.audit(report_id).updated_at == updated
+    second = client.get("/").text
+    assert "Epsilon Reader" in second and "Delta Reader" not in second
+    assert kept_parts(app, "home") == kept_before + 1
+    app.extensions[rendered.PARTS_EXTENSION_KEY] = rendered.RenderedPages(256)  # nothing kept
+    assert CSRF_FIELD.sub("", client.get("/").text) == CSRF_FIELD.sub("", second)
+
+
 def test_the_kept_results_page_gives_each_colleague_their_own_token_for_the_submit_form(app, client, accounts):
     with app.app_context():
         report_id = scenario.make_audit("complete")

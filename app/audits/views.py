@@ -120,7 +120,8 @@ def _jurisdiction(code: str | None) -> str | None:
     return option.label[ui_lang()] if option else code
 
 
-def _audit_rows() -> list[dict[str, Any]]:
+def _audit_rows(listed: list[tuple[Audit, Any]]) -> list[dict[str, Any]]:
+    """The school's audits as the start page lists them; ``listed``: what :func:`services.list_audits` read."""
     return [{
         "report_id": audit.report_id,
         "product": audit.product_name,
@@ -131,7 +132,14 @@ def _audit_rows() -> list[dict[str, Any]]:
         "status": {"id": audit.status, "label": STATUS_NAMES[audit.status]()},
         "url": url_for("audits.overview", report_id=audit.report_id),
         "results_url": url_for("audits.results", report_id=audit.report_id),
-    } for audit, assessment in services.list_audits(access.visible_audits(current_user))]
+    } for audit, assessment in listed]
+
+
+def _listed_key(listed: list[tuple[Audit, Any]]) -> tuple[tuple[Any, ...], ...]:
+    """Every column of ``listed`` that the start page's rows show (:func:`_audit_rows`), as a key."""
+    return tuple((a.report_id, a.product_name, a.vendor_name, a.jurisdiction, a.status, a.updated_at,
+                  None if s is None else (s.verdict, s.created_at, s.rule_set_version, s.rule_set_sha256))
+                 for a, s in listed)
 
 
 def _hints() -> dict[str, str]:
@@ -156,13 +164,15 @@ def home():
 def _home_page(form: forms.NewAuditForm | None) -> str:
     """A school administrator's start page: the start form (``None``: an empty one) and the school's
     audits. With an empty form the content is kept per audits listed (as shown: names, dates, statuses,
-    verdicts), language and rule set, with a placeholder for the CSRF token (app.pagecache)."""
-    audits = _audit_rows()
+    verdicts), language and rule set, with a placeholder for the CSRF token (app.pagecache): the columns
+    read are the key, and the rows are built from them only when the content is not kept."""
+    listed = services.list_audits(access.visible_audits(current_user))
     if form is not None:
         return render_template("audits/home.html", body=Markup(render_template(
-            "audits/_home_body.html", audits=audits, form=form, hints=_hints(), csrf_value=generate_csrf())))
-    body = rendered.kept_form(("home", ui_lang(), current_ruleset().sha256, rendered.digest(audits)),
-                              lambda csrf: render_template("audits/_home_body.html", audits=audits,
+            "audits/_home_body.html", audits=_audit_rows(listed), form=form, hints=_hints(),
+            csrf_value=generate_csrf())))
+    body = rendered.kept_form(("home", ui_lang(), current_ruleset().sha256, _listed_key(listed)),
+                              lambda csrf: render_template("audits/_home_body.html", audits=_audit_rows(listed),
                                                            form=forms.NewAuditForm(), hints=_hints(), csrf_value=csrf))
     return render_template("audits/home.html", body=body)
 
