@@ -38,17 +38,27 @@ def _role(user: Any) -> str | None:
     return getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None
 
 
-def visible_audits(user: Any) -> sa.Select:
-    """A SELECT of the audits ``user`` may see (empty for roles that see none): from the audits table
-    alone, all of its filter in the WHERE clause (:func:`app.audits.services.list_audits` reuses that clause)."""
+def visible_filter(user: Any) -> tuple[str, dict[str, Any]]:
+    """Which audits ``user`` may see, as ``(kind, parameters)``: ``kind`` names the WHERE clause over the
+    audits table (:func:`visible_clause`: ``"school_admin"``, ``"reviewer"`` or ``"none"`` for roles that
+    see none), ``parameters`` the values of its bound parameters (the user's organisation)."""
     role = _role(user)
-    stmt = sa.select(Audit)
-    if role == "school_admin":
-        return stmt.where(Audit.organisation_id == user.organisation_id)
-    if role == "reviewer":
-        submitted = sa.select(Submission.audit_id).where(Submission.regulator_id == user.organisation_id)
-        return stmt.where(Audit.id.in_(submitted))
-    return stmt.where(sa.false())
+    if role in ("school_admin", "reviewer"):
+        return role, {"organisation_id": user.organisation_id}
+    return "none", {}
+
+
+@cache
+def visible_clause(kind: str) -> sa.ColumnElement[bool]:
+    """The WHERE clause of :func:`visible_filter`'s ``kind`` over the audits table alone, its organisation
+    the bound parameter ``organisation_id``; built once per process, so a statement built on it once can
+    be run again and again without being built (and its cache key worked out) anew."""
+    organisation = sa.bindparam("organisation_id", type_=sa.Integer)
+    if kind == "school_admin":
+        return Audit.organisation_id == organisation
+    if kind == "reviewer":
+        return Audit.id.in_(sa.select(Submission.audit_id).where(Submission.regulator_id == organisation))
+    return sa.false()
 
 
 def can_view(user: Any, audit: Audit) -> bool:
@@ -134,4 +144,5 @@ def is_role(user: Any, *roles: str) -> bool:
     return _role(user) in roles
 
 
-__all__ = ["ACTIONS", "allowed", "audit_for", "can_view", "is_role", "roles_required", "visible_audits"]
+__all__ = ["ACTIONS", "allowed", "audit_for", "can_view", "is_role", "roles_required", "visible_clause",
+           "visible_filter"]

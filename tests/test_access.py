@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 import scenario
+import sqlalchemy as sa
 from webhelpers import ACCOUNTS, csrf_token, login
 
 from app.extensions import db
@@ -416,6 +417,22 @@ def test_a_school_cannot_see_another_school_s_audit_even_after_submission(app, a
     assert all(audits[state] not in home.text for state in ("draft", "submitted", "approved"))
     own = client_as(app, "school").get("/").text
     assert all(f"Gadget {state} QX" in own for state in ("draft", "submitted", "approved"))
+
+
+def test_each_user_s_audit_list_holds_what_they_may_see_and_nothing_else(app, audits):
+    """The list's statement is built once per kind of user and run with the user's organisation: each
+    user gets exactly the audits :func:`app.access.can_view` lets them see, whoever asked before."""
+    from app.access import can_view
+    from app.audits.services import list_audits
+    from app.models import Audit
+
+    with app.app_context():
+        everything = list(db.session.scalars(sa.select(Audit)))
+        for who in ("school", "other_school", "reviewer", "other_reviewer", "ngo", "school", "reviewer"):
+            person = scenario.user(who)
+            listed = sorted(a.report_id for a, _snapshot in list_audits(person))
+            assert listed == sorted(a.report_id for a in everything if can_view(person, a)), who
+        assert list_audits(scenario.user("school")) and list_audits(scenario.user("reviewer"))
 
 
 def test_signed_out_users_are_sent_to_sign_in_and_come_back(app, audits):

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy.orm import load_only
 
-from .. import trail
+from .. import access, trail
 from ..evaluation import Evaluation
 from ..evidence import services as evidence
 from ..extensions import current_ruleset, db
@@ -59,28 +59,28 @@ LIST_SNAPSHOT_COLUMNS = (AssessmentSnapshot.verdict, AssessmentSnapshot.created_
                          AssessmentSnapshot.rule_set_version, AssessmentSnapshot.rule_set_sha256)
 
 
-def list_audits(visible: sa.Select) -> list[tuple[Audit, AssessmentSnapshot | None]]:
-    """The audits of ``visible`` (a SELECT of :class:`Audit` from its table alone, filtered by a WHERE
-    clause, as :func:`app.access.visible_audits` builds it) with their latest snapshot (``None`` if never
-    evaluated), most recently changed first.
+def list_audits(user: Any) -> list[tuple[Audit, AssessmentSnapshot | None]]:
+    """The audits ``user`` may see (:func:`app.access.visible_filter`) with their latest snapshot (``None``
+    if never evaluated), most recently changed first.
 
     Only the columns a list shows are loaded (names, jurisdiction, status, version, dates; the snapshot's
     verdict, date and rule set): reading another attribute of these objects raises, so the answers'
-    and results' JSON is never fetched for a list. The statement is built once per process and only
-    ``visible``'s WHERE clause is added per call (building it anew took about 0.7 ms of every list).
+    and results' JSON is never fetched for a list. The statement is built once per process and kind of
+    user, the organisation a bound parameter (building it anew, and working out its cache key, took
+    about 0.15 ms of every list).
     """
-    where = visible.whereclause
-    stmt = _list_statement() if where is None else _list_statement().where(where)
-    return [(audit, assessment) for audit, assessment in db.session.execute(stmt)]
+    kind, params = access.visible_filter(user)
+    return [(audit, assessment) for audit, assessment in db.session.execute(_list_statement(kind), params)]
 
 
 @functools.cache
-def _list_statement() -> sa.Select:
+def _list_statement(kind: str) -> sa.Select:
     latest = (sa.select(AssessmentSnapshot.audit_id, sa.func.max(AssessmentSnapshot.id).label("assessment_id"))
               .group_by(AssessmentSnapshot.audit_id).subquery())
     return (sa.select(Audit, AssessmentSnapshot)
             .outerjoin(latest, latest.c.audit_id == Audit.id)
             .outerjoin(AssessmentSnapshot, AssessmentSnapshot.id == latest.c.assessment_id)
+            .where(access.visible_clause(kind))
             .order_by(Audit.updated_at.desc(), Audit.id.desc())
             .options(load_only(*LIST_COLUMNS, raiseload=True), load_only(*LIST_SNAPSHOT_COLUMNS, raiseload=True)))
 

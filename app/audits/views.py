@@ -166,7 +166,7 @@ def _home_page(form: forms.NewAuditForm | None) -> str:
     audits. With an empty form the content is kept per audits listed (as shown: names, dates, statuses,
     verdicts), language and rule set, with a placeholder for the CSRF token (app.pagecache): the columns
     read are the key, and the rows are built from them only when the content is not kept."""
-    listed = services.list_audits(access.visible_audits(current_user))
+    listed = services.list_audits(current_user)
     if form is not None:
         return render_template("audits/home.html", body=Markup(render_template(
             "audits/_home_body.html", audits=_audit_rows(listed), form=form, hints=_hints(),
