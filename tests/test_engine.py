@@ -212,3 +212,28 @@ def test_malformed_whole_numbers_are_answer_errors_not_crashes(mini, raw):
     with pytest.raises(AnswersInvalid) as info:
         mini.questionnaire.validate_answers({"pupils_affected": raw} if raw else {"pupils_affected": "x"})
     assert info.value.errors[0].question_id == "pupils_affected"
+
+
+def test_a_fired_rule_s_evidence_is_what_the_full_walk_of_its_condition_gives():
+    """The engine asks a fired rule's condition for its evidence knowing that it holds, which lets the
+    condition skip tests (and, on a tree whose explaining leaves never depend on the answers, return
+    them made once): over every rule and every public case, in each jurisdiction, the leaves are those
+    of the full walk that tests every leaf, in the same order."""
+    from app.rules.conditions import _collect
+    from bench.bench_engine import case_runs, effective_runs
+
+    ruleset = load_ruleset()
+    fixed = sum(rule.when.fixed_evidence is not None for rule in ruleset.rules)
+    assert 0 < fixed < len(ruleset.rules)  # both kinds of tree are exercised
+    checked = 0
+    for answers, _jurisdiction, _as_of in effective_runs(ruleset, case_runs(ruleset)):
+        for rule in ruleset.rules:
+            if not rule.when(answers):
+                continue
+            walked: list = []
+            _collect(rule.when.tree, answers, walked, target=True)
+            unique = list(dict.fromkeys(walked))  # each comparison once, first seen first
+            assert list(rule.when.evidence(answers, holds=True)) == unique, rule.id
+            assert rule.when.evidence(answers) == rule.when.evidence(answers, holds=True), rule.id
+            checked += 1
+    assert checked > 200

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .operators import OPERATORS, ValueRefused
@@ -51,19 +51,49 @@ class Condition:
 
     tree: Any
     test: Callable[[Answers], bool]
+    repeats: bool = field(init=False, repr=False, compare=False)
+    """Whether two leaves of the tree are the same comparison (only then can evidence list one twice)."""
+    fixed_evidence: tuple[Leaf, ...] | None = field(init=False, repr=False, compare=False)
+    """The evidence whenever the condition holds, for a tree whose explaining leaves do not depend on
+    the answers (no ``any`` that holds or ``all`` that fails on the way: about half the rules' conditions);
+    ``None`` for the others."""
+
+    def __post_init__(self) -> None:
+        leaves = _leaves(self.tree)
+        object.__setattr__(self, "repeats", len({(x.question, x.op, x.value) for x in leaves}) < len(leaves))
+        fixed = None
+        if _answers_free(self.tree, True):
+            out: list[Leaf] = []
+            _collect(self.tree, {}, out, True, known=True)  # no child is tested on such a tree
+            fixed = self._unique(out)
+        object.__setattr__(self, "fixed_evidence", fixed)
 
     def __call__(self, answers: Answers) -> bool:
         return self.test(answers)
 
-    def evidence(self, answers: Answers) -> tuple[Leaf, ...]:
-        """The leaves that explain why the condition holds for ``answers``.
+    def evidence(self, answers: Answers, holds: bool | None = None) -> tuple[Leaf, ...]:
+        """The leaves that explain why the condition holds for ``answers``, each comparison once.
 
         For ``all`` every child counts, for ``any`` only the children that hold; under ``not`` the
         roles swap (a negated ``all`` is explained by its failing children, a negated ``any`` by all
         of them), so a "not confirmed" leaf shows the answer that is missing or different.
+        ``holds``: ``True`` when the caller knows the condition holds for ``answers`` (a fired rule's,
+        a met criterion's), so the leaves every child of which must hold are not tested again; ``None``
+        tests it here.
         """
         out: list[Leaf] = []
-        _collect(self.tree, answers, out, target=True)
+        if holds if holds is not None else self.test(answers):
+            if self.fixed_evidence is not None:
+                return self.fixed_evidence
+            _collect(self.tree, answers, out, True, known=True)
+        else:
+            _collect(self.tree, answers, out, target=True)
+        return self._unique(out)
+
+    def _unique(self, out: list[Leaf]) -> tuple[Leaf, ...]:
+        """``out`` with each comparison once, in first-seen order."""
+        if not self.repeats:
+            return tuple(out)
         seen: set[tuple[str, str, Any]] = set()
         unique = []
         for leaf in out:
@@ -144,23 +174,45 @@ def _any_fn(fns: tuple[Callable[[Answers], bool], ...]) -> Callable[[Answers], b
     return any_test
 
 
-def _collect(node: _Node, answers: Answers, out: list[Leaf], target: bool) -> None:
-    """Add the leaves that explain why ``node`` evaluates to ``target`` for ``answers``."""
+def _collect(node: _Node, answers: Answers, out: list[Leaf], target: bool, known: bool = False) -> None:
+    """Add the leaves that explain why ``node`` evaluates to ``target`` for ``answers``. ``known``: the
+    caller knows that it does, so what that decides is not tested again (a leaf reached then explains it;
+    so do all children of an ``all`` that holds or of an ``any`` that fails)."""
     kind = node[0]
     if kind == "leaf":
-        if node[2](answers) == target:
+        if known or node[2](answers) == target:
             out.append(node[1])
     elif kind == "not":
-        _collect(node[1], answers, out, not target)
+        _collect(node[1], answers, out, not target, known)
     elif (kind == "all") == target:
         # all -> True: every child holds; any -> False: every child fails. All of them explain it.
         for child in node[1]:
-            _collect(child, answers, out, target)
+            _collect(child, answers, out, target, known)
     else:
         # any -> True: the children that hold explain it; all -> False: the children that fail.
         for child in node[1]:
             if child[2](answers) == target:
-                _collect(child, answers, out, target)
+                _collect(child, answers, out, target, True)
+
+
+def _answers_free(node: _Node, target: bool) -> bool:
+    """Whether :func:`_collect` of ``node`` known to evaluate to ``target`` gives the same leaves for any answers:
+    it never tests a child (it does only for an ``any`` that holds or an ``all`` that fails)."""
+    kind = node[0]
+    if kind == "leaf":
+        return True
+    if kind == "not":
+        return _answers_free(node[1], not target)
+    return (kind == "all") == target and all(_answers_free(child, target) for child in node[1])
+
+
+def _leaves(node: _Node) -> list[Leaf]:
+    """Every leaf of a compiled tree, in order."""
+    if node[0] == "leaf":
+        return [node[1]]
+    if node[0] == "not":
+        return _leaves(node[1])
+    return [leaf for child in node[1] for leaf in _leaves(child)]
 
 
 def _partial(node: _Node, answers: Answers, local: frozenset[str]) -> bool | Residual:

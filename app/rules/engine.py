@@ -275,7 +275,7 @@ def _finding(ruleset: RuleSet, rule: Rule, answers: Mapping[str, Any], jurisdict
     inherent, (sev, lik), level, raised, applied = _assess(ruleset, rule, answers, jurisdiction, as_of, trace,
                                                            active)
     fixed = OVERRIDE_LEVEL.get(rule.effect)
-    evidence = _evidence(rule.when.evidence(answers), answers, made)
+    evidence = _evidence(rule.when.evidence(answers, holds=True), answers, made)  # a finding's rule fired
     return Finding(
         rule_id=rule.id, rule_version=rule.version, category=rule.category, effect=rule.effect,
         severity=SCALE[inherent[0]], likelihood=SCALE[inherent[1]],
@@ -301,7 +301,7 @@ def screen(ruleset: RuleSet, answers: Mapping[str, Any], jurisdiction: str,
         if as_of is not None and scheme.effective_from is not None and as_of < scheme.effective_from:
             continue
         met = scheme.criteria_met(answers)
-        evidence = _evidence(tuple(leaf for c in met for leaf in c.when.evidence(answers)), answers)
+        evidence = _evidence(tuple(leaf for c in met for leaf in c.when.evidence(answers, holds=True)), answers)
         out.append(Screening(scheme.id, len(met) >= scheme.threshold, scheme.threshold,
                              tuple(c.id for c in met), evidence))
     return tuple(out)
@@ -332,11 +332,13 @@ def _evidence(leaves: tuple[Any, ...], answers: Mapping[str, Any],
             if leaf.value in answer:
                 found.add(leaf.value)
         else:
-            found.update(x for x in leaf.value if x in answer)
+            for x in leaf.value:
+                if x in answer:
+                    found.add(x)
     out = []
     for q, hits in wanted.items():
         answer = answers.get(q)
-        matched = tuple(x for x in answer if x in hits) if hits and isinstance(answer, tuple) else None
+        matched = tuple([x for x in answer if x in hits]) if hits and isinstance(answer, tuple) else None
         if made is None:
             out.append(Evidence(q, answer, matched))
             continue
