@@ -247,6 +247,25 @@ def test_the_kept_start_page_follows_each_column_it_shows_whatever_the_dates(app
     assert CSRF_FIELD.sub("", client.get("/").text) == CSRF_FIELD.sub("", second)
 
 
+def test_the_kept_sign_in_form_carries_each_visitor_s_token_and_way_back_and_a_failure_is_not_kept(app):
+    """The sign-in form is kept per language: each response has its own session's CSRF token and its own
+    ``next`` in the form's address, escaped; a failed sign-in shows its error on a form rendered anew."""
+    first, second = app.test_client(), app.test_client()
+    page = first.get("/login?next=/audits/EA-1%26x%3Cy")
+    other = second.get("/login")
+    assert page.status_code == other.status_code == 200 and kept_parts(app, "sign-in") == 1
+    assert 'action="/login?next=/audits/EA-1%26x%3Cy"' in page.text and 'action="/login"' in other.text
+    tokens = [CSRF_FIELD.findall(p.text) for p in (page, other)]
+    assert tokens[0] and tokens[1] and tokens[0] != tokens[1]
+    assert rendered.CSRF_PLACEHOLDER not in page.text + other.text
+    failed = second.post("/login", data={"csrf_token": tokens[1][0], "email": "nobody@school.test",
+                                          "password": "wrong password here"})
+    assert "The e-mail address or the password is wrong." in failed.text
+    assert "The e-mail address or the password is wrong." not in second.get("/login").text  # kept: no error
+    with app.test_request_context():
+        assert all("wrong" not in str(rendered.parts().get(k)) for k in rendered.parts().keys() if k[0] == "sign-in")
+
+
 def test_the_kept_results_page_gives_each_colleague_their_own_token_for_the_submit_form(app, client, accounts):
     with app.app_context():
         report_id = scenario.make_audit("complete")

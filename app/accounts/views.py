@@ -12,14 +12,18 @@ role that requires one and has none is sent to enrol before anything else (:func
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
+from .. import pagecache
 from ..extensions import db, limiter
-from ..i18n import describe
+from ..i18n import describe, ui_lang
 from ..kept import SIGNED_OUT
 from ..labels import ROLE_NAMES
 from ..security import safe_next
@@ -123,8 +127,30 @@ def login():
             return _sign_in(user, method="password")
         _failure(form.email.data, "sign_in_failed", step="password")
         failed = True
-    return render_template("accounts/login.html", form=form, failed=failed, demo=_demo_notice(),
-                           role_names=ROLE_NAMES, next=request.args.get("next", ""))
+    return render_template("accounts/login.html", body=_login_body(form, failed))
+
+
+SIGN_IN_ACTION = f"sign-in-action-{secrets.token_hex(16)}"
+"""Stands for the sign-in form's address (it carries ``next``) in the kept form (random per process)."""
+
+
+def _login_body(form: LoginForm, failed: bool) -> Markup:
+    """The sign-in page's content. A form that shows no error (every GET) is rendered once per language
+    and demo accounts shown and kept (:func:`app.pagecache.kept_form`); each response puts in this
+    session's CSRF token and the form's own address, escaped. Raises ``ValueError`` if the kept HTML does
+    not hold the address's placeholder exactly once."""
+    demo = _demo_notice()
+    following = request.args.get("next", "")
+    action = url_for("accounts.login", next=following) if following else url_for("accounts.login")
+    context = {"form": form, "failed": failed, "demo": demo, "role_names": ROLE_NAMES}
+    if failed or form.errors or request.method != "GET":
+        return Markup(render_template("accounts/_login_body.html", **context, csrf_value=generate_csrf(),
+                                      action=action))
+    html = str(pagecache.kept_form(("sign-in", ui_lang(), tuple(demo)), lambda csrf: render_template(
+        "accounts/_login_body.html", **context, csrf_value=csrf, action=SIGN_IN_ACTION)))
+    if html.count(SIGN_IN_ACTION) != 1:
+        raise ValueError("the kept sign-in form must hold the address placeholder exactly once")
+    return Markup(html.replace(SIGN_IN_ACTION, str(escape(action))))
 
 
 def _pending_user():
