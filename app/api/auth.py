@@ -98,5 +98,4 @@ def rate_key() -> str:
 
 def limited(blueprint: Any) -> Any:
     """Rate-limit every route of ``blueprint`` per caller (:func:`rate_key`); once, at import."""
-    limiter.limit(rate_limit, key_func=rate_key)(blueprint)
-    return blueprint
+    return limiter.limit_blueprint(blueprint, rate_limit, key_func=rate_key)
