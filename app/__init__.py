@@ -150,6 +150,7 @@ def register_sessions(app: Flask) -> None:
 
     from . import kept
     from .accounts.views import require_mfa
+    from .security import reuse_signed_csrf_token
 
     kept.register(app)  # what the browser keeps until a save is confirmed
 
@@ -163,6 +164,7 @@ def register_sessions(app: Flask) -> None:
         if not session.permanent:
             session.permanent = True
         _ = current_user.is_authenticated  # load (and time out) the session before the view runs
+        reuse_signed_csrf_token()
         return require_mfa()
 
 

@@ -26,7 +26,7 @@ from ..extensions import db, limiter
 from ..i18n import describe, ui_lang
 from ..kept import SIGNED_OUT
 from ..labels import ROLE_NAMES
-from ..security import safe_next
+from ..security import forget_signed_csrf_token, safe_next
 from ..securitylog import log_event
 from ..timefmt import format_utc
 from . import bp, mfa, services, sessions, throttle, tokens
@@ -74,6 +74,7 @@ def _reset_session() -> None:
     kept = {key: session[key] for key in KEPT_ON_SIGN_IN if key in session}
     session.clear()
     session.update(kept)
+    forget_signed_csrf_token()
 
 
 def _sign_in(user, *, method: str):
@@ -206,6 +207,7 @@ def logout():
         db.session.commit()
     logout_user()
     session.clear()
+    forget_signed_csrf_token()
     if lang:
         session["lang"] = lang
     session[SIGNED_OUT] = True  # a form sent from a page still open says the session ended
