@@ -10,9 +10,26 @@ import pytest
 
 @pytest.fixture
 def app_config():
-    return {"RATELIMIT_DEFAULT": "3 per minute"}
+    """A default limit for every route. Flask-Limiter keeps the default limits read from the first app's
+    settings on its (module-level) limiter for every later app of the process, so the fixture takes them
+    off again: the other tests of this process must not inherit them."""
+    from app.extensions import limiter
+
+    yield {"RATELIMIT_DEFAULT": "3 per minute"}
+    limiter.limit_manager.set_default_limits([])
 
 
 def test_a_configured_default_limit_applies_to_every_page(app, anon_client):
+    from app.extensions import limiter
+
+    assert limiter.limit_manager.default_limits  # set from this app's settings
     assert [anon_client.get("/products").status_code for _ in range(5)] == [200, 200, 200, 429, 429]
     assert [anon_client.get("/").status_code for _ in range(4)] == [200, 200, 200, 429]  # each route its own count
+
+
+@pytest.mark.parametrize("app_config", [{}])
+def test_the_default_limit_of_another_test_is_gone(app_config, app, anon_client):
+    from app.extensions import limiter
+
+    assert not limiter.limit_manager.default_limits
+    assert {anon_client.get("/products").status_code for _ in range(5)} == {200}
