@@ -13,6 +13,7 @@ they may not take). Questionnaire texts are picked in the interface language
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -295,24 +296,19 @@ def _save_step(audit: Audit, section: Section, slots: list[forms.Slot], form: Fl
         return _step_page(audit, section, slots, form, posted=True, revision=base_revision), 503, {"Retry-After": "10"}
     if outcome.saved:
         kept.confirm(kept.step_key(audit.report_id, section.id, audit.version))
-    if wrote:
-        typed = qn.load(audit.answers).typed
-        visible = qn.visible_sections(typed)
-    else:  # nothing written: the answers, and so the steps that apply, are those the page was shaped on
-        typed = None
-        visible = [s for s in qn.sections if s.id in visible_ids]
+    typed = functools.cache(lambda: qn.load(audit.answers).typed)  # read only where needed, once
+    # nothing written: the answers, and so the steps that apply, are those the page was shaped on
+    visible = qn.visible_sections(typed()) if wrote else [s for s in qn.sections if s.id in visible_ids]
     if any(forms.question_field(form, slot.question).errors for slot in slots):
-        typed = qn.load(audit.answers).typed if typed is None else typed
-        effective = qn.effective_answers(typed)
+        effective = qn.effective_answers(typed())
         for slot in slots:
             if not qn.is_visible(slot.question, effective):
                 # A refused value in a question the page now hides: keep the saved answer, say nothing.
                 forms.question_field(form, slot.question).errors = []
     if not outcome.saved:
-        typed = qn.load(audit.answers).typed if typed is None else typed
         # Stay: show what the other user changed beside this user's input; the fields this user did
         # not touch show the other user's answers, so saving again overwrites only what they typed.
-        current = forms.form_data(slots, typed)
+        current = forms.form_data(slots, typed())
         for slot in slots:
             if slot.question.id in outcome.theirs:
                 field = forms.question_field(form, slot.question)
