@@ -81,13 +81,12 @@ class Condition:
         a met criterion's), so the leaves every child of which must hold are not tested again; ``None``
         tests it here.
         """
+        if holds is None:
+            holds = self.test(answers)
+        if holds and self.fixed_evidence is not None:
+            return self.fixed_evidence
         out: list[Leaf] = []
-        if holds if holds is not None else self.test(answers):
-            if self.fixed_evidence is not None:
-                return self.fixed_evidence
-            _collect(self.tree, answers, out, True, known=True)
-        else:
-            _collect(self.tree, answers, out, target=True)
+        _collect(self.tree, answers, out, True, known=holds)
         return self._unique(out)
 
     def _unique(self, out: list[Leaf]) -> tuple[Leaf, ...]:
