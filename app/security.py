@@ -52,7 +52,7 @@ def reuse_signed_csrf_token() -> None:
     config = current_app.config
     if config.get("WTF_CSRF_TIME_LIMIT") is not None:
         return
-    field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    field = _csrf_field()
     raw = session.get(field)
     if isinstance(raw, str) and field not in g:
         setattr(g, field, _signed_csrf_token(config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw))
@@ -61,7 +61,12 @@ def reuse_signed_csrf_token() -> None:
 def forget_signed_csrf_token() -> None:
     """After the session's CSRF token was dropped (a new session on sign-in, sign-out): this request's
     signed token goes too, so a page rendered after it gets the new session's own."""
-    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token", None)
+    g.pop(_csrf_field(), None)
+
+
+def _csrf_field() -> str:
+    """Flask-WTF's name for the token, in the session and in ``g`` (``WTF_CSRF_FIELD_NAME``)."""
+    return current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
 
 
 @functools.lru_cache(maxsize=4096)
